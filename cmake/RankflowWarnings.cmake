@@ -1,0 +1,26 @@
+# rankflow_options: warnings (and -Werror with RANKFLOW_WERROR), sanitizers. Every rankflow
+# target links it; nothing is set globally.
+add_library(rankflow_options INTERFACE)
+target_compile_options(rankflow_options INTERFACE
+  -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wpedantic -Wnon-virtual-dtor
+  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(RANKFLOW_WERROR)
+  target_compile_options(rankflow_options INTERFACE -Werror)
+endif()
+if(RANKFLOW_SANITIZE)
+  string(REPLACE ";" "," _rf_san "${RANKFLOW_SANITIZE}")
+  target_compile_options(rankflow_options INTERFACE -fsanitize=${_rf_san} -fno-omit-frame-pointer)
+  target_link_options(rankflow_options INTERFACE -fsanitize=${_rf_san})
+endif()
+target_compile_definitions(rankflow_options INTERFACE
+  RANKFLOW_VERSION="${PROJECT_VERSION}")
+add_library(rankflow::options ALIAS rankflow_options)
+
+# rankflow_add_library(NAME SOURCES ... DEPS ...): one static library per layer, rankflow::NAME.
+function(rankflow_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(rankflow_${name} STATIC ${ARG_SOURCES})
+  add_library(rankflow::${name} ALIAS rankflow_${name})
+  target_include_directories(rankflow_${name} PUBLIC ${PROJECT_SOURCE_DIR}/include)
+  target_link_libraries(rankflow_${name} PUBLIC ${ARG_DEPS} PRIVATE rankflow::options ${ARG_PRIVATE_DEPS})
+endfunction()

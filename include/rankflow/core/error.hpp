@@ -1,0 +1,47 @@
+// rankflow's one exception type, and the exit codes the CLI maps it to.
+//
+// An Error carries a kind (what the user did wrong vs. what went wrong while running) so that
+// the CLI can exit with 2 for usage/config errors and 1 for runtime/data errors, and a flag
+// saying whether every rank already agreed on it (see comm/phase.hpp): an agreed error is
+// printed once by rank 0; an error that was not agreed ends the job with MPI_Abort.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace rankflow {
+
+enum class ErrorKind : int {
+  kRuntime = 1,  // data, I/O, MPI, HDF5: exit code 1
+  kConfig = 2,   // command line or job config: exit code 2, raised before any data is read
+};
+
+class Error : public std::runtime_error {
+ public:
+  Error(ErrorKind kind, std::string message, bool agreed = false)
+      : std::runtime_error(std::move(message)), kind_(kind), agreed_(agreed) {}
+
+  ErrorKind kind() const noexcept { return kind_; }
+  int exit_code() const noexcept { return static_cast<int>(kind_); }
+  // True when every rank of the communicator throws this same error (comm/phase.hpp).
+  bool agreed() const noexcept { return agreed_; }
+
+ private:
+  ErrorKind kind_;
+  bool agreed_;
+};
+
+// ConfigError(...) and DataError(...) format their message with fmt.
+template <typename... Args>
+Error ConfigError(fmt::format_string<Args...> format, Args&&... args) {
+  return Error(ErrorKind::kConfig, fmt::format(format, std::forward<Args>(args)...));
+}
+
+template <typename... Args>
+Error DataError(fmt::format_string<Args...> format, Args&&... args) {
+  return Error(ErrorKind::kRuntime, fmt::format(format, std::forward<Args>(args)...));
+}
+
+}  // namespace rankflow

@@ -1,0 +1,23 @@
+// Running a job: check a config completely before any data is read, then run it.
+//
+// A job is one of
+//   array jobs:  [input] dataset + [reduce] and/or [center]  (HDF5 N-D arrays, issue #2)
+//   table jobs:  [input] / [input.NAME] tables through filter, derive, join, groupby, sort...
+// The kind is decided from the sections present; validate_job says why a config is neither.
+#pragma once
+
+#include "rankflow/comm/communicator.hpp"
+#include "rankflow/job/config.hpp"
+
+namespace rankflow::job {
+
+// Local checks only (schema, values, expressions): no file is opened, no MPI is used, so
+// `rankflow submit` can run it on a login node. Throws ConfigError.
+void validate_job(const RawConfig& config);
+
+// Collective over `comm`. Validates, opens inputs (checks that need their metadata, such as an
+// axis against a dataset's rank, come next, still before any data is read), runs the pipeline
+// and writes the outputs atomically. Throws an agreed Error on every rank on failure.
+void run_job(const comm::Communicator& comm, const RawConfig& config);
+
+}  // namespace rankflow::job

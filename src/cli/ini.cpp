@@ -1,0 +1,47 @@
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "commands.hpp"
+
+namespace po = boost::program_options;
+
+namespace rankflow::cli {
+
+job::RawConfig parse_ini(const std::string& text, const std::string& source) {
+  job::RawConfig config(source);
+  std::istringstream stream(text);
+  po::options_description none;
+  po::parsed_options parsed(&none);
+  try {
+    parsed = po::parse_config_file(stream, none, /*allow_unregistered=*/true);
+  } catch (const po::error& error) {
+    throw ConfigError("{}: {}", source, error.what());
+  }
+  std::set<std::string> seen;
+  for (const po::option& option : parsed.options) {
+    const std::string& name = option.string_key;
+    if (!seen.insert(name).second)
+      throw ConfigError("{}: key '{}' is given twice", source, name);
+    const auto dot = name.rfind('.');
+    const std::string section = dot == std::string::npos ? "" : name.substr(0, dot);
+    const std::string key = dot == std::string::npos ? name : name.substr(dot + 1);
+    const std::string value = option.value.empty() ? "" : option.value.front();
+    config.set(section, key, job::trim(value), source);
+  }
+  return config;
+}
+
+job::RawConfig load_job_config(const std::string& path, const std::vector<std::string>& sets) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ConfigError("cannot read job config '{}': no such file or not readable", path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  job::RawConfig config = parse_ini(text.str(), path);
+  for (const std::string& assignment : sets) config.set_override(assignment);
+  return config;
+}
+
+}  // namespace rankflow::cli

@@ -1,0 +1,64 @@
+// rankflow: the command-line entry point. See `rankflow --help`.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "rankflow/job/schema.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(rankflow: parallel batch jobs over HDF5 and CSV with MPI
+
+Usage:
+  mpirun -np N rankflow run JOB.ini [--set section.key=value ...]
+  rankflow keys                 every job config section and key, with defaults
+  rankflow --version
+
+Run `rankflow COMMAND --help` for a command's options.
+Exit codes: 0 success, 1 runtime or data error, 2 usage or config error.
+)";
+
+}  // namespace
+
+namespace rankflow::cli {
+
+int keys_command(const Args& args) {
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << "rankflow keys: prints every job config section and key (Markdown)\n";
+    return 0;
+  }
+  std::cout << job::describe_schema();
+  return 0;
+}
+
+}  // namespace rankflow::cli
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  const rankflow::cli::Args args(argv + 2, argv + argc);
+  try {
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (command == "--version" || command == "version") {
+      std::cout << "rankflow " << RANKFLOW_VERSION << "\n";
+      return 0;
+    }
+    if (command == "run") return rankflow::cli::run_command(args, &argc, &argv);
+    if (command == "keys") return rankflow::cli::keys_command(args);
+  } catch (const rankflow::Error& error) {
+    std::cerr << "rankflow " << command << ": error: " << error.what() << "\n";
+    return error.exit_code();
+  } catch (const std::exception& error) {
+    std::cerr << "rankflow " << command << ": error: " << error.what() << "\n";
+    return 1;
+  }
+  std::cerr << "rankflow: unknown command '" << command << "'\n\n" << kUsage;
+  return 2;
+}

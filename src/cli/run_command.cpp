@@ -1,0 +1,117 @@
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <mpi.h>
+
+#include "commands.hpp"
+#include "rankflow/comm/environment.hpp"
+#include "rankflow/comm/phase.hpp"
+#include "rankflow/core/log.hpp"
+#include "rankflow/job/runner.hpp"
+
+namespace po = boost::program_options;
+
+namespace rankflow::cli {
+namespace {
+
+log::Level level_from(const po::variables_map& vars) {
+  if (vars.count("quiet")) return log::Level::kQuiet;
+  if (vars.count("verbose")) return log::Level::kDebug;
+  const char* env = std::getenv("RANKFLOW_LOG");
+  if (env != nullptr && std::string(env) == "debug") return log::Level::kDebug;
+  if (env != nullptr && std::string(env) == "quiet") return log::Level::kQuiet;
+  return log::Level::kInfo;
+}
+
+// Rank 0 reads the file once; every rank parses the same text.
+job::RawConfig read_config_collectively(const comm::Communicator& comm, const std::string& path,
+                                        const std::vector<std::string>& sets) {
+  std::string text;
+  std::string read_error;
+  if (comm.rank() == 0) {
+    std::ifstream file(path, std::ios::binary);
+    if (file) {
+      std::ostringstream buffer;
+      buffer << file.rdbuf();
+      text = buffer.str();
+    } else {
+      read_error = "cannot read job config '" + path + "': no such file or not readable";
+    }
+  }
+  comm.bcast(read_error, 0);
+  if (!read_error.empty()) throw Error(ErrorKind::kConfig, read_error, /*agreed=*/true);
+  comm.bcast(text, 0);
+  return comm::run_phase(comm, "reading the job config", [&] {
+    job::RawConfig config = parse_ini(text, path);
+    for (const std::string& assignment : sets) config.set_override(assignment);
+    return config;
+  });
+}
+
+}  // namespace
+
+int run_command(const Args& args, int* argc, char*** argv) {
+  po::options_description options("rankflow run JOB [options]\n\nRuns a job config under "
+                                  "mpirun or srun (every rank runs the same command)");
+  // clang-format off
+  options.add_options()
+    ("help,h", "show this help")
+    ("set,s", po::value<std::vector<std::string>>()->composing(),
+     "override a config key: --set section.key=value (repeatable)")
+    ("verbose,v", "debug messages from every rank")
+    ("quiet,q", "only errors");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("job", po::value<std::string>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("job", 1);
+  po::variables_map vars;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vars);
+    po::notify(vars);
+  } catch (const po::error& error) {
+    std::cerr << "rankflow run: " << error.what() << "\n" << options;
+    return 2;
+  }
+  if (vars.count("help")) {
+    std::cout << options << "\nExit codes: 0 success, 1 runtime or data error, "
+                            "2 usage or config error.\n";
+    return 0;
+  }
+  if (!vars.count("job")) {
+    std::cerr << "rankflow run: missing the job config file\n" << options;
+    return 2;
+  }
+  const std::vector<std::string> sets =
+      vars.count("set") ? vars["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+
+  comm::MpiEnvironment environment(argc, argv);
+  int exit_code = 0;
+  {
+    comm::Communicator comm(MPI_COMM_WORLD);
+    const char* job_id = std::getenv("SLURM_JOB_ID");
+    log::init({comm.rank(), comm.size(), level_from(vars), job_id ? job_id : ""});
+    try {
+      job::RawConfig config = read_config_collectively(comm, vars["job"].as<std::string>(), sets);
+      job::run_job(comm, config);
+    } catch (const Error& error) {
+      if (!error.agreed()) {
+        log::write("error", error.what());
+        comm::MpiEnvironment::abort(error.exit_code());
+      }
+      if (comm.rank() == 0) std::cerr << "rankflow: error: " << error.what() << "\n";
+      exit_code = error.exit_code();
+    } catch (const std::exception& error) {
+      log::write("error", error.what());
+      comm::MpiEnvironment::abort(1);
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace rankflow::cli

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include "commands.hpp"
+#include "rankflow/job/config.hpp"
+#include "rankflow/job/schema.hpp"
+
+namespace rankflow::job {
+namespace {
+
+TEST(ParseIni, SectionsKeysAndComments) {
+  RawConfig config = cli::parse_ini(
+      "# a job\n[input]\npath = data/grid.h5\ndataset = /temperature\n\n[input.sales]\n"
+      "path = a.csv\n[filter]\nwhere = qty > 5 and category != \"misc\"\n",
+      "job.ini");
+  ASSERT_NE(config.find("input", "path"), nullptr);
+  EXPECT_EQ(config.find("input", "path")->value, "data/grid.h5");
+  EXPECT_EQ(config.find("input.sales", "path")->value, "a.csv");
+  EXPECT_EQ(config.find("filter", "where")->value, "qty > 5 and category != \"misc\"");
+  EXPECT_EQ(config.find("input", "path")->origin, "job.ini");
+  EXPECT_EQ(config.sections(), (std::vector<std::string>{"input", "input.sales", "filter"}));
+}
+
+TEST(ParseIni, DuplicateKeyIsAnError) {
+  try {
+    cli::parse_ini("[input]\npath = a\npath = b\n", "job.ini");
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kConfig);
+    EXPECT_NE(std::string(error.what()).find("'input.path' is given twice"), std::string::npos);
+  }
+}
+
+TEST(ParseIni, LineWithoutEqualsNamesTheFile) {
+  try {
+    cli::parse_ini("[input]\npath\n", "job.ini");
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kConfig);
+    EXPECT_NE(std::string(error.what()).find("job.ini"), std::string::npos);
+  }
+}
+
+TEST(RawConfig, OverrideReplacesAndAdds) {
+  RawConfig config("job.ini");
+  config.set("input", "path", "a.h5", "job.ini");
+  config.set_override("input.path=/scratch/b.h5");
+  config.set_override("input.sales.path = c.csv");
+  EXPECT_EQ(config.find("input", "path")->value, "/scratch/b.h5");
+  EXPECT_EQ(config.find("input", "path")->origin, "--set");
+  EXPECT_EQ(config.find("input.sales", "path")->value, "c.csv");
+  EXPECT_THROW(config.set_override("nodot=1"), Error);
+  EXPECT_THROW(config.set_override("input.path"), Error);
+}
+
+TEST(Section, TypedValuesAndErrorsNameTheKey) {
+  RawConfig config("job.ini");
+  config.set("reduce", "axis", "7", "job.ini");
+  config.set("reduce", "ddof", "x", "job.ini");
+  config.set("reduce", "functions", "mean, std ,quantile(x, 0.5)", "job.ini");
+  config.set("reduce", "nan", "maybe", "job.ini");
+  config.set("input", "block", "64MiB", "job.ini");
+  Section reduce(config, "reduce");
+  EXPECT_EQ(reduce.get_int("axis", 0, 0, 10), 7);
+  EXPECT_EQ(reduce.get_list("functions"),
+            (std::vector<std::string>{"mean", "std", "quantile(x, 0.5)"}));
+  EXPECT_EQ(Section(config, "input").get_bytes("block", 1), 64u << 20);
+  try {
+    reduce.get_int("ddof", 0, 0, 10);
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(), "job.ini: [reduce] ddof = 'x': expected a whole number");
+  }
+  try {
+    reduce.get_choice("nan", "skip", {"skip", "propagate"});
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(),
+                 "job.ini: [reduce] nan = 'maybe': expected one of: skip, propagate");
+  }
+  EXPECT_THROW(reduce.get_int("axis", 0, 0, 3), Error);
+  EXPECT_THROW(reduce.require("missing"), Error);
+}
+
+TEST(SplitList, RespectsParenthesesAndQuotes) {
+  EXPECT_EQ(split_list("sum(a) as s, quantile(b, 0.9), 'x,y'"),
+            (std::vector<std::string>{"sum(a) as s", "quantile(b, 0.9)", "'x,y'"}));
+  EXPECT_EQ(split_list(""), std::vector<std::string>{});
+}
+
+TEST(Schema, UnknownSectionAndKeySuggest) {
+  RawConfig config("job.ini");
+  config.set("jbo", "name", "x", "job.ini");
+  try {
+    validate_keys(config);
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kConfig);
+    EXPECT_NE(std::string(error.what()).find("unknown section [jbo] (did you mean 'job'?)"),
+              std::string::npos)
+        << error.what();
+  }
+  RawConfig typo("job.ini");
+  typo.set("job", "nmae", "x", "job.ini");
+  try {
+    validate_keys(typo);
+    FAIL();
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("unknown key 'nmae' in [job] (did you mean 'name'?)"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
+TEST(Schema, EditDistance) {
+  EXPECT_EQ(edit_distance("axis", "axis"), 0u);
+  EXPECT_EQ(edit_distance("axes", "axis"), 1u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+}  // namespace
+}  // namespace rankflow::job
