@@ -1,0 +1,107 @@
+// Column: one typed column of a table block, with nulls.
+//
+// Storage is columnar and flat, as Arrow lays it out, so operators run tight loops:
+//
+//   int64, date, timestamp   values_i64_  (date: days since 1970-01-01; timestamp:
+//                                          microseconds since 1970-01-01T00:00:00Z)
+//   float64                  values_f64_
+//   bool                     values_u8_   (0 or 1)
+//   string                   offsets_ (rows + 1 entries) into chars_: row r is
+//                            chars_[offsets_[r], offsets_[r + 1])
+//   validity                 valid_: one byte per row, 1 = present; empty = no nulls at all
+//
+// A null row's value slot holds 0 / 0.0 / "" so that loops may read it without a branch.
+// clear() keeps capacity: a reader refills the same columns block after block, which keeps
+// memory flat and avoids first-touch page faults.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rankflow::table {
+
+enum class ColumnType : std::uint8_t { kInt64, kFloat64, kBool, kString, kDate, kTimestamp };
+
+std::string_view column_type_name(ColumnType type) noexcept;  // "int64", ..., "timestamp"
+bool column_type_from_name(std::string_view name, ColumnType* type) noexcept;
+// int64, date and timestamp share the int64 storage.
+constexpr bool stores_i64(ColumnType type) {
+  return type == ColumnType::kInt64 || type == ColumnType::kDate ||
+         type == ColumnType::kTimestamp;
+}
+
+class Column {
+ public:
+  explicit Column(ColumnType type = ColumnType::kInt64) : type_(type) {
+    if (type_ == ColumnType::kString) offsets_.push_back(0);
+  }
+
+  ColumnType type() const noexcept { return type_; }
+  std::size_t size() const noexcept { return size_; }
+  bool has_nulls() const noexcept { return !valid_.empty(); }
+  bool is_valid(std::size_t row) const noexcept { return valid_.empty() || valid_[row] != 0; }
+  std::size_t null_count() const noexcept;
+
+  // Appending (readers, operators). A null appends the type's zero value.
+  void append_i64(std::int64_t value) { values_i64_.push_back(value); ++size_; mark_valid(); }
+  void append_f64(double value) { values_f64_.push_back(value); ++size_; mark_valid(); }
+  void append_bool(bool value) { values_u8_.push_back(value ? 1 : 0); ++size_; mark_valid(); }
+  void append_string(std::string_view value) {
+    chars_.append(value.data(), value.size());
+    offsets_.push_back(chars_.size());
+    ++size_;
+    mark_valid();
+  }
+  void append_null();
+  // Appends row `row` of `other` (same type).
+  void append_from(const Column& other, std::size_t row);
+
+  // Reading.
+  const std::int64_t* i64() const noexcept { return values_i64_.data(); }
+  const double* f64() const noexcept { return values_f64_.data(); }
+  const std::uint8_t* u8() const noexcept { return values_u8_.data(); }
+  std::string_view str(std::size_t row) const noexcept {
+    return std::string_view(chars_.data() + offsets_[row], offsets_[row + 1] - offsets_[row]);
+  }
+  const std::uint8_t* validity() const noexcept { return valid_.empty() ? nullptr : valid_.data(); }
+
+  // Bulk access for code that fills a whole block (evaluators, HDF5 reads): resize, then write
+  // through the pointers. Not for strings.
+  void resize_fixed(std::size_t rows);
+  std::int64_t* mutable_i64() noexcept { return values_i64_.data(); }
+  double* mutable_f64() noexcept { return values_f64_.data(); }
+  std::uint8_t* mutable_u8() noexcept { return values_u8_.data(); }
+  // Makes validity explicit (all valid) so it can be written; returns the byte array.
+  std::uint8_t* mutable_validity();
+  void set_null(std::size_t row);
+
+  // Strings in bulk.
+  const std::string& chars() const noexcept { return chars_; }
+  const std::vector<std::uint64_t>& offsets() const noexcept { return offsets_; }
+
+  void clear() noexcept;        // size 0, capacity kept
+  void reserve(std::size_t rows);
+  std::size_t memory_bytes() const noexcept;  // capacity in bytes, for memory budgets
+
+  // The value of one row as text (CSV output, messages): "" for null. Dates and timestamps in
+  // ISO 8601; floats in the shortest form that reads back to the same double.
+  std::string format(std::size_t row) const;
+
+ private:
+  void mark_valid() {
+    if (!valid_.empty()) valid_.push_back(1);
+  }
+
+  ColumnType type_;
+  std::size_t size_ = 0;
+  std::vector<std::int64_t> values_i64_;
+  std::vector<double> values_f64_;
+  std::vector<std::uint8_t> values_u8_;
+  std::vector<std::uint64_t> offsets_;
+  std::string chars_;
+  std::vector<std::uint8_t> valid_;
+};
+
+}  // namespace rankflow::table

@@ -1,0 +1,130 @@
+#include "rankflow/table/column.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "rankflow/core/error.hpp"
+#include "rankflow/table/datetime.hpp"
+
+namespace rankflow::table {
+
+std::string_view column_type_name(ColumnType type) noexcept {
+  switch (type) {
+    case ColumnType::kInt64: return "int64";
+    case ColumnType::kFloat64: return "float64";
+    case ColumnType::kBool: return "bool";
+    case ColumnType::kString: return "string";
+    case ColumnType::kDate: return "date";
+    case ColumnType::kTimestamp: return "timestamp";
+  }
+  return "unknown";
+}
+
+bool column_type_from_name(std::string_view name, ColumnType* type) noexcept {
+  for (ColumnType candidate : {ColumnType::kInt64, ColumnType::kFloat64, ColumnType::kBool,
+                               ColumnType::kString, ColumnType::kDate, ColumnType::kTimestamp}) {
+    if (column_type_name(candidate) == name) {
+      *type = candidate;
+      return true;
+    }
+  }
+  return false;
+}
+
+std::size_t Column::null_count() const noexcept {
+  if (valid_.empty()) return 0;
+  return static_cast<std::size_t>(std::count(valid_.begin(), valid_.end(), std::uint8_t{0}));
+}
+
+void Column::append_null() {
+  if (valid_.empty()) valid_.assign(size_, 1);
+  switch (type_) {
+    case ColumnType::kFloat64: values_f64_.push_back(0.0); break;
+    case ColumnType::kBool: values_u8_.push_back(0); break;
+    case ColumnType::kString: offsets_.push_back(chars_.size()); break;
+    default: values_i64_.push_back(0); break;
+  }
+  ++size_;
+  valid_.push_back(0);
+}
+
+void Column::append_from(const Column& other, std::size_t row) {
+  if (!other.is_valid(row)) {
+    append_null();
+    return;
+  }
+  switch (type_) {
+    case ColumnType::kFloat64: append_f64(other.values_f64_[row]); break;
+    case ColumnType::kBool: append_bool(other.values_u8_[row] != 0); break;
+    case ColumnType::kString: append_string(other.str(row)); break;
+    default: append_i64(other.values_i64_[row]); break;
+  }
+}
+
+void Column::resize_fixed(std::size_t rows) {
+  switch (type_) {
+    case ColumnType::kFloat64: values_f64_.resize(rows); break;
+    case ColumnType::kBool: values_u8_.resize(rows); break;
+    case ColumnType::kString:
+      throw DataError("internal: resize_fixed on a string column");
+    default: values_i64_.resize(rows); break;
+  }
+  if (!valid_.empty()) valid_.resize(rows, 1);
+  size_ = rows;
+}
+
+std::uint8_t* Column::mutable_validity() {
+  if (valid_.size() != size_) valid_.assign(size_, 1);
+  return valid_.data();
+}
+
+void Column::set_null(std::size_t row) {
+  mutable_validity()[row] = 0;
+  switch (type_) {
+    case ColumnType::kFloat64: values_f64_[row] = 0.0; break;
+    case ColumnType::kBool: values_u8_[row] = 0; break;
+    case ColumnType::kString: break;  // only meaningful while appending; value kept
+    default: values_i64_[row] = 0; break;
+  }
+}
+
+void Column::clear() noexcept {
+  size_ = 0;
+  values_i64_.clear();
+  values_f64_.clear();
+  values_u8_.clear();
+  chars_.clear();
+  offsets_.clear();
+  if (type_ == ColumnType::kString) offsets_.push_back(0);
+  valid_.clear();
+}
+
+void Column::reserve(std::size_t rows) {
+  switch (type_) {
+    case ColumnType::kFloat64: values_f64_.reserve(rows); break;
+    case ColumnType::kBool: values_u8_.reserve(rows); break;
+    case ColumnType::kString: offsets_.reserve(rows + 1); break;
+    default: values_i64_.reserve(rows); break;
+  }
+}
+
+std::size_t Column::memory_bytes() const noexcept {
+  return values_i64_.capacity() * 8 + values_f64_.capacity() * 8 + values_u8_.capacity() +
+         offsets_.capacity() * 8 + chars_.capacity() + valid_.capacity();
+}
+
+std::string Column::format(std::size_t row) const {
+  if (!is_valid(row)) return "";
+  switch (type_) {
+    case ColumnType::kInt64: return fmt::format("{}", values_i64_[row]);
+    case ColumnType::kFloat64: return fmt::format("{}", values_f64_[row]);
+    case ColumnType::kBool: return values_u8_[row] ? "true" : "false";
+    case ColumnType::kString: return std::string(str(row));
+    case ColumnType::kDate: return format_date(values_i64_[row]);
+    case ColumnType::kTimestamp: return format_timestamp(values_i64_[row]);
+  }
+  return "";
+}
+
+}  // namespace rankflow::table

@@ -1,0 +1,87 @@
+#include <gtest/gtest.h>
+
+#include "rankflow/core/error.hpp"
+#include "rankflow/table/datetime.hpp"
+#include "rankflow/table/table.hpp"
+
+namespace rankflow::table {
+namespace {
+
+TEST(Column, AppendNullsAndFormat) {
+  Column ints(ColumnType::kInt64);
+  ints.append_i64(5);
+  ints.append_null();
+  ints.append_i64(-7);
+  EXPECT_EQ(ints.size(), 3u);
+  EXPECT_EQ(ints.null_count(), 1u);
+  EXPECT_TRUE(ints.is_valid(0));
+  EXPECT_FALSE(ints.is_valid(1));
+  EXPECT_EQ(ints.i64()[1], 0);  // null slots hold zero
+  EXPECT_EQ(ints.format(2), "-7");
+  EXPECT_EQ(ints.format(1), "");
+
+  Column text(ColumnType::kString);
+  text.append_string("a,b");
+  text.append_null();
+  text.append_string("");
+  EXPECT_EQ(text.str(0), "a,b");
+  EXPECT_EQ(text.str(2), "");
+  EXPECT_FALSE(text.is_valid(1));
+  EXPECT_TRUE(text.is_valid(2));
+
+  Column reals(ColumnType::kFloat64);
+  reals.append_f64(0.1);
+  reals.append_f64(1e300);
+  EXPECT_EQ(reals.format(0), "0.1");
+  EXPECT_EQ(reals.format(1), "1e+300");
+}
+
+TEST(Column, ClearKeepsCapacity) {
+  Column reals(ColumnType::kFloat64);
+  for (int idx = 0; idx < 1000; ++idx) reals.append_f64(idx);
+  const std::size_t bytes = reals.memory_bytes();
+  reals.clear();
+  EXPECT_EQ(reals.size(), 0u);
+  EXPECT_EQ(reals.memory_bytes(), bytes);
+}
+
+TEST(Table, FilterAndLookup) {
+  Table table(Schema({{"k", ColumnType::kString}, {"v", ColumnType::kInt64}}));
+  for (int idx = 0; idx < 5; ++idx) {
+    table.column(0).append_string("k" + std::to_string(idx));
+    table.column(1).append_i64(idx);
+  }
+  Table kept = table.filter({1, 0, 1, 0, 1});
+  EXPECT_EQ(kept.num_rows(), 3u);
+  EXPECT_EQ(kept.column("k").str(1), "k2");
+  EXPECT_THROW(table.column("missing"), Error);
+}
+
+TEST(DateTime, RoundTrips) {
+  std::int64_t days = 0;
+  ASSERT_TRUE(parse_date("1970-01-01", &days));
+  EXPECT_EQ(days, 0);
+  ASSERT_TRUE(parse_date("2024-02-29", &days));
+  EXPECT_EQ(format_date(days), "2024-02-29");
+  EXPECT_FALSE(parse_date("2023-02-29", &days));
+  EXPECT_FALSE(parse_date("2023-13-01", &days));
+  EXPECT_FALSE(parse_date("2023-1-01", &days));
+  ASSERT_TRUE(parse_date("1969-12-31", &days));
+  EXPECT_EQ(days, -1);
+
+  std::int64_t micros = 0;
+  ASSERT_TRUE(parse_timestamp("2024-02-29T13:45:00", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2024-02-29T13:45:00");
+  ASSERT_TRUE(parse_timestamp("2024-02-29 13:45:00.25", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2024-02-29T13:45:00.250000");
+  ASSERT_TRUE(parse_timestamp("2024-02-29T14:45:00+01:00", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2024-02-29T13:45:00");
+  ASSERT_TRUE(parse_timestamp("2024-02-29T13:45:00Z", &micros));
+  ASSERT_TRUE(parse_timestamp("2024-02-29", &micros));
+  EXPECT_EQ(micros % (86400LL * 1000000), 0);
+  EXPECT_FALSE(parse_timestamp("2024-02-29T25:00:00", &micros));
+  EXPECT_FALSE(parse_timestamp("2024-02-29T13:45:00 junk", &micros));
+}
+
+}  // namespace
+}  // namespace rankflow::table
