@@ -3,7 +3,7 @@
 add_library(rankflow_options INTERFACE)
 target_compile_options(rankflow_options INTERFACE
   -Wall -Wextra -Wshadow -Wconversion -Wsign-conversion -Wpedantic -Wnon-virtual-dtor
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+  -Woverloaded-virtual -Wimplicit-fallthrough)
 if(RANKFLOW_WERROR)
   target_compile_options(rankflow_options INTERFACE -Werror)
 endif()
