@@ -12,7 +12,25 @@ std::vector<SectionDoc> build_schema() {
                       {
                           {"name", "the config file's name", "a name for logs and provenance"},
                           {"log", "info", "quiet, info or debug"},
+                          {"exchange_round_bytes", "1GiB",
+                           "bytes each rank moves per MPI_Alltoallv round in a shuffle "
+                           "(group-by, sort, join); larger exchanges go in rounds, so a rank "
+                           "may send more than 2 GiB"},
                       }});
+  sections.push_back(
+      {"groupby",
+       "Distributed group-by: local pre-aggregation, one exchange of partial states to the rank "
+       "that owns each key, merge (docs/groupby-and-sort.md).",
+       {
+           {"keys", "", "key columns, comma separated (any type; null keys form their own group)"},
+           {"aggregate", "",
+            "comma separated: sum, mean, min, max, count(), count(col), var, std, first, last, "
+            "nunique, median, quantile(col, p); output named <function>_<column>, count() is "
+            "'count', 'sum(x) as total' renames"},
+           {"ddof", "1", "delta degrees of freedom of var and std (1: sample, 0: population)"},
+           {"skew_to_one_rank", "false",
+            "debug: send every key to rank 0, to test skew (the result is the same)"},
+       }});
   return sections;
 }
 

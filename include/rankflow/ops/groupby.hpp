@@ -1,14 +1,27 @@
 // Distributed group-by: local pre-aggregation, one exchange of partial states, merge.
 //
-//   GroupBy group_by(comm, input_schema, options);   // validates columns and types (kConfig)
+//   GroupBy group_by(comm, input_schema, options);   // local; validates columns and types
+//                                                    // (ConfigError: call it before reading)
 //   while (source->next(block)) group_by.consume(block);   // local: hash table of partial states
 //   table::Table mine = group_by.finish();         // collective: partial states of each key go
 //                                                  // to the rank that owns the key's hash
-//                                                  // (comm::exchange_bytes), merged, finalized
+//                                                  // (one comm::exchange_bytes), merged, finalized
 //
-// Partial states are small and explicit: mean = (sum, count); var/std = (count, mean, M2)
-// merged with Chan's formula; first/last carry the global row position; nunique carries the
-// distinct values; median and quantile are exact, so they carry the values themselves.
+// Partial states are small and explicit: sum = (sum, count); mean = (sum, count); var/std =
+// (count, mean, M2) merged with Chan's formula; first/last = (global row position, value);
+// nunique carries the distinct values; median and quantile are exact, so they carry the values
+// themselves (their memory grows with the rows of a group: see docs/groupby-and-sort.md).
+//
+// Semantics (docs/groupby-and-sort.md): null keys form a group of their own (SQL GROUP BY,
+// pandas dropna=False); every aggregate but count() skips nulls; an aggregate with no value in
+// a group is null (count and nunique are 0); NaN is a value, not a null, and orders above +inf;
+// first/last follow the input order (rank, then row: ranks read contiguous ranges in order).
+//
+// Collective contract: consume() is local and may throw (the caller's comm::run_phase agrees).
+// finish() is collective over the communicator given to the constructor: every rank calls it,
+// also ranks that consumed no rows; it agrees on errors itself (comm::run_phase around its local
+// parts), so a failure on one rank never leaves the others inside the exchange. Calling it
+// inside the caller's own run_phase is harmless (the agreed error passes through unchanged).
 #pragma once
 
 #include <cstdint>
@@ -29,32 +42,51 @@ enum class AggregateFunction {
 struct AggregateSpec {
   AggregateFunction function = AggregateFunction::kCountAll;
   std::string column;       // empty for count()
-  double quantile = 0.5;    // kQuantile only
-  std::string output_name;  // "sum_revenue", "count", or the name after "as"
+  double quantile = 0.5;    // kQuantile only, in [0, 1]
+  std::string output_name;  // "sum_revenue", "count", "quantile_0.9_value", or the name after "as"
 };
 
 // Parses one item of `aggregate = ...`: "sum(revenue)", "count()", "quantile(value, 0.9) as p90".
-// Throws ConfigError that quotes the item and says what was expected.
+// Function names are case-insensitive. Throws ConfigError that quotes the item and says what
+// was expected.
 AggregateSpec parse_aggregate(const std::string& text);
+// Parses a whole `aggregate = ...` value: items separated by commas outside parentheses.
+std::vector<AggregateSpec> parse_aggregates(const std::string& text);
+// "sum", "count", ... as written in configs.
+std::string aggregate_function_name(AggregateFunction function);
 
 struct GroupByOptions {
-  std::vector<std::string> keys;
+  std::vector<std::string> keys;                    // may be empty: one group of all rows
   std::vector<AggregateSpec> aggregates;
   int ddof = 1;                                     // var/std, as pandas and SQL
   std::uint64_t exchange_round_bytes = 1ull << 30;  // comm::exchange_bytes rounds
   bool skew_to_one_rank = false;                    // debug: every key to rank 0
 };
 
+// What one rank did, for logs and benchmarks.
+struct GroupByStats {
+  std::uint64_t rows = 0;            // rows consumed
+  std::uint64_t local_groups = 0;    // distinct keys before the exchange
+  std::uint64_t bytes_sent = 0;      // serialized partial states, all destinations
+  std::uint64_t bytes_received = 0;
+  std::uint64_t groups = 0;          // groups this rank owns in the result
+};
+
 class GroupBy {
  public:
+  // Throws ConfigError for an unknown key or column, an aggregate that does not apply to its
+  // column's type (sum of a string), duplicate output names, or a bad ddof/quantile.
   GroupBy(const comm::Communicator& comm, const table::Schema& input, GroupByOptions options);
   ~GroupBy();
   GroupBy(GroupBy&&) noexcept;
   GroupBy& operator=(GroupBy&&) = delete;
 
   const table::Schema& output_schema() const;  // keys, then one column per aggregate
-  void consume(const table::Table& block);     // local
-  table::Table finish();                       // collective; this rank's groups
+  void consume(const table::Table& block);     // local; block has the input schema
+  // Collective; this rank's groups, in no particular order (sort them for a stable output).
+  // Call once.
+  table::Table finish();
+  const GroupByStats& stats() const;
 
  private:
   struct State;

@@ -1,8 +1,20 @@
-// Distributed sort: a sample sort (splitters from a regular sample, one exchange, local sort).
+// Distributed sort: a sample sort (splitters from a regular sample, one exchange, local merge).
+//
 // The result is globally ordered: every row on rank r sorts before every row on rank r+1.
-// Stable with respect to input order (rank, then row) for equal keys.
+// Stable with respect to input order (rank, then row) for equal keys. Balanced even when many
+// rows share a key: samples and splitters carry the (key, rank, row) triple, so a run of equal
+// keys is split between ranks like any other run.
+//
+// Order: ascending or descending per key; nulls last unless `nulls_first` (whatever the
+// direction, as pandas' na_position); NaN is a value that orders above +inf (as DuckDB and
+// PostgreSQL); strings compare bytewise (UTF-8 code point order).
+//
+// Collective over `comm`: every rank calls sort(), also ranks with no rows. It agrees on errors
+// itself (comm::run_phase around its local parts). Memory: each rank holds its input, the
+// encoded rows it sends, the rows it receives and the sorted output (about 4x its share).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,11 +29,19 @@ struct SortKey {
   bool nulls_first = false;
 };
 
-// Parses "value desc, key" (and "nulls first|last"); throws ConfigError.
+// Parses "value desc, key" (each item: column [asc|desc] [nulls first|nulls last]);
+// throws ConfigError quoting the item.
 std::vector<SortKey> parse_sort_keys(const std::string& text);
 
-// Collective over `comm`. `local` is this rank's part of the table.
+// Throws ConfigError when a key names no column of `schema` (or is given twice).
+void validate_sort_keys(const table::Schema& schema, const std::vector<SortKey>& keys);
+
+struct SortOptions {
+  std::uint64_t exchange_round_bytes = 1ull << 30;  // comm::exchange_bytes rounds
+};
+
+// Collective over `comm`. `local` is this rank's part of the table, in input order.
 table::Table sort(const comm::Communicator& comm, const table::Table& local,
-                  const std::vector<SortKey>& keys);
+                  const std::vector<SortKey>& keys, const SortOptions& options = {});
 
 }  // namespace rankflow::ops

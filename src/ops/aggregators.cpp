@@ -1,0 +1,391 @@
+#include "aggregators.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "rankflow/core/error.hpp"
+#include "value_ops.hpp"
+
+namespace rankflow::ops {
+namespace {
+
+using table::Column;
+using table::ColumnType;
+
+template <typename T>
+Column column_from(ColumnType type, const std::vector<T>& values, std::size_t groups) {
+  Column out(type);
+  out.resize_fixed(groups);
+  if (groups == 0) return out;
+  if constexpr (std::is_same_v<T, double>)
+    std::memcpy(out.mutable_f64(), values.data(), groups * sizeof(T));
+  else
+    std::memcpy(out.mutable_i64(), values.data(), groups * sizeof(T));
+  return out;
+}
+
+// count() and count(col): n.
+class Count final : public Aggregator {
+ public:
+  explicit Count(bool all_rows) : all_rows_(all_rows) {}
+  void resize(std::size_t groups) override { counts_.resize(groups, 0); }
+  void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
+              std::uint64_t) override {
+    if (all_rows_) {
+      for (std::size_t row = 0; row < rows; ++row) ++counts_[gids[row]];
+    } else {
+      for_each_present(*column, rows, [&](std::size_t row) { ++counts_[gids[row]]; });
+    }
+  }
+  std::size_t state_size(std::uint32_t) const override { return 8; }
+  std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
+    return bytes::put(out, counts_[gid]);
+  }
+  const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
+    counts_[gid] += bytes::get<std::int64_t>(in);
+    return in;
+  }
+  Column finalize(std::size_t groups) override {
+    return column_from(ColumnType::kInt64, counts_, groups);
+  }
+  void clear() override { counts_.clear(); }
+
+ private:
+  bool all_rows_;
+  std::vector<std::int64_t> counts_;
+};
+
+// sum and mean: (sum, n). Acc is int64 (sum of int64 or bool, checked for overflow) or double.
+template <typename In, typename Acc>
+class SumLike final : public Aggregator {
+ public:
+  SumLike(bool mean, std::string name) : mean_(mean), name_(std::move(name)) {}
+  void resize(std::size_t groups) override {
+    sums_.resize(groups, Acc{});
+    counts_.resize(groups, 0);
+  }
+  void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
+              std::uint64_t) override {
+    const Values<In> values(*column);
+    bool overflow = false;
+    for_each_present(*column, rows, [&](std::size_t row) {
+      const std::uint32_t gid = gids[row];
+      add(sums_[gid], static_cast<Acc>(values[row]), overflow);
+      ++counts_[gid];
+    });
+    if (overflow) throw_overflow();
+  }
+  std::size_t state_size(std::uint32_t) const override { return sizeof(Acc) + 8; }
+  std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
+    return bytes::put(bytes::put(out, sums_[gid]), counts_[gid]);
+  }
+  const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
+    bool overflow = false;
+    add(sums_[gid], bytes::get<Acc>(in), overflow);
+    if (overflow) throw_overflow();
+    counts_[gid] += bytes::get<std::int64_t>(in);
+    return in;
+  }
+  Column finalize(std::size_t groups) override {
+    Column out(mean_ ? ColumnType::kFloat64 : output_type());
+    out.reserve(groups);
+    for (std::size_t gid = 0; gid < groups; ++gid) {
+      if (counts_[gid] == 0)
+        out.append_null();
+      else if (mean_)
+        out.append_f64(static_cast<double>(sums_[gid]) / static_cast<double>(counts_[gid]));
+      else
+        append_value<Acc>(out, sums_[gid]);
+    }
+    return out;
+  }
+  void clear() override {
+    sums_.clear();
+    counts_.clear();
+  }
+
+ private:
+  static ColumnType output_type() {
+    return std::is_same_v<Acc, double> ? ColumnType::kFloat64 : ColumnType::kInt64;
+  }
+  static void add(Acc& sum, Acc value, bool& overflow) {
+    if constexpr (std::is_same_v<Acc, double>) {
+      sum += value;
+    } else {
+      overflow |= __builtin_add_overflow(sum, value, &sum);
+    }
+  }
+  [[noreturn]] void throw_overflow() const {
+    throw DataError("{}: the sum overflows int64 (use a float64 column)", name_);
+  }
+
+  bool mean_;
+  std::string name_;
+  std::vector<Acc> sums_;
+  std::vector<std::int64_t> counts_;
+};
+
+// var and std: (n, mean, M2); Welford per row, Chan et al.'s formula to merge.
+template <typename In>
+class Variance final : public Aggregator {
+ public:
+  Variance(bool std_dev, int ddof) : std_(std_dev), ddof_(ddof) {}
+  void resize(std::size_t groups) override {
+    counts_.resize(groups, 0);
+    means_.resize(groups, 0.0);
+    m2_.resize(groups, 0.0);
+  }
+  void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
+              std::uint64_t) override {
+    const Values<In> values(*column);
+    for_each_present(*column, rows, [&](std::size_t row) {
+      const std::uint32_t gid = gids[row];
+      const auto value = static_cast<double>(values[row]);
+      const double count = static_cast<double>(++counts_[gid]);
+      const double delta = value - means_[gid];
+      means_[gid] += delta / count;
+      m2_[gid] += delta * (value - means_[gid]);
+    });
+  }
+  std::size_t state_size(std::uint32_t) const override { return 24; }
+  std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
+    return bytes::put(bytes::put(bytes::put(out, counts_[gid]), means_[gid]), m2_[gid]);
+  }
+  const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
+    const auto count_b = bytes::get<std::int64_t>(in);
+    const auto mean_b = bytes::get<double>(in);
+    const auto m2_b = bytes::get<double>(in);
+    if (count_b == 0) return in;
+    const std::int64_t count_a = counts_[gid];
+    const std::int64_t count = count_a + count_b;
+    const double delta = mean_b - means_[gid];
+    const double weight = static_cast<double>(count_b) / static_cast<double>(count);
+    means_[gid] += delta * weight;
+    m2_[gid] += m2_b + delta * delta * static_cast<double>(count_a) * weight;
+    counts_[gid] = count;
+    return in;
+  }
+  Column finalize(std::size_t groups) override {
+    Column out(ColumnType::kFloat64);
+    out.reserve(groups);
+    for (std::size_t gid = 0; gid < groups; ++gid) {
+      const std::int64_t dof = counts_[gid] - ddof_;
+      if (counts_[gid] == 0 || dof <= 0) {
+        out.append_null();
+        continue;
+      }
+      const double variance = m2_[gid] / static_cast<double>(dof);
+      out.append_f64(std_ ? std::sqrt(variance) : variance);
+    }
+    return out;
+  }
+  void clear() override {
+    counts_.clear();
+    means_.clear();
+    m2_.clear();
+  }
+
+ private:
+  bool std_;
+  int ddof_;
+  std::vector<std::int64_t> counts_;
+  std::vector<double> means_;
+  std::vector<double> m2_;
+};
+
+// min and max: (value, present).
+template <typename T, bool kMax>
+class MinMax final : public Aggregator {
+ public:
+  explicit MinMax(ColumnType type) : type_(type) {}
+  void resize(std::size_t groups) override {
+    values_.resize(groups, T{});
+    present_.resize(groups, 0);
+  }
+  void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
+              std::uint64_t) override {
+    const Values<T> values(*column);
+    for_each_present(*column, rows, [&](std::size_t row) { offer(gids[row], values[row]); });
+  }
+  std::size_t state_size(std::uint32_t gid) const override { return 1 + value_size(values_[gid]); }
+  std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
+    return write_value(bytes::put(out, present_[gid]), values_[gid]);
+  }
+  const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
+    const auto present = bytes::get<std::uint8_t>(in);
+    const auto value = read_value<T>(in);
+    if (present != 0) offer(gid, value);
+    return in;
+  }
+  Column finalize(std::size_t groups) override {
+    Column out(type_);
+    out.reserve(groups);
+    for (std::size_t gid = 0; gid < groups; ++gid) {
+      if (present_[gid] != 0) append_value(out, values_[gid]); else out.append_null();
+    }
+    return out;
+  }
+  void clear() override {
+    values_.clear();
+    present_.clear();
+  }
+
+ private:
+  template <typename V>
+  void offer(std::uint32_t gid, const V& value) {
+    const bool better =
+        kMax ? value_greater<T>(value, values_[gid]) : value_less<T>(value, values_[gid]);
+    if (present_[gid] == 0 || better) {
+      assign_value(values_[gid], value);
+      present_[gid] = 1;
+    }
+  }
+
+  ColumnType type_;
+  std::vector<T> values_;
+  std::vector<std::uint8_t> present_;
+};
+
+// first and last non-null value by input position.
+template <typename T, bool kLast>
+class FirstLast final : public Aggregator {
+ public:
+  static constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
+  explicit FirstLast(ColumnType type) : type_(type) {}
+  void resize(std::size_t groups) override {
+    values_.resize(groups, T{});
+    positions_.resize(groups, kNone);
+  }
+  void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
+              std::uint64_t first_position) override {
+    const Values<T> values(*column);
+    // Rows arrive in input order, so first keeps the first seen and last the last seen.
+    for_each_present(*column, rows, [&](std::size_t row) {
+      const std::uint32_t gid = gids[row];
+      if (!kLast && positions_[gid] != kNone) return;
+      positions_[gid] = first_position + row;
+      assign_value(values_[gid], values[row]);
+    });
+  }
+  std::size_t state_size(std::uint32_t gid) const override { return 8 + value_size(values_[gid]); }
+  std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
+    return write_value(bytes::put(out, positions_[gid]), values_[gid]);
+  }
+  const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
+    const auto position = bytes::get<std::uint64_t>(in);
+    const auto value = read_value<T>(in);
+    if (position == kNone) return in;
+    const std::uint64_t mine = positions_[gid];
+    if (mine == kNone || (kLast ? position > mine : position < mine)) {
+      positions_[gid] = position;
+      assign_value(values_[gid], value);
+    }
+    return in;
+  }
+  Column finalize(std::size_t groups) override {
+    Column out(type_);
+    out.reserve(groups);
+    for (std::size_t gid = 0; gid < groups; ++gid) {
+      if (positions_[gid] != kNone) append_value(out, values_[gid]); else out.append_null();
+    }
+    return out;
+  }
+  void clear() override {
+    values_.clear();
+    positions_.clear();
+  }
+
+ private:
+  ColumnType type_;
+  std::vector<T> values_;
+  std::vector<std::uint64_t> positions_;
+};
+
+bool is_numeric(ColumnType type) {
+  return type == ColumnType::kInt64 || type == ColumnType::kFloat64 || type == ColumnType::kBool;
+}
+
+// Calls fn(In{}) with the storage type of a numeric column.
+template <typename Fn>
+std::unique_ptr<Aggregator> visit_numeric(ColumnType type, Fn&& fn) {
+  if (type == ColumnType::kFloat64) return fn(double{});
+  if (type == ColumnType::kBool) return fn(std::uint8_t{});
+  return fn(std::int64_t{});
+}
+
+}  // namespace
+
+ColumnType aggregate_output_type(const AggregateSpec& spec, ColumnType input) {
+  const std::string name = aggregate_function_name(spec.function);
+  auto need_numeric = [&] {
+    if (!is_numeric(input))
+      throw ConfigError("{}({}): {} needs a numeric column (int64, float64 or bool); '{}' is {}",
+                        name, spec.column, name, spec.column, table::column_type_name(input));
+  };
+  switch (spec.function) {
+    case AggregateFunction::kCountAll:
+    case AggregateFunction::kCount:
+    case AggregateFunction::kNunique: return ColumnType::kInt64;
+    case AggregateFunction::kSum:
+      need_numeric();
+      return input == ColumnType::kFloat64 ? ColumnType::kFloat64 : ColumnType::kInt64;
+    case AggregateFunction::kMean:
+    case AggregateFunction::kVar:
+    case AggregateFunction::kStd:
+    case AggregateFunction::kMedian:
+    case AggregateFunction::kQuantile: need_numeric(); return ColumnType::kFloat64;
+    case AggregateFunction::kMin:
+    case AggregateFunction::kMax:
+    case AggregateFunction::kFirst:
+    case AggregateFunction::kLast: return input;
+  }
+  return input;
+}
+
+std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnType input,
+                                            int ddof) {
+  aggregate_output_type(spec, input);  // validates
+  switch (spec.function) {
+    case AggregateFunction::kCountAll: return std::make_unique<Count>(true);
+    case AggregateFunction::kCount: return std::make_unique<Count>(false);
+    case AggregateFunction::kSum:
+    case AggregateFunction::kMean: {
+      const bool mean = spec.function == AggregateFunction::kMean;
+      return visit_numeric(input, [&](auto in) -> std::unique_ptr<Aggregator> {
+        using In = decltype(in);
+        if (mean || std::is_same_v<In, double>)
+          return std::make_unique<SumLike<In, double>>(mean, spec.output_name);
+        return std::make_unique<SumLike<In, std::int64_t>>(mean, spec.output_name);
+      });
+    }
+    case AggregateFunction::kVar:
+    case AggregateFunction::kStd: {
+      const bool std_dev = spec.function == AggregateFunction::kStd;
+      return visit_numeric(input, [&](auto in) -> std::unique_ptr<Aggregator> {
+        return std::make_unique<Variance<decltype(in)>>(std_dev, ddof);
+      });
+    }
+    case AggregateFunction::kMin:
+    case AggregateFunction::kMax:
+    case AggregateFunction::kFirst:
+    case AggregateFunction::kLast:
+      return visit_storage(input, [&](auto value) -> std::unique_ptr<Aggregator> {
+        using T = decltype(value);
+        switch (spec.function) {
+          case AggregateFunction::kMin: return std::make_unique<MinMax<T, false>>(input);
+          case AggregateFunction::kMax: return std::make_unique<MinMax<T, true>>(input);
+          case AggregateFunction::kFirst: return std::make_unique<FirstLast<T, false>>(input);
+          default: return std::make_unique<FirstLast<T, true>>(input);
+        }
+      });
+    case AggregateFunction::kNunique: return make_nunique(input);
+    case AggregateFunction::kMedian: return make_quantile(input, 0.5);
+    case AggregateFunction::kQuantile: return make_quantile(input, spec.quantile);
+  }
+  throw DataError("internal: unknown aggregate function");
+}
+
+}  // namespace rankflow::ops

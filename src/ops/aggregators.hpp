@@ -1,0 +1,61 @@
+// Aggregators: the partial state of one aggregate for every group, as arrays indexed by group
+// id (see group_table.hpp), and the three things a distributed aggregate does with it:
+//
+//   update()      fold a block's rows in (local; one virtual call per block, a typed loop inside)
+//   write_state() / merge_state()   serialize a group's partial state for the exchange, and
+//                 merge a received one into a group on the owning rank
+//   finalize()    one output value per group
+//
+// States (explicit and small, except where exactness needs the values):
+//   count(), count(col)   n
+//   sum                   (sum, n)           n = 0 gives null
+//   mean                  (sum, n)
+//   var, std              (n, mean, M2)      Welford per row, Chan et al. to merge
+//   min, max              (value, present)
+//   first, last           (position, value)  position = rank << 44 | row: the input order
+//   nunique               the distinct values (a set keyed by (group, value))
+//   median, quantile      the values themselves (exact)
+// Nothing here is collective.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "rankflow/ops/groupby.hpp"
+#include "rankflow/table/column.hpp"
+
+namespace rankflow::ops {
+
+class Aggregator {
+ public:
+  virtual ~Aggregator() = default;
+  // Groups [old size, groups) start empty.
+  virtual void resize(std::size_t groups) = 0;
+  // Folds rows [0, rows) of `column` (nullptr for count()) into groups gids[row];
+  // `first_position` is the input position of row 0 (first/last).
+  virtual void update(const table::Column* column, const std::uint32_t* gids, std::size_t rows,
+                      std::uint64_t first_position) = 0;
+  // Called once before the state_size/write_state calls for all groups.
+  virtual void prepare_write(std::size_t /*groups*/) {}
+  virtual std::size_t state_size(std::uint32_t gid) const = 0;
+  virtual std::byte* write_state(std::uint32_t gid, std::byte* out) const = 0;
+  virtual const std::byte* merge_state(std::uint32_t gid, const std::byte* in) = 0;
+  // One value per group, groups in id order.
+  virtual table::Column finalize(std::size_t groups) = 0;
+  // No groups; capacity kept where it is plain arrays.
+  virtual void clear() = 0;
+};
+
+// The output type of `spec` applied to a column of `input` type (ignored for count()); throws
+// ConfigError naming the aggregate and the column when the function does not apply.
+table::ColumnType aggregate_output_type(const AggregateSpec& spec, table::ColumnType input);
+
+std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, table::ColumnType input,
+                                            int ddof);
+
+// Sets and value lists (nunique, median, quantile): aggregators_exact.cpp.
+std::unique_ptr<Aggregator> make_nunique(table::ColumnType input);
+std::unique_ptr<Aggregator> make_quantile(table::ColumnType input, double quantile);
+
+}  // namespace rankflow::ops

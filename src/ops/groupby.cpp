@@ -1,0 +1,243 @@
+// GroupBy: local pre-aggregation into a GroupTable of partial states, one exchange of the
+// serialized states to the rank that owns each key, merge, finalize.
+//
+// The exchange buffer holds one record per local group, grouped by owner rank:
+//
+//   | u32 key size | normalized key | state of aggregate 0 | state of aggregate 1 | ...
+//
+// (key layout: key_encoder.hpp; states: aggregators.hpp).
+#include "rankflow/ops/groupby.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "aggregators.hpp"
+#include "group_table.hpp"
+#include "key_encoder.hpp"
+#include "rankflow/comm/exchange.hpp"
+#include "rankflow/comm/phase.hpp"
+#include "rankflow/core/error.hpp"
+#include "state_bytes.hpp"
+
+namespace rankflow::ops {
+namespace {
+
+constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
+constexpr int kPositionRowBits = 44;  // first/last: position = rank << 44 | row
+
+std::string column_names(const table::Schema& schema) {
+  std::string names;
+  for (const table::Field& field : schema.fields()) names += (names.empty() ? "" : ", ") + field.name;
+  return names;
+}
+
+std::size_t find_column(const table::Schema& schema, const std::string& name,
+                        const std::string& what) {
+  auto idx = schema.find(name);
+  if (!idx)
+    throw ConfigError("{}: no column '{}'; the columns are: {}", what, name, column_names(schema));
+  return *idx;
+}
+
+std::string describe(const AggregateSpec& spec) {
+  const std::string name = aggregate_function_name(spec.function);
+  if (spec.function == AggregateFunction::kCountAll) return "count()";
+  if (spec.function == AggregateFunction::kQuantile)
+    return fmt::format("quantile({}, {})", spec.column, spec.quantile);
+  return name + "(" + spec.column + ")";
+}
+
+}  // namespace
+
+struct GroupBy::State {
+  State(const comm::Communicator& communicator, const table::Schema& input_schema,
+        GroupByOptions group_options)
+      : comm(&communicator), options(std::move(group_options)), input(input_schema),
+        groups(true, 0) {}
+
+  void validate_and_plan();
+  void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
+  void merge(const comm::ExchangeBuffer& recv);
+  table::Table finalize();
+
+  const comm::Communicator* comm;
+  GroupByOptions options;
+  table::Schema input;
+  table::Schema output;
+  std::vector<std::size_t> key_columns;
+  std::vector<table::ColumnType> key_types;
+  std::vector<std::size_t> aggregate_columns;  // kNoColumn for count()
+  std::vector<std::unique_ptr<Aggregator>> aggregators;
+  KeyEncoder encoder;
+  GroupTable groups;
+  std::vector<std::uint32_t> gids;
+  GroupByStats stats;
+  bool finished = false;
+};
+
+void GroupBy::State::validate_and_plan() {
+  if (options.ddof < 0) throw ConfigError("groupby: ddof must be 0 or more, not {}", options.ddof);
+  std::vector<std::string> names;
+  auto claim = [&](const std::string& name, const std::string& what) {
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      throw ConfigError("groupby: two output columns are named '{}' ({}); rename one with "
+                        "'... as name'",
+                        name, what);
+    names.push_back(name);
+  };
+  for (const std::string& key : options.keys) {
+    const std::size_t idx = find_column(input, key, "groupby keys");
+    key_columns.push_back(idx);
+    key_types.push_back(input.field(idx).type);
+    output.add({key, input.field(idx).type});
+    claim(key, "a key given twice");
+  }
+  for (const AggregateSpec& spec : options.aggregates) {
+    const std::string what = "aggregate " + describe(spec);
+    table::ColumnType type = table::ColumnType::kInt64;
+    std::size_t idx = kNoColumn;
+    if (spec.function != AggregateFunction::kCountAll) {
+      idx = find_column(input, spec.column, what);
+      type = input.field(idx).type;
+    }
+    if (spec.function == AggregateFunction::kQuantile && !(spec.quantile >= 0.0 && spec.quantile <= 1.0))
+      throw ConfigError("{}: the quantile must be between 0 and 1", what);
+    if (spec.output_name.empty()) throw ConfigError("{}: the output name is empty", what);
+    claim(spec.output_name, what);
+    output.add({spec.output_name, aggregate_output_type(spec, type)});
+    aggregate_columns.push_back(idx);
+    aggregators.push_back(make_aggregator(spec, type, options.ddof));
+  }
+  encoder = KeyEncoder(key_types);
+  groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
+}
+
+void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts) {
+  const auto ranks = static_cast<std::size_t>(comm->size());
+  const std::size_t group_count = groups.size();
+  for (auto& aggregator : aggregators) aggregator->prepare_write(group_count);
+  std::vector<std::uint32_t> owner(group_count);
+  std::vector<std::uint64_t> record_size(group_count);
+  counts.assign(ranks, 0);
+  for (std::uint32_t gid = 0; gid < group_count; ++gid) {
+    owner[gid] = options.skew_to_one_rank
+                     ? 0u
+                     : static_cast<std::uint32_t>(owner_rank(groups.hash(gid), comm->size()));
+    std::uint64_t size = 4 + groups.key_size(gid);
+    for (const auto& aggregator : aggregators) size += aggregator->state_size(gid);
+    record_size[gid] = size;
+    counts[owner[gid]] += size;
+  }
+  std::vector<std::uint64_t> cursor = comm::exclusive_scan(counts);
+  send.resize(static_cast<std::size_t>(cursor.back() + counts.back()));
+  for (std::uint32_t gid = 0; gid < group_count; ++gid) {
+    std::byte* out = send.data() + cursor[owner[gid]];
+    out = bytes::put(out, groups.key_size(gid));
+    std::memcpy(out, groups.key(gid), groups.key_size(gid));
+    out += groups.key_size(gid);
+    for (const auto& aggregator : aggregators) out = aggregator->write_state(gid, out);
+    cursor[owner[gid]] += record_size[gid];
+  }
+  stats.local_groups = group_count;
+  stats.bytes_sent = send.size();
+}
+
+void GroupBy::State::merge(const comm::ExchangeBuffer& recv) {
+  groups.clear();
+  for (auto& aggregator : aggregators) aggregator->clear();
+  stats.bytes_received = recv.data.size();
+  const std::byte* in = recv.data.data();
+  const std::byte* end = in + recv.data.size();
+  while (in < end) {
+    const auto key_size = bytes::get<std::uint32_t>(in);
+    const auto* key = reinterpret_cast<const std::uint8_t*>(in);
+    in += key_size;
+    const std::size_t before = groups.size();
+    const std::uint32_t gid = groups.find_or_insert(key, key_size, hash_key(key, key_size));
+    if (groups.size() != before)
+      for (auto& aggregator : aggregators) aggregator->resize(groups.size());
+    for (auto& aggregator : aggregators) in = aggregator->merge_state(gid, in);
+  }
+  if (in != end) throw DataError("internal: group-by partial states overran the exchange buffer");
+}
+
+table::Table GroupBy::State::finalize() {
+  const std::size_t group_count = groups.size();
+  std::vector<table::Column> keys;
+  for (table::ColumnType type : key_types) {
+    keys.emplace_back(type);
+    keys.back().reserve(group_count);
+  }
+  for (std::uint32_t gid = 0; gid < group_count; ++gid) encoder.decode(groups.key(gid), keys);
+  table::Table out;
+  for (std::size_t key_idx = 0; key_idx < keys.size(); ++key_idx)
+    out.add_column(output.field(key_idx).name, std::move(keys[key_idx]));
+  for (std::size_t agg_idx = 0; agg_idx < aggregators.size(); ++agg_idx)
+    out.add_column(output.field(keys.size() + agg_idx).name,
+                   aggregators[agg_idx]->finalize(group_count));
+  stats.groups = group_count;
+  return out;
+}
+
+GroupBy::GroupBy(const comm::Communicator& comm, const table::Schema& input,
+                 GroupByOptions options)
+    : state_(std::make_unique<State>(comm, input, std::move(options))) {
+  state_->validate_and_plan();
+}
+
+GroupBy::~GroupBy() = default;
+GroupBy::GroupBy(GroupBy&&) noexcept = default;
+
+const table::Schema& GroupBy::output_schema() const { return state_->output; }
+const GroupByStats& GroupBy::stats() const { return state_->stats; }
+
+void GroupBy::consume(const table::Table& block) {
+  State& state = *state_;
+  if (state.finished) throw DataError("internal: GroupBy::consume after finish");
+  const std::size_t rows = block.num_rows();
+  if (rows == 0) return;
+  if (!(block.schema() == state.input))
+    throw DataError("internal: a group-by block has columns [{}], expected [{}]",
+                    block.schema().describe(), state.input.describe());
+  if (state.stats.rows + rows >= (std::uint64_t{1} << kPositionRowBits))
+    throw DataError("more than 2^44 rows on one rank: use more ranks");
+
+  state.encoder.encode(block, state.key_columns);
+  state.gids.resize(rows);
+  const std::uint64_t* hashes = state.encoder.hashes();
+  for (std::size_t row = 0; row < rows; ++row)
+    state.gids[row] =
+        state.groups.find_or_insert(state.encoder.key(row), state.encoder.key_size(row), hashes[row]);
+
+  const std::uint64_t first_position =
+      (static_cast<std::uint64_t>(state.comm->rank()) << kPositionRowBits) + state.stats.rows;
+  for (std::size_t agg_idx = 0; agg_idx < state.aggregators.size(); ++agg_idx) {
+    Aggregator& aggregator = *state.aggregators[agg_idx];
+    aggregator.resize(state.groups.size());
+    const std::size_t column_idx = state.aggregate_columns[agg_idx];
+    aggregator.update(column_idx == kNoColumn ? nullptr : &block.column(column_idx),
+                      state.gids.data(), rows, first_position);
+  }
+  state.stats.rows += rows;
+}
+
+table::Table GroupBy::finish() {
+  State& state = *state_;
+  const comm::Communicator& comm = *state.comm;
+  std::vector<std::byte> send;
+  std::vector<std::uint64_t> counts;
+  comm::run_phase(comm, "group-by: serializing partial states", [&] {
+    if (state.finished) throw DataError("internal: GroupBy::finish called twice");
+    state.finished = true;
+    state.serialize(send, counts);
+  });
+  comm::ExchangeBuffer recv;
+  comm::exchange_bytes(comm, send.data(), counts, recv, state.options.exchange_round_bytes);
+  std::vector<std::byte>().swap(send);
+  return comm::run_phase(comm, "group-by: merging partial states", [&] {
+    state.merge(recv);
+    return state.finalize();
+  });
+}
+
+}  // namespace rankflow::ops

@@ -1,0 +1,234 @@
+// Distributed group-by at every rank count against the serial oracle (tests/oracle): every
+// aggregate, every key type, multi-column keys, nulls in keys and values, many keys and one
+// key, ranks without rows, block sizes from 1 row up, the skew switch, and exchanges in tiny
+// rounds. Every rank generates the same global table and takes its contiguous slice.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "oracle/table_oracle.hpp"
+#include "rankflow/comm/phase.hpp"
+#include "rankflow/ops/groupby.hpp"
+#include "support/mpi_test.hpp"
+
+namespace rankflow::ops {
+namespace {
+
+using table::ColumnType;
+using test::world;
+
+table::Schema test_schema() {
+  return table::Schema({{"ki", ColumnType::kInt64},    {"kf", ColumnType::kFloat64},
+                        {"kb", ColumnType::kBool},     {"ks", ColumnType::kString},
+                        {"kd", ColumnType::kDate},     {"kt", ColumnType::kTimestamp},
+                        {"vi", ColumnType::kInt64},    {"vf", ColumnType::kFloat64},
+                        {"vb", ColumnType::kBool},     {"vs", ColumnType::kString},
+                        {"vd", ColumnType::kDate}});
+}
+
+const char* const kAllAggregates =
+    "count(), count(vs), sum(vi), sum(vf), sum(vb), mean(vi), mean(vf), min(vi), max(vf), "
+    "min(vs), max(vs), min(vd), max(vb), var(vf), std(vi), first(vs), last(vf), first(vd), "
+    "last(vb), nunique(vs), nunique(vf), nunique(vi), median(vf), quantile(vi, 0.25), "
+    "quantile(vf, 0.9), median(vb), min(kf), last(ki)";
+
+enum class Split { kEven, kAllOnLast, kFirstEmpty, kUneven };
+
+// This rank's rows [begin, end) of `rows`.
+std::pair<std::size_t, std::size_t> my_range(std::size_t rows, int rank, int ranks, Split split) {
+  const auto r = static_cast<std::size_t>(rank);
+  const auto p = static_cast<std::size_t>(ranks);
+  switch (split) {
+    case Split::kAllOnLast:
+      return rank == ranks - 1 ? std::make_pair(std::size_t{0}, rows)
+                               : std::make_pair(std::size_t{0}, std::size_t{0});
+    case Split::kFirstEmpty: {
+      if (rank == 0 && ranks > 1) return {0, 0};
+      const std::size_t parts = ranks > 1 ? p - 1 : 1;
+      const std::size_t part = ranks > 1 ? r - 1 : 0;
+      return {rows * part / parts, rows * (part + 1) / parts};
+    }
+    case Split::kUneven: {  // rank r gets a share proportional to (r + 1)^2
+      std::size_t total = 0;
+      for (std::size_t idx = 0; idx < p; ++idx) total += (idx + 1) * (idx + 1);
+      std::size_t before = 0;
+      for (std::size_t idx = 0; idx < r; ++idx) before += (idx + 1) * (idx + 1);
+      return {rows * before / total, rows * (before + (r + 1) * (r + 1)) / total};
+    }
+    case Split::kEven: break;
+  }
+  return {rows * r / p, rows * (r + 1) / p};
+}
+
+// Runs the group-by over this rank's slice in blocks of `block` rows and returns the result
+// gathered on every rank.
+table::Table run_group_by(const table::Table& global, const GroupByOptions& options,
+                          std::size_t block, Split split, table::Table* mine = nullptr) {
+  const comm::Communicator& comm = world();
+  auto [begin, end] = my_range(global.num_rows(), comm.rank(), comm.size(), split);
+  GroupBy group_by(comm, global.schema(), options);
+  for (std::size_t start = begin; start < end; start += block)
+    group_by.consume(oracle::slice(global, start, std::min(end, start + block)));
+  table::Table result = group_by.finish();
+  EXPECT_TRUE(result.schema() == group_by.output_schema())
+      << result.schema().describe() << " vs " << group_by.output_schema().describe();
+  EXPECT_EQ(group_by.stats().rows, end - begin);
+  EXPECT_EQ(group_by.stats().groups, result.num_rows());
+  if (mine != nullptr) *mine = result;
+  return oracle::gather_all(comm, result);
+}
+
+void expect_matches_oracle(const table::Table& global, const GroupByOptions& options,
+                           const std::vector<std::size_t>& blocks, Split split) {
+  const oracle::GroupResult expected = oracle::group_by(global, options);
+  for (std::size_t block : blocks) {
+    const table::Table all = run_group_by(global, options, block, split);
+    EXPECT_EQ(oracle::diff(expected, oracle::result_map(all, options.keys.size()), 1e-9), "")
+        << "block size " << block << ", keys " << options.keys.size();
+  }
+}
+
+GroupByOptions options_for(std::vector<std::string> keys, const std::string& aggregates) {
+  GroupByOptions options;
+  options.keys = std::move(keys);
+  options.aggregates = parse_aggregates(aggregates);
+  return options;
+}
+
+TEST(GroupBy, EveryAggregateOnAnIntKeyAtEveryBlockSize) {
+  const table::Table global = oracle::random_table(test_schema(), 157, 1, 0.15, 23);
+  expect_matches_oracle(global, options_for({"ki"}, kAllAggregates), {1, 2, 7, 64, 1000},
+                        Split::kEven);
+}
+
+TEST(GroupBy, EveryKeyTypeAlone) {
+  const table::Table global = oracle::random_table(test_schema(), 211, 2, 0.1, 17);
+  for (const char* key : {"ki", "kf", "kb", "ks", "kd", "kt"})
+    expect_matches_oracle(global, options_for({key}, kAllAggregates), {5, 300}, Split::kUneven);
+}
+
+TEST(GroupBy, MultiColumnKeysWithNulls) {
+  const table::Table global = oracle::random_table(test_schema(), 300, 3, 0.2, 5);
+  expect_matches_oracle(global, options_for({"ks", "kb", "kd", "kf"}, kAllAggregates), {3, 50},
+                        Split::kEven);
+  expect_matches_oracle(global, options_for({"kt", "ki", "ks"}, "count(), sum(vi), first(vs)"),
+                        {1, 1000}, Split::kFirstEmpty);
+}
+
+TEST(GroupBy, ManyKeysMoreThanRowsPerRank) {
+  const table::Table global = oracle::random_table(test_schema(), 400, 4, 0.05, 100000, false);
+  expect_matches_oracle(global, options_for({"ki"}, kAllAggregates), {9, 400}, Split::kEven);
+  expect_matches_oracle(global, options_for({"ks", "ki"}, "count(), mean(vf), last(vs)"), {13},
+                        Split::kUneven);
+}
+
+TEST(GroupBy, OneKeyForAllRows) {
+  const table::Table global = oracle::random_table(test_schema(), 250, 5, 0.1, 1);
+  expect_matches_oracle(global, options_for({"ki", "kb"}, kAllAggregates), {4, 250},
+                        Split::kEven);
+}
+
+TEST(GroupBy, NoKeysIsOneGroup) {
+  const table::Table global = oracle::random_table(test_schema(), 120, 6, 0.1, 30);
+  expect_matches_oracle(global, options_for({}, kAllAggregates), {7}, Split::kUneven);
+}
+
+TEST(GroupBy, RanksWithoutRows) {
+  const table::Table global = oracle::random_table(test_schema(), 90, 7, 0.1, 11);
+  expect_matches_oracle(global, options_for({"ks"}, kAllAggregates), {2, 90}, Split::kAllOnLast);
+  expect_matches_oracle(global, options_for({"kd"}, kAllAggregates), {3}, Split::kFirstEmpty);
+}
+
+TEST(GroupBy, NoRowsAnywhere) {
+  const table::Table global = oracle::random_table(test_schema(), 0, 8, 0.1, 11);
+  const table::Table all = run_group_by(global, options_for({"ks", "ki"}, kAllAggregates), 4,
+                                        Split::kEven);
+  EXPECT_EQ(all.num_rows(), 0u);
+}
+
+TEST(GroupBy, SkewSwitchSendsEveryKeyToRankZero) {
+  const table::Table global = oracle::random_table(test_schema(), 200, 9, 0.1, 40);
+  GroupByOptions options = options_for({"ki", "ks"}, kAllAggregates);
+  options.skew_to_one_rank = true;
+  table::Table mine;
+  const table::Table all = run_group_by(global, options, 16, Split::kEven, &mine);
+  EXPECT_EQ(oracle::diff(oracle::group_by(global, options), oracle::result_map(all, 2), 1e-9), "");
+  if (world().rank() != 0) {
+    EXPECT_EQ(mine.num_rows(), 0u);
+  }
+  EXPECT_GT(all.num_rows(), 0u);
+}
+
+TEST(GroupBy, ExchangeInTinyRounds) {
+  const table::Table global = oracle::random_table(test_schema(), 260, 10, 0.1, 60);
+  GroupByOptions options = options_for({"ks", "ki"}, kAllAggregates);
+  options.exchange_round_bytes = 512;
+  expect_matches_oracle(global, options, {32}, Split::kUneven);
+}
+
+TEST(GroupBy, PopulationVarianceWithDdofZero) {
+  const table::Table global = oracle::random_table(test_schema(), 150, 11, 0.1, 7);
+  GroupByOptions options = options_for({"kb"}, "var(vf), std(vi), var(vb)");
+  options.ddof = 0;
+  expect_matches_oracle(global, options, {10}, Split::kEven);
+}
+
+TEST(GroupBy, OutputNamesAndTypes) {
+  GroupByOptions options = options_for(
+      {"ks", "kd"}, "sum(vi), sum(vf) as total, count(), count(vs), mean(vb), min(vd), "
+                    "quantile(vf, 0.9), median(vi), nunique(vs), first(kt)");
+  GroupBy group_by(world(), test_schema(), options);
+  EXPECT_EQ(group_by.output_schema().describe(),
+            "ks:string, kd:date, sum_vi:int64, total:float64, count:int64, count_vs:int64, "
+            "mean_vb:float64, min_vd:date, quantile_0.9_vf:float64, median_vi:float64, "
+            "nunique_vs:int64, first_kt:timestamp");
+  group_by.finish();
+}
+
+void expect_config_error(const std::vector<std::string>& keys, const std::string& aggregates,
+                         const std::string& message_part) {
+  try {
+    GroupBy group_by(world(), test_schema(), options_for(keys, aggregates));
+    ADD_FAILURE() << "no error for " << aggregates;
+    group_by.finish();
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kConfig);
+    EXPECT_NE(std::string(error.what()).find(message_part), std::string::npos) << error.what();
+  }
+}
+
+TEST(GroupBy, ConfigErrorsNameTheProblem) {
+  expect_config_error({"nope"}, "count()", "groupby keys: no column 'nope'; the columns are: ki");
+  expect_config_error({"ki"}, "sum(vs)",
+                      "sum(vs): sum needs a numeric column (int64, float64 or bool); 'vs' is string");
+  expect_config_error({"ki"}, "mean(vd)", "'vd' is date");
+  expect_config_error({"ki"}, "max(missing)", "aggregate max(missing): no column 'missing'");
+  expect_config_error({"ki"}, "sum(vi), sum(vi)", "two output columns are named 'sum_vi'");
+  expect_config_error({"ki"}, "count() as ki", "two output columns are named 'ki'");
+  expect_config_error({"ki", "ki"}, "count()", "two output columns are named 'ki'");
+}
+
+TEST(GroupBy, SumOverflowIsADataError) {
+  table::Table global(table::Schema({{"k", ColumnType::kInt64}, {"v", ColumnType::kInt64}}));
+  for (int row = 0; row < 4; ++row) {
+    global.column(0).append_i64(1);
+    global.column(1).append_i64(std::int64_t{1} << 62);
+  }
+  const comm::Communicator& comm = world();
+  GroupBy group_by(comm, global.schema(), options_for({"k"}, "sum(v)"));
+  bool failed = false;
+  try {
+    auto [begin, end] = my_range(4, comm.rank(), comm.size(), Split::kEven);
+    // As a job does it: the local part in a phase of its own, so that every rank agrees.
+    comm::run_phase(comm, "reading", [&] { group_by.consume(oracle::slice(global, begin, end)); });
+    group_by.finish();
+  } catch (const Error& error) {
+    failed = true;
+    EXPECT_NE(std::string(error.what()).find("sum_v: the sum overflows int64"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_TRUE(failed);
+}
+
+}  // namespace
+}  // namespace rankflow::ops
