@@ -35,7 +35,11 @@ class Count final : public Aggregator {
   void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
               std::uint64_t) override {
     if (all_rows_) {
-      for (std::size_t row = 0; row < rows; ++row) ++counts_[gids[row]];
+      std::int64_t* counts = counts_.data();
+      for (std::size_t row = 0; row < rows; ++row) {
+        if (row + kPrefetchRows < rows) __builtin_prefetch(counts + gids[row + kPrefetchRows], 1);
+        ++counts[gids[row]];
+      }
     } else {
       for_each_present(*column, rows, [&](std::size_t row) { ++counts_[gids[row]]; });
     }
@@ -48,83 +52,13 @@ class Count final : public Aggregator {
     counts_[gid] += bytes::get<std::int64_t>(in);
     return in;
   }
-  Column finalize(std::size_t groups) override {
+  Column finalize(std::size_t groups, AggregateFunction) override {
     return column_from(ColumnType::kInt64, counts_, groups);
   }
   void clear() override { counts_.clear(); }
 
  private:
   bool all_rows_;
-  std::vector<std::int64_t> counts_;
-};
-
-// sum and mean: (sum, n). Acc is int64 (sum of int64 or bool, checked for overflow) or double.
-template <typename In, typename Acc>
-class SumLike final : public Aggregator {
- public:
-  SumLike(bool mean, std::string name) : mean_(mean), name_(std::move(name)) {}
-  void resize(std::size_t groups) override {
-    sums_.resize(groups, Acc{});
-    counts_.resize(groups, 0);
-  }
-  void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
-              std::uint64_t) override {
-    const Values<In> values(*column);
-    bool overflow = false;
-    for_each_present(*column, rows, [&](std::size_t row) {
-      const std::uint32_t gid = gids[row];
-      add(sums_[gid], static_cast<Acc>(values[row]), overflow);
-      ++counts_[gid];
-    });
-    if (overflow) throw_overflow();
-  }
-  std::size_t state_size(std::uint32_t) const override { return sizeof(Acc) + 8; }
-  std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
-    return bytes::put(bytes::put(out, sums_[gid]), counts_[gid]);
-  }
-  const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
-    bool overflow = false;
-    add(sums_[gid], bytes::get<Acc>(in), overflow);
-    if (overflow) throw_overflow();
-    counts_[gid] += bytes::get<std::int64_t>(in);
-    return in;
-  }
-  Column finalize(std::size_t groups) override {
-    Column out(mean_ ? ColumnType::kFloat64 : output_type());
-    out.reserve(groups);
-    for (std::size_t gid = 0; gid < groups; ++gid) {
-      if (counts_[gid] == 0)
-        out.append_null();
-      else if (mean_)
-        out.append_f64(static_cast<double>(sums_[gid]) / static_cast<double>(counts_[gid]));
-      else
-        append_value<Acc>(out, sums_[gid]);
-    }
-    return out;
-  }
-  void clear() override {
-    sums_.clear();
-    counts_.clear();
-  }
-
- private:
-  static ColumnType output_type() {
-    return std::is_same_v<Acc, double> ? ColumnType::kFloat64 : ColumnType::kInt64;
-  }
-  static void add(Acc& sum, Acc value, bool& overflow) {
-    if constexpr (std::is_same_v<Acc, double>) {
-      sum += value;
-    } else {
-      overflow |= __builtin_add_overflow(sum, value, &sum);
-    }
-  }
-  [[noreturn]] void throw_overflow() const {
-    throw DataError("{}: the sum overflows int64 (use a float64 column)", name_);
-  }
-
-  bool mean_;
-  std::string name_;
-  std::vector<Acc> sums_;
   std::vector<std::int64_t> counts_;
 };
 
@@ -168,7 +102,7 @@ class Variance final : public Aggregator {
     counts_[gid] = count;
     return in;
   }
-  Column finalize(std::size_t groups) override {
+  Column finalize(std::size_t groups, AggregateFunction) override {
     Column out(ColumnType::kFloat64);
     out.reserve(groups);
     for (std::size_t gid = 0; gid < groups; ++gid) {
@@ -220,7 +154,7 @@ class MinMax final : public Aggregator {
     if (present != 0) offer(gid, value);
     return in;
   }
-  Column finalize(std::size_t groups) override {
+  Column finalize(std::size_t groups, AggregateFunction) override {
     Column out(type_);
     out.reserve(groups);
     for (std::size_t gid = 0; gid < groups; ++gid) {
@@ -285,7 +219,7 @@ class FirstLast final : public Aggregator {
     }
     return in;
   }
-  Column finalize(std::size_t groups) override {
+  Column finalize(std::size_t groups, AggregateFunction) override {
     Column out(type_);
     out.reserve(groups);
     for (std::size_t gid = 0; gid < groups; ++gid) {
@@ -352,15 +286,8 @@ std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnTyp
     case AggregateFunction::kCountAll: return std::make_unique<Count>(true);
     case AggregateFunction::kCount: return std::make_unique<Count>(false);
     case AggregateFunction::kSum:
-    case AggregateFunction::kMean: {
-      const bool mean = spec.function == AggregateFunction::kMean;
-      return visit_numeric(input, [&](auto in) -> std::unique_ptr<Aggregator> {
-        using In = decltype(in);
-        if (mean || std::is_same_v<In, double>)
-          return std::make_unique<SumLike<In, double>>(mean, spec.output_name);
-        return std::make_unique<SumLike<In, std::int64_t>>(mean, spec.output_name);
-      });
-    }
+    case AggregateFunction::kMean:
+      return make_numeric_summary(input, true, spec.output_name);
     case AggregateFunction::kVar:
     case AggregateFunction::kStd: {
       const bool std_dev = spec.function == AggregateFunction::kStd;
@@ -370,6 +297,8 @@ std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnTyp
     }
     case AggregateFunction::kMin:
     case AggregateFunction::kMax:
+      if (is_fused(spec.function, input)) return make_numeric_summary(input, false, spec.output_name);
+      [[fallthrough]];
     case AggregateFunction::kFirst:
     case AggregateFunction::kLast:
       return visit_storage(input, [&](auto value) -> std::unique_ptr<Aggregator> {

@@ -7,9 +7,10 @@
 //   finalize()    one output value per group
 //
 // States (explicit and small, except where exactness needs the values):
-//   count(), count(col)   n
-//   sum                   (sum, n)           n = 0 gives null
-//   mean                  (sum, n)
+//   count()               n
+//   sum, mean, min, max,  (sum, n, min, max) of an int64, float64 or bool column: one state,
+//   count(col)            and one pass over the column, for all of them (fused)
+//   count(col)            n (other column types)
 //   var, std              (n, mean, M2)      Welford per row, Chan et al. to merge
 //   min, max              (value, present)
 //   first, last           (position, value)  position = rank << 44 | row: the input order
@@ -41,8 +42,8 @@ class Aggregator {
   virtual std::size_t state_size(std::uint32_t gid) const = 0;
   virtual std::byte* write_state(std::uint32_t gid, std::byte* out) const = 0;
   virtual const std::byte* merge_state(std::uint32_t gid, const std::byte* in) = 0;
-  // One value per group, groups in id order.
-  virtual table::Column finalize(std::size_t groups) = 0;
+  // One value per group, groups in id order, of `function` (a fused state serves several).
+  virtual table::Column finalize(std::size_t groups, AggregateFunction function) = 0;
   // No groups; capacity kept where it is plain arrays.
   virtual void clear() = 0;
 };
@@ -53,6 +54,13 @@ table::ColumnType aggregate_output_type(const AggregateSpec& spec, table::Column
 
 std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, table::ColumnType input,
                                             int ddof);
+
+// True when `function` over a column of `input` type is served by the fused numeric summary.
+bool is_fused(AggregateFunction function, table::ColumnType input);
+// The fused (sum, n, min, max) state of one numeric column; `checks_sum`: a sum or mean is
+// asked for, so an int64 overflow is an error (named after `name`). aggregators_numeric.cpp.
+std::unique_ptr<Aggregator> make_numeric_summary(table::ColumnType input, bool checks_sum,
+                                                 std::string name);
 
 // Sets and value lists (nunique, median, quantile): aggregators_exact.cpp.
 std::unique_ptr<Aggregator> make_nunique(table::ColumnType input);

@@ -77,7 +77,7 @@ class Nunique final : public Aggregator {
     }
     return in;
   }
-  Column finalize(std::size_t groups) override {
+  Column finalize(std::size_t groups, AggregateFunction) override {
     Column out(ColumnType::kInt64);
     out.resize_fixed(groups);
     if (groups > 0) std::memcpy(out.mutable_i64(), counts_.data(), groups * 8);
@@ -172,7 +172,7 @@ class Quantile final : public Aggregator {
     }
     return in;
   }
-  Column finalize(std::size_t groups) override {
+  Column finalize(std::size_t groups, AggregateFunction) override {
     prepare_write(groups);
     std::vector<double> sorted(values_.size());
     for (std::size_t idx = 0; idx < order_.size(); ++idx) sorted[idx] = values_[order_[idx]];

@@ -8,37 +8,79 @@
 namespace rankflow::ops {
 namespace {
 constexpr std::size_t kInitialSlots = 1024;
+constexpr std::uint64_t kTagMask = 0xffffffff00000000ull;
 }  // namespace
 
-GroupTable::GroupTable(bool fixed, std::size_t fixed_width)
-    : fixed_(fixed), width_(fixed ? fixed_width : 0) {
-  slots_.assign(kInitialSlots, 0);
+GroupTable::GroupTable(bool fixed, std::size_t fixed_width, bool word_key)
+    : fixed_(fixed), width_(fixed ? fixed_width : 0), word_mode_(word_key && fixed && fixed_width == 9) {
+  if (word_mode_)
+    word_slots_.assign(kInitialSlots, WordSlot{0, 0});
+  else
+    slots_.assign(kInitialSlots, 0);
   mask_ = kInitialSlots - 1;
   if (!fixed_) offsets_.push_back(0);
 }
 
 void GroupTable::clear() noexcept {
   std::fill(slots_.begin(), slots_.end(), 0);
+  std::fill(word_slots_.begin(), word_slots_.end(), WordSlot{0, 0});
+  null_id_ = kNoId;
   keys_.clear();
   hashes_.clear();
   offsets_.clear();
   if (!fixed_) offsets_.push_back(0);
 }
 
-std::uint32_t GroupTable::insert(std::size_t pos, const std::uint8_t* key, std::uint32_t size,
-                                 std::uint64_t hash) {
-  if (hashes_.size() >= std::numeric_limits<std::uint32_t>::max() - 1)
+std::uint32_t GroupTable::append_group(const std::uint8_t* key, std::uint32_t size,
+                                       std::uint64_t hash) {
+  if (hashes_.size() >= kNoId - 1)
     throw DataError("more than 2^32 - 2 groups on one rank: use more ranks");
   const auto id = static_cast<std::uint32_t>(hashes_.size());
-  slots_[pos] = (hash & 0xffffffff00000000ull) | (std::uint64_t{id} + 1);
   keys_.insert(keys_.end(), key, key + size);
   if (!fixed_) offsets_.push_back(keys_.size());
   hashes_.push_back(hash);
+  return id;
+}
+
+std::uint32_t GroupTable::insert(std::size_t pos, const std::uint8_t* key, std::uint32_t size,
+                                 std::uint64_t hash) {
+  const std::uint32_t id = append_group(key, size, hash);
+  slots_[pos] = (hash & kTagMask) | (std::uint64_t{id} + 1);
   if (hashes_.size() * 2 > slots_.size()) grow();
   return id;
 }
 
+std::uint32_t GroupTable::insert_word(std::size_t pos, std::uint64_t word, std::uint64_t hash) {
+  std::uint8_t key[9];
+  key[0] = 1;
+  std::memcpy(key + 1, &word, 8);
+  const std::uint32_t id = append_group(key, 9, hash);
+  word_slots_[pos] = WordSlot{word, std::uint64_t{id} + 1};
+  if (hashes_.size() * 2 > word_slots_.size()) grow();
+  return id;
+}
+
+std::uint32_t GroupTable::insert_null(std::uint64_t hash) {
+  const std::uint8_t key[9] = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+  null_id_ = append_group(key, 9, hash);
+  return null_id_;
+}
+
 void GroupTable::grow() {
+  if (word_mode_) {
+    const std::size_t capacity = word_slots_.size() * 2;
+    word_slots_.assign(capacity, WordSlot{0, 0});
+    mask_ = capacity - 1;
+    for (std::uint32_t id = 0; id < hashes_.size(); ++id) {
+      if (id == null_id_) continue;
+      std::uint64_t word;
+      std::memcpy(&word, keys_.data() + std::size_t{id} * 9 + 1, 8);
+      std::size_t pos = static_cast<std::size_t>(hashes_[id]) & mask_;
+      while (word_slots_[pos].id_plus_1 != 0) pos = (pos + 1) & mask_;
+      word_slots_[pos] = WordSlot{word, std::uint64_t{id} + 1};
+    }
+    return;
+  }
   const std::size_t capacity = slots_.size() * 2;
   slots_.assign(capacity, 0);
   mask_ = capacity - 1;
@@ -46,13 +88,13 @@ void GroupTable::grow() {
     const std::uint64_t hash = hashes_[id];
     std::size_t pos = static_cast<std::size_t>(hash) & mask_;
     while (slots_[pos] != 0) pos = (pos + 1) & mask_;
-    slots_[pos] = (hash & 0xffffffff00000000ull) | (std::uint64_t{id} + 1);
+    slots_[pos] = (hash & kTagMask) | (std::uint64_t{id} + 1);
   }
 }
 
 std::size_t GroupTable::memory_bytes() const noexcept {
-  return slots_.capacity() * 8 + keys_.capacity() + offsets_.capacity() * 8 +
-         hashes_.capacity() * 8;
+  return slots_.capacity() * 8 + word_slots_.capacity() * sizeof(WordSlot) + keys_.capacity() +
+         offsets_.capacity() * 8 + hashes_.capacity() * 8;
 }
 
 }  // namespace rankflow::ops

@@ -8,6 +8,10 @@
 //   keys_   key bytes of group 0, 1, ... (fixed width: id * width; else offsets_[id])
 //   hashes_ hash of each group (rehashing never touches the keys)
 //
+// Keys of exactly one 8-byte column (int64, date, timestamp, float64: 9 bytes with the validity
+// byte) use word slots instead: [ word:64 | id+1:64 ], so that a lookup compares the value in
+// the slot and touches no other memory; the null key has an id of its own outside the slots.
+//
 // The load factor stays at most 1/2. clear() keeps every buffer's capacity, so a table reused
 // for the merge after the exchange allocates nothing new. Not collective, not thread-safe.
 #pragma once
@@ -22,13 +26,22 @@ namespace rankflow::ops {
 class GroupTable {
  public:
   // `fixed_width`: every key has this many bytes (pass `fixed` = false for variable keys).
-  GroupTable(bool fixed, std::size_t fixed_width);
+  // `word_key`: the key is one 8-byte column (fixed_width 9), for word mode.
+  GroupTable(bool fixed, std::size_t fixed_width, bool word_key = false);
 
   void clear() noexcept;
   std::size_t size() const noexcept { return hashes_.size(); }
 
+  // True for keys of one 8-byte column: find_or_insert_word is the fast path.
+  bool word_mode() const noexcept { return word_mode_; }
+
   // The id of the group with this key, inserted if new.
   std::uint32_t find_or_insert(const std::uint8_t* key, std::uint32_t size, std::uint64_t hash) {
+    if (word_mode_) {
+      std::uint64_t word;
+      std::memcpy(&word, key + 1, 8);
+      return find_or_insert_word(key[0] != 0, word, hash);
+    }
     const auto tag = static_cast<std::uint32_t>(hash >> 32);
     std::size_t pos = static_cast<std::size_t>(hash) & mask_;
     for (;;) {
@@ -42,6 +55,24 @@ class GroupTable {
     }
   }
 
+  // Word mode: the key (present, word), whose normalized bytes hash to `hash`.
+  std::uint32_t find_or_insert_word(bool present, std::uint64_t word, std::uint64_t hash) {
+    if (!present) return null_id_ != kNoId ? null_id_ : insert_null(hash);
+    std::size_t pos = static_cast<std::size_t>(hash) & mask_;
+    for (;;) {
+      const WordSlot& slot = word_slots_[pos];
+      if (slot.id_plus_1 == 0) return insert_word(pos, word, hash);
+      if (slot.word == word) return static_cast<std::uint32_t>(slot.id_plus_1 - 1);
+      pos = (pos + 1) & mask_;
+    }
+  }
+  // Where the lookup of `hash` starts: prefetch it a few rows ahead.
+  const void* slot_address(std::uint64_t hash) const noexcept {
+    const std::size_t pos = static_cast<std::size_t>(hash) & mask_;
+    return word_mode_ ? static_cast<const void*>(&word_slots_[pos])
+                      : static_cast<const void*>(&slots_[pos]);
+  }
+
   const std::uint8_t* key(std::uint32_t id) const noexcept {
     return keys_.data() + (fixed_ ? id * width_ : offsets_[id]);
   }
@@ -52,19 +83,49 @@ class GroupTable {
   std::size_t memory_bytes() const noexcept;
 
  private:
+  static constexpr std::uint32_t kNoId = 0xffffffffu;
+  struct WordSlot {
+    std::uint64_t word;
+    std::uint64_t id_plus_1;  // 0: empty
+  };
+
+  // Fixed widths up to 16 bytes compare as two overlapping 8-byte words, inline.
+  static bool equal_fixed(const std::uint8_t* left, const std::uint8_t* right,
+                          std::size_t width) noexcept {
+    if (width >= 8 && width <= 16) {
+      std::uint64_t a, b, c, d;
+      std::memcpy(&a, left, 8);
+      std::memcpy(&b, right, 8);
+      std::memcpy(&c, left + width - 8, 8);
+      std::memcpy(&d, right + width - 8, 8);
+      return ((a ^ b) | (c ^ d)) == 0;
+    }
+    if (width < 8) {
+      for (std::size_t idx = 0; idx < width; ++idx)
+        if (left[idx] != right[idx]) return false;
+      return true;
+    }
+    return std::memcmp(left, right, width) == 0;
+  }
   bool equal(std::uint32_t id, const std::uint8_t* key, std::uint32_t size) const noexcept {
-    if (fixed_) return std::memcmp(keys_.data() + id * width_, key, width_) == 0;
+    if (fixed_) return equal_fixed(keys_.data() + id * width_, key, width_);
     return offsets_[id + 1] - offsets_[id] == size &&
            std::memcmp(keys_.data() + offsets_[id], key, size) == 0;
   }
   std::uint32_t insert(std::size_t pos, const std::uint8_t* key, std::uint32_t size,
                        std::uint64_t hash);
+  std::uint32_t insert_word(std::size_t pos, std::uint64_t word, std::uint64_t hash);
+  std::uint32_t insert_null(std::uint64_t hash);
+  std::uint32_t append_group(const std::uint8_t* key, std::uint32_t size, std::uint64_t hash);
   void grow();
 
   bool fixed_;
   std::size_t width_;
+  bool word_mode_;
   std::size_t mask_ = 0;
-  std::vector<std::uint64_t> slots_;
+  std::vector<std::uint64_t> slots_;       // generic mode
+  std::vector<WordSlot> word_slots_;       // word mode
+  std::uint32_t null_id_ = kNoId;          // word mode: the group of the null key
   std::vector<std::uint8_t> keys_;
   std::vector<std::uint64_t> offsets_;  // variable width: size() + 1 entries
   std::vector<std::uint64_t> hashes_;

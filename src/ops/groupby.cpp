@@ -56,6 +56,7 @@ struct GroupBy::State {
         groups(true, 0) {}
 
   void validate_and_plan();
+  void find_groups(const table::Table& block);
   void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
   void merge(const comm::ExchangeBuffer& recv);
   table::Table finalize();
@@ -66,8 +67,14 @@ struct GroupBy::State {
   table::Schema output;
   std::vector<std::size_t> key_columns;
   std::vector<table::ColumnType> key_types;
-  std::vector<std::size_t> aggregate_columns;  // kNoColumn for count()
+  // One aggregator per state (several outputs may share a fused one).
   std::vector<std::unique_ptr<Aggregator>> aggregators;
+  std::vector<std::size_t> aggregate_columns;  // per aggregator; kNoColumn for count()
+  struct Output {
+    std::size_t aggregator;
+    AggregateFunction function;
+  };
+  std::vector<Output> outputs;  // per output column after the keys
   KeyEncoder encoder;
   GroupTable groups;
   std::vector<std::uint32_t> gids;
@@ -92,6 +99,20 @@ void GroupBy::State::validate_and_plan() {
     output.add({key, input.field(idx).type});
     claim(key, "a key given twice");
   }
+  // Fused numeric summaries first: one state per column serves its sum/mean/min/max/count.
+  std::vector<std::size_t> fused_state(input.size(), kNoColumn);
+  std::vector<int> fused_uses(input.size(), 0);
+  std::vector<std::string> sum_name(input.size());
+  for (const AggregateSpec& spec : options.aggregates) {
+    auto idx = input.find(spec.column);
+    if (spec.function == AggregateFunction::kCountAll || !idx ||
+        !is_fused(spec.function, input.field(*idx).type))
+      continue;
+    ++fused_uses[*idx];
+    if ((spec.function == AggregateFunction::kSum || spec.function == AggregateFunction::kMean) &&
+        sum_name[*idx].empty())
+      sum_name[*idx] = spec.output_name;
+  }
   for (const AggregateSpec& spec : options.aggregates) {
     const std::string what = "aggregate " + describe(spec);
     table::ColumnType type = table::ColumnType::kInt64;
@@ -105,11 +126,50 @@ void GroupBy::State::validate_and_plan() {
     if (spec.output_name.empty()) throw ConfigError("{}: the output name is empty", what);
     claim(spec.output_name, what);
     output.add({spec.output_name, aggregate_output_type(spec, type)});
+    // A count(col) alone does not need the 32-byte summary.
+    const bool fused = idx != kNoColumn && is_fused(spec.function, type) &&
+                       !(fused_uses[idx] == 1 && spec.function == AggregateFunction::kCount);
+    if (fused && fused_state[idx] != kNoColumn) {
+      outputs.push_back({fused_state[idx], spec.function});
+      continue;
+    }
+    if (fused) {
+      fused_state[idx] = aggregators.size();
+      aggregators.push_back(make_numeric_summary(type, !sum_name[idx].empty(), sum_name[idx]));
+    } else {
+      aggregators.push_back(make_aggregator(spec, type, options.ddof));
+    }
     aggregate_columns.push_back(idx);
-    aggregators.push_back(make_aggregator(spec, type, options.ddof));
+    outputs.push_back({aggregators.size() - 1, spec.function});
   }
   encoder = KeyEncoder(key_types);
-  groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
+  groups = GroupTable(encoder.is_fixed(), encoder.fixed_width(), encoder.is_word());
+}
+
+// gids[row] = the group of each row of the block. Lookups are prefetched a few rows ahead:
+// with 100k groups the table does not fit in cache, and the rows' lookups are independent.
+void GroupBy::State::find_groups(const table::Table& block) {
+  constexpr std::size_t kAhead = 8;
+  const std::size_t rows = block.num_rows();
+  gids.resize(rows);
+  std::uint32_t* out = gids.data();
+  if (groups.word_mode()) {
+    encoder.encode_words(block, key_columns[0]);
+    const std::uint64_t* hashes = encoder.hashes();
+    const std::uint64_t* words = encoder.words();
+    const std::uint8_t* present = encoder.present();
+    for (std::size_t row = 0; row < rows; ++row) {
+      if (row + kAhead < rows) __builtin_prefetch(groups.slot_address(hashes[row + kAhead]));
+      out[row] = groups.find_or_insert_word(present[row] != 0, words[row], hashes[row]);
+    }
+    return;
+  }
+  encoder.encode(block, key_columns);
+  const std::uint64_t* hashes = encoder.hashes();
+  for (std::size_t row = 0; row < rows; ++row) {
+    if (row + kAhead < rows) __builtin_prefetch(groups.slot_address(hashes[row + kAhead]));
+    out[row] = groups.find_or_insert(encoder.key(row), encoder.key_size(row), hashes[row]);
+  }
 }
 
 void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts) {
@@ -172,9 +232,10 @@ table::Table GroupBy::State::finalize() {
   table::Table out;
   for (std::size_t key_idx = 0; key_idx < keys.size(); ++key_idx)
     out.add_column(output.field(key_idx).name, std::move(keys[key_idx]));
-  for (std::size_t agg_idx = 0; agg_idx < aggregators.size(); ++agg_idx)
-    out.add_column(output.field(keys.size() + agg_idx).name,
-                   aggregators[agg_idx]->finalize(group_count));
+  for (std::size_t out_idx = 0; out_idx < outputs.size(); ++out_idx)
+    out.add_column(output.field(keys.size() + out_idx).name,
+                   aggregators[outputs[out_idx].aggregator]->finalize(
+                       group_count, outputs[out_idx].function));
   stats.groups = group_count;
   return out;
 }
@@ -202,12 +263,7 @@ void GroupBy::consume(const table::Table& block) {
   if (state.stats.rows + rows >= (std::uint64_t{1} << kPositionRowBits))
     throw DataError("more than 2^44 rows on one rank: use more ranks");
 
-  state.encoder.encode(block, state.key_columns);
-  state.gids.resize(rows);
-  const std::uint64_t* hashes = state.encoder.hashes();
-  for (std::size_t row = 0; row < rows; ++row)
-    state.gids[row] =
-        state.groups.find_or_insert(state.encoder.key(row), state.encoder.key_size(row), hashes[row]);
+  state.find_groups(block);
 
   const std::uint64_t first_position =
       (static_cast<std::uint64_t>(state.comm->rank()) << kPositionRowBits) + state.stats.rows;

@@ -108,6 +108,7 @@ std::uint64_t hash_key(const std::uint8_t* key, std::size_t size) noexcept {
 }
 
 KeyEncoder::KeyEncoder(std::vector<ColumnType> key_types) : types_(std::move(key_types)) {
+  word_ = types_.size() == 1 && types_[0] != ColumnType::kString && types_[0] != ColumnType::kBool;
   for (ColumnType type : types_) {
     if (type == ColumnType::kString) {
       fixed_ = false;
@@ -160,6 +161,32 @@ void KeyEncoder::encode(const table::Table& block, const std::vector<std::size_t
   }
   hashes_.resize(rows);
   for (std::size_t row = 0; row < rows; ++row) hashes_[row] = hash_key(key(row), key_size(row));
+}
+
+void KeyEncoder::encode_words(const table::Table& block, std::size_t key_column) {
+  const Column& column = block.column(key_column);
+  const std::size_t rows = block.num_rows();
+  words_.resize(rows);
+  present_.resize(rows);
+  hashes_.resize(rows);
+  const std::uint8_t* valid = column.validity();
+  if (column.type() == ColumnType::kFloat64) {
+    const double* values = column.f64();
+    for (std::size_t row = 0; row < rows; ++row) words_[row] = float_bits(values[row]);
+  } else {
+    std::memcpy(words_.data(), column.i64(), rows * 8);
+  }
+  if (valid == nullptr)
+    std::fill(present_.begin(), present_.end(), std::uint8_t{1});
+  else
+    std::memcpy(present_.data(), valid, rows);
+  std::uint8_t key[9];
+  for (std::size_t row = 0; row < rows; ++row) {
+    key[0] = present_[row];
+    const std::uint64_t word = present_[row] != 0 ? words_[row] : 0;
+    std::memcpy(key + 1, &word, 8);
+    hashes_[row] = XXH3_64bits(key, 9);
+  }
 }
 
 const std::uint8_t* KeyEncoder::decode(const std::uint8_t* key,

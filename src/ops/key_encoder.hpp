@@ -44,6 +44,14 @@ class KeyEncoder {
   // block, in key order) are the keys. Buffers are reused between blocks.
   void encode(const table::Table& block, const std::vector<std::size_t>& key_columns);
   std::size_t rows() const noexcept { return hashes_.size(); }
+
+  // Keys of exactly one 8-byte column (int64, date, timestamp, float64): the fast path skips
+  // the key bytes and gives, per row, the value as a word (floats canonical) and whether it is
+  // present; hashes() are those of the normalized bytes, as encode() would give.
+  bool is_word() const noexcept { return word_; }
+  void encode_words(const table::Table& block, std::size_t key_column);
+  const std::uint64_t* words() const noexcept { return words_.data(); }
+  const std::uint8_t* present() const noexcept { return present_.data(); }
   const std::uint8_t* key(std::size_t row) const noexcept {
     return bytes_.data() + (fixed_ ? row * fixed_width_ : offsets_[row]);
   }
@@ -63,7 +71,10 @@ class KeyEncoder {
 
   std::vector<table::ColumnType> types_;
   bool fixed_ = true;
+  bool word_ = false;
   std::size_t fixed_width_ = 0;
+  std::vector<std::uint64_t> words_;
+  std::vector<std::uint8_t> present_;
   std::vector<std::uint8_t> bytes_;
   std::vector<std::uint64_t> offsets_;  // variable width only: rows + 1 entries
   std::vector<std::uint64_t> cursor_;   // variable width only: write position per row

@@ -50,6 +50,9 @@ struct Values<std::string> {
   const table::Column* column_;
 };
 
+// How far ahead update loops prefetch the state of a row's group.
+inline constexpr std::size_t kPrefetchRows = 16;
+
 // Calls fn(row) for every row in [0, rows) whose value is present.
 template <typename Fn>
 inline void for_each_present(const table::Column& column, std::size_t rows, Fn&& fn) {

@@ -122,6 +122,15 @@ TEST(GroupBy, ManyKeysMoreThanRowsPerRank) {
                         Split::kUneven);
 }
 
+TEST(GroupBy, HashTablesGrowWithNullKeys) {
+  // Thousands of groups on one rank: the tables grow several times, with the null key inside.
+  const table::Table global = oracle::random_table(test_schema(), 6000, 12, 0.02, 1000000, false);
+  const char* aggregates = "count(), sum(vi), max(vs), first(vf), nunique(vb)";
+  for (const char* key : {"ki", "kf", "ks", "kt"})
+    expect_matches_oracle(global, options_for({key}, aggregates), {700}, Split::kAllOnLast);
+  expect_matches_oracle(global, options_for({"kd", "ki"}, aggregates), {6000}, Split::kEven);
+}
+
 TEST(GroupBy, OneKeyForAllRows) {
   const table::Table global = oracle::random_table(test_schema(), 250, 5, 0.1, 1);
   expect_matches_oracle(global, options_for({"ki", "kb"}, kAllAggregates), {4, 250},
