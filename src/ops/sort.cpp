@@ -18,6 +18,7 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
 #include "rankflow/table/row_codec.hpp"
+#include "radix_sort.hpp"
 #include "row_order.hpp"
 
 namespace rankflow::ops {
@@ -96,8 +97,28 @@ struct SortPlan {
   std::vector<SortKey> keys;
 };
 
+// One fixed-width key: a radix sort of order-preserving 64-bit keys, nulls kept aside.
+std::vector<std::uint32_t> radix_order(const Column& column, const SortKey& key) {
+  std::vector<KeyedRow> items;
+  std::vector<KeyedRow> scratch;
+  std::vector<std::uint32_t> nulls;
+  items.reserve(column.size() - column.null_count());
+  sortable_keys(column, key.descending, items, nulls);
+  radix_sort(items, scratch);
+  std::vector<KeyedRow>().swap(scratch);
+  std::vector<std::uint32_t> order;
+  order.reserve(column.size());
+  if (key.nulls_first) order.insert(order.end(), nulls.begin(), nulls.end());
+  for (const KeyedRow& item : items) order.push_back(item.row);
+  if (!key.nulls_first) order.insert(order.end(), nulls.begin(), nulls.end());
+  return order;
+}
+
 // The stable order of the local rows by keys.
 std::vector<std::uint32_t> local_order(const Table& local, const SortPlan& plan) {
+  if (plan.keys.size() == 1 &&
+      local.column(plan.key_columns[0]).type() != ColumnType::kString)
+    return radix_order(local.column(plan.key_columns[0]), plan.keys[0]);
   std::vector<std::uint32_t> order(local.num_rows());
   std::iota(order.begin(), order.end(), 0u);
   const RowOrder row_order(local, plan.key_columns, plan.keys);

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "oracle/table_oracle.hpp"
 #include "rankflow/ops/sort.hpp"
@@ -121,6 +123,23 @@ TEST(Sort, MoreRanksThanRowsAndNoRows) {
   expect_sorted(one, "f desc");
   const table::Table none = with_ids(oracle::random_table(sort_schema(), 0, 26, 0.0, 5));
   EXPECT_EQ(expect_sorted(none, "s"), 0u);
+}
+
+TEST(Sort, ExtremeValues) {
+  // Infinities, NaN, signed zeros, denormals and the int64 limits through the radix keys.
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> floats{inf, -inf, std::nan(""), -0.0, 0.0, -1.5, 1e300, -1e-310,
+                                   5e-324, -std::nan(""), 2.0, -inf};
+  const std::vector<std::int64_t> ints{std::numeric_limits<std::int64_t>::max(),
+                                       std::numeric_limits<std::int64_t>::min(), 0, -1, 1};
+  table::Table global(table::Schema({{"f", ColumnType::kFloat64}, {"i", ColumnType::kInt64}}));
+  for (std::size_t row = 0; row < 60; ++row) {
+    if (row % 13 == 5) global.column(0).append_null(); else global.column(0).append_f64(floats[row % floats.size()]);
+    global.column(1).append_i64(ints[row % ints.size()]);
+  }
+  global = with_ids(std::move(global));
+  for (const char* keys : {"f", "f desc", "f nulls first", "i", "i desc", "i, f desc"})
+    expect_sorted(global, keys);
 }
 
 TEST(Sort, ExchangeInTinyRounds) {
