@@ -56,6 +56,9 @@ struct GroupBy::State {
         groups(true, 0) {}
 
   void validate_and_plan();
+  void claim_name(const std::string& name, const std::string& what);
+  void count_fused_uses(std::vector<int>& uses, std::vector<std::string>& sum_name) const;
+  void plan_aggregates();
   void find_groups(const table::Table& block);
   void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
   void merge(const comm::ExchangeBuffer& recv);
@@ -82,37 +85,35 @@ struct GroupBy::State {
   bool finished = false;
 };
 
-void GroupBy::State::validate_and_plan() {
-  if (options.ddof < 0) throw ConfigError("groupby: ddof must be 0 or more, not {}", options.ddof);
-  std::vector<std::string> names;
-  auto claim = [&](const std::string& name, const std::string& what) {
-    if (std::find(names.begin(), names.end(), name) != names.end())
-      throw ConfigError("groupby: two output columns are named '{}' ({}); rename one with "
-                        "'... as name'",
-                        name, what);
-    names.push_back(name);
-  };
-  for (const std::string& key : options.keys) {
-    const std::size_t idx = find_column(input, key, "groupby keys");
-    key_columns.push_back(idx);
-    key_types.push_back(input.field(idx).type);
-    output.add({key, input.field(idx).type});
-    claim(key, "a key given twice");
-  }
-  // Fused numeric summaries first: one state per column serves its sum/mean/min/max/count.
-  std::vector<std::size_t> fused_state(input.size(), kNoColumn);
-  std::vector<int> fused_uses(input.size(), 0);
-  std::vector<std::string> sum_name(input.size());
+void GroupBy::State::claim_name(const std::string& name, const std::string& what) {
+  if (output.find(name))
+    throw ConfigError("groupby: two output columns are named '{}' ({}); rename one with "
+                      "'... as name'",
+                      name, what);
+}
+
+// Per input column: how many aggregates the fused numeric summary would serve, and the name of
+// the first sum or mean among them (an int64 overflow is reported under that name).
+void GroupBy::State::count_fused_uses(std::vector<int>& uses, std::vector<std::string>& sum_name) const {
+  uses.assign(input.size(), 0);
+  sum_name.assign(input.size(), "");
   for (const AggregateSpec& spec : options.aggregates) {
     auto idx = input.find(spec.column);
     if (spec.function == AggregateFunction::kCountAll || !idx ||
         !is_fused(spec.function, input.field(*idx).type))
       continue;
-    ++fused_uses[*idx];
+    ++uses[*idx];
     if ((spec.function == AggregateFunction::kSum || spec.function == AggregateFunction::kMean) &&
         sum_name[*idx].empty())
       sum_name[*idx] = spec.output_name;
   }
+}
+
+void GroupBy::State::plan_aggregates() {
+  std::vector<int> fused_uses;
+  std::vector<std::string> sum_name;
+  count_fused_uses(fused_uses, sum_name);
+  std::vector<std::size_t> fused_state(input.size(), kNoColumn);
   for (const AggregateSpec& spec : options.aggregates) {
     const std::string what = "aggregate " + describe(spec);
     table::ColumnType type = table::ColumnType::kInt64;
@@ -124,24 +125,34 @@ void GroupBy::State::validate_and_plan() {
     if (spec.function == AggregateFunction::kQuantile && !(spec.quantile >= 0.0 && spec.quantile <= 1.0))
       throw ConfigError("{}: the quantile must be between 0 and 1", what);
     if (spec.output_name.empty()) throw ConfigError("{}: the output name is empty", what);
-    claim(spec.output_name, what);
+    claim_name(spec.output_name, what);
     output.add({spec.output_name, aggregate_output_type(spec, type)});
-    // A count(col) alone does not need the 32-byte summary.
+    // One state per column serves its sum/mean/min/max/count; a count(col) alone does not need
+    // the 32-byte summary.
     const bool fused = idx != kNoColumn && is_fused(spec.function, type) &&
                        !(fused_uses[idx] == 1 && spec.function == AggregateFunction::kCount);
     if (fused && fused_state[idx] != kNoColumn) {
       outputs.push_back({fused_state[idx], spec.function});
       continue;
     }
-    if (fused) {
-      fused_state[idx] = aggregators.size();
-      aggregators.push_back(make_numeric_summary(type, !sum_name[idx].empty(), sum_name[idx]));
-    } else {
-      aggregators.push_back(make_aggregator(spec, type, options.ddof));
-    }
+    if (fused) fused_state[idx] = aggregators.size();
+    aggregators.push_back(fused ? make_numeric_summary(type, !sum_name[idx].empty(), sum_name[idx])
+                                : make_aggregator(spec, type, options.ddof));
     aggregate_columns.push_back(idx);
     outputs.push_back({aggregators.size() - 1, spec.function});
   }
+}
+
+void GroupBy::State::validate_and_plan() {
+  if (options.ddof < 0) throw ConfigError("groupby: ddof must be 0 or more, not {}", options.ddof);
+  for (const std::string& key : options.keys) {
+    const std::size_t idx = find_column(input, key, "groupby keys");
+    claim_name(key, "a key given twice");
+    key_columns.push_back(idx);
+    key_types.push_back(input.field(idx).type);
+    output.add({key, input.field(idx).type});
+  }
+  plan_aggregates();
   encoder = KeyEncoder(key_types);
   groups = GroupTable(encoder.is_fixed(), encoder.fixed_width(), encoder.is_word());
 }

@@ -256,6 +256,72 @@ SortPlan plan_sort(const table::Schema& schema, const std::vector<SortKey>& keys
   return plan;
 }
 
+
+// Every rank's samples to every rank: this rank's sample encoded once per destination.
+void encode_samples(const Table& local, const SortPlan& plan,
+                    const std::vector<std::uint32_t>& order, const comm::Communicator& comm,
+                    std::vector<std::byte>& send, std::vector<std::uint64_t>& counts) {
+  const int ranks = comm.size();
+  const Table samples = take_samples(local, plan, order, comm.rank(), ranks);
+  std::vector<std::uint32_t> all(samples.num_rows());
+  std::iota(all.begin(), all.end(), 0u);
+  const std::uint64_t size = table::encoded_size(samples, all.data(), all.size());
+  send.resize(static_cast<std::size_t>(size) * static_cast<std::size_t>(ranks));
+  for (int dest = 0; dest < ranks; ++dest)
+    table::encode_rows(samples, all.data(), all.size(),
+                       send.data() + static_cast<std::size_t>(dest) * size);
+  counts.assign(static_cast<std::size_t>(ranks), size);
+}
+
+// From every rank's samples (received), the same splitters on every rank, and this rank's
+// bucket bounds in its sorted order.
+std::vector<std::uint64_t> bucket_bounds(const Table& local, const SortPlan& plan,
+                                         const std::vector<std::uint32_t>& order,
+                                         const comm::ExchangeBuffer& recv,
+                                         const comm::Communicator& comm) {
+  Table samples = sample_schema_table(local, plan);
+  table::decode_all(recv.data.data(), recv.data.data() + recv.data.size(), samples);
+  const std::size_t key_count = plan.key_columns.size();
+  std::vector<std::size_t> sample_columns(key_count);
+  std::iota(sample_columns.begin(), sample_columns.end(), std::size_t{0});
+  const RowOrder samples_order(samples, sample_columns, plan.keys);
+  const std::vector<std::size_t> splitters =
+      choose_splitters(samples, samples_order, key_count, comm.size());
+  return partition_bounds(local, plan, order, samples, splitters, comm.rank(), comm.size());
+}
+
+// The rows of each bucket, in sorted order, as one row-codec chunk per destination.
+void encode_buckets(const Table& local, const std::vector<std::uint32_t>& order,
+                    const std::vector<std::uint64_t>& bounds, std::vector<std::byte>& send,
+                    std::vector<std::uint64_t>& counts) {
+  std::uint64_t total = 0;
+  for (std::size_t dest = 0; dest < counts.size(); ++dest) {
+    counts[dest] = table::encoded_size(local, order.data() + bounds[dest],
+                                       bounds[dest + 1] - bounds[dest]);
+    total += counts[dest];
+  }
+  send.resize(static_cast<std::size_t>(total));
+  std::byte* out = send.data();
+  for (std::size_t dest = 0; dest < counts.size(); ++dest)
+    out = table::encode_rows(local, order.data() + bounds[dest], bounds[dest + 1] - bounds[dest],
+                             out);
+}
+
+// The received runs (one per source rank, each sorted), decoded and merged.
+Table merge_received(const table::Schema& schema, const SortPlan& plan,
+                     const comm::ExchangeBuffer& recv) {
+  Table received(schema);
+  std::vector<std::uint64_t> starts{0};
+  for (std::size_t source = 0; source < recv.counts.size(); ++source) {
+    const std::byte* begin = recv.data.data() + recv.displs[source];
+    table::decode_all(begin, begin + recv.counts[source], received);
+    starts.push_back(received.num_rows());
+  }
+  if (starts.size() <= 2) return received;
+  const std::vector<std::uint32_t> merged = merge_runs(received, plan, starts);
+  return table::take(received, merged.data(), merged.size());
+}
+
 }  // namespace
 
 std::vector<SortKey> parse_sort_keys(const std::string& text) {
@@ -296,7 +362,6 @@ void validate_sort_keys(const table::Schema& schema, const std::vector<SortKey>&
 
 Table sort(const comm::Communicator& comm, const Table& local, const std::vector<SortKey>& keys,
            const SortOptions& options) {
-  const int ranks = comm.size();
   SortPlan plan;
   std::vector<std::uint32_t> order;
   std::vector<std::byte> send;
@@ -307,58 +372,21 @@ Table sort(const comm::Communicator& comm, const Table& local, const std::vector
       throw DataError("sort: {} rows on one rank is more than 2^32 - 1: use more ranks",
                       local.num_rows());
     order = local_order(local, plan);
-    const Table samples = take_samples(local, plan, order, comm.rank(), ranks);
-    std::vector<std::uint32_t> all(samples.num_rows());
-    std::iota(all.begin(), all.end(), 0u);
-    const std::uint64_t size = table::encoded_size(samples, all.data(), all.size());
-    send.resize(static_cast<std::size_t>(size) * static_cast<std::size_t>(ranks));
-    for (int dest = 0; dest < ranks; ++dest)
-      table::encode_rows(samples, all.data(), all.size(),
-                         send.data() + static_cast<std::size_t>(dest) * size);
-    counts.assign(static_cast<std::size_t>(ranks), size);
+    encode_samples(local, plan, order, comm, send, counts);
   });
   comm::ExchangeBuffer recv;
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
 
   comm::run_phase(comm, "sort: partitioning", [&] {
-    Table samples = sample_schema_table(local, plan);
-    table::decode_all(recv.data.data(), recv.data.data() + recv.data.size(), samples);
-    const std::size_t key_count = plan.key_columns.size();
-    std::vector<std::size_t> sample_columns(key_count);
-    std::iota(sample_columns.begin(), sample_columns.end(), std::size_t{0});
-    const RowOrder samples_order(samples, sample_columns, plan.keys);
-    const std::vector<std::size_t> splitters =
-        choose_splitters(samples, samples_order, key_count, ranks);
-    const std::vector<std::uint64_t> bounds =
-        partition_bounds(local, plan, order, samples, splitters, comm.rank(), ranks);
-    std::uint64_t total = 0;
-    for (std::size_t dest = 0; dest < counts.size(); ++dest) {
-      counts[dest] = table::encoded_size(local, order.data() + bounds[dest],
-                                         bounds[dest + 1] - bounds[dest]);
-      total += counts[dest];
-    }
-    send.resize(static_cast<std::size_t>(total));
-    std::byte* out = send.data();
-    for (std::size_t dest = 0; dest < counts.size(); ++dest)
-      out = table::encode_rows(local, order.data() + bounds[dest], bounds[dest + 1] - bounds[dest],
-                               out);
+    const std::vector<std::uint64_t> bounds = bucket_bounds(local, plan, order, recv, comm);
+    encode_buckets(local, order, bounds, send, counts);
     std::vector<std::uint32_t>().swap(order);
   });
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
 
-  return comm::run_phase(comm, "sort: merging", [&] {
-    Table received(local.schema());
-    std::vector<std::uint64_t> starts{0};
-    for (std::size_t source = 0; source < recv.counts.size(); ++source) {
-      const std::byte* begin = recv.data.data() + recv.displs[source];
-      table::decode_all(begin, begin + recv.counts[source], received);
-      starts.push_back(received.num_rows());
-    }
-    if (ranks == 1) return received;
-    const std::vector<std::uint32_t> merged = merge_runs(received, plan, starts);
-    return table::take(received, merged.data(), merged.size());
-  });
+  return comm::run_phase(comm, "sort: merging",
+                         [&] { return merge_received(local.schema(), plan, recv); });
 }
 
 }  // namespace rankflow::ops
