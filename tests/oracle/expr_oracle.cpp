@@ -21,34 +21,34 @@ using expr::Node;
 using expr::NodeKind;
 using expr::ValueType;
 
-Value null_of(ValueType type) {
-  Value value;
+ExprValue null_of(ValueType type) {
+  ExprValue value;
   value.type = type;
   return value;
 }
-Value of_int(ValueType type, std::int64_t number) {
-  Value value;
+ExprValue of_int(ValueType type, std::int64_t number) {
+  ExprValue value;
   value.type = type;
   value.null = false;
   value.i64 = number;
   return value;
 }
-Value of_float(double number) {
-  Value value;
+ExprValue of_float(double number) {
+  ExprValue value;
   value.type = ValueType::kFloat64;
   value.null = false;
   value.f64 = number;
   return value;
 }
-Value of_bool(bool flag) {
-  Value value;
+ExprValue of_bool(bool flag) {
+  ExprValue value;
   value.type = ValueType::kBool;
   value.null = false;
   value.boolean = flag;
   return value;
 }
-Value of_string(std::string text) {
-  Value value;
+ExprValue of_string(std::string text) {
+  ExprValue value;
   value.type = ValueType::kString;
   value.null = false;
   value.str = std::move(text);
@@ -63,7 +63,7 @@ std::int64_t truncate(Int128 value) {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(static_cast<UInt128>(value)));
 }
 
-double as_float(const Value& value) {
+double as_float(const ExprValue& value) {
   return value.type == ValueType::kFloat64 ? value.f64 : static_cast<double>(value.i64);
 }
 
@@ -74,7 +74,7 @@ Int128 floor_div(Int128 a, Int128 b) {
   return quotient;
 }
 
-Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
+ExprValue arithmetic(BinaryOp op, const ExprValue& a, const ExprValue& b) {
   ValueType type = ValueType::kInt64;
   if (op == BinaryOp::kDiv || a.type == ValueType::kFloat64 || b.type == ValueType::kFloat64)
     type = ValueType::kFloat64;
@@ -120,7 +120,7 @@ Value arithmetic(BinaryOp op, const Value& a, const Value& b) {
 }
 
 // Brings a date/timestamp compared with a string to the date/timestamp type.
-Value coerce(const Value& value, ValueType target) {
+ExprValue coerce(const ExprValue& value, ValueType target) {
   if (value.type != ValueType::kString || !datetime(target)) return value;
   std::int64_t parsed = 0;
   if (target == ValueType::kDate && table::parse_date(value.str, &parsed))
@@ -132,7 +132,7 @@ Value coerce(const Value& value, ValueType target) {
   throw std::runtime_error("oracle: not a date: " + value.str);
 }
 
-std::int64_t as_micros(const Value& value) {
+std::int64_t as_micros(const ExprValue& value) {
   return value.type == ValueType::kDate ? value.i64 * 86'400'000'000 : value.i64;
 }
 
@@ -154,7 +154,7 @@ bool compare_values(BinaryOp op, const T& x, const T& y) {
   }
 }
 
-Value comparison(BinaryOp op, Value a, Value b) {
+ExprValue comparison(BinaryOp op, ExprValue a, ExprValue b) {
   if (a.null || b.null) return null_of(ValueType::kBool);
   a = coerce(a, b.type);
   b = coerce(b, a.type);
@@ -173,7 +173,7 @@ Value comparison(BinaryOp op, Value a, Value b) {
 }
 
 // SQL three-valued logic, spelled out case by case.
-Value logic(BinaryOp op, const Value& a, const Value& b) {
+ExprValue logic(BinaryOp op, const ExprValue& a, const ExprValue& b) {
   const bool is_and = op == BinaryOp::kAnd;
   const bool decisive = !is_and;  // false decides 'and', true decides 'or'
   if ((!a.null && a.boolean == decisive) || (!b.null && b.boolean == decisive))
@@ -189,21 +189,21 @@ ValueType min_max_type(ValueType acc, ValueType next) {
   return ValueType::kTimestamp;  // date with timestamp
 }
 
-Value convert(const Value& value, ValueType type) {
+ExprValue convert(const ExprValue& value, ValueType type) {
   if (value.type == type) return value;
   if (value.null) return null_of(type);
   if (type == ValueType::kFloat64) return of_float(as_float(value));
   return of_int(type, as_micros(value));  // date -> timestamp
 }
 
-Value min_max(bool is_max, const std::vector<Value>& args) {
+ExprValue min_max(bool is_max, const std::vector<ExprValue>& args) {
   ValueType type = ValueType::kNull;
-  for (const Value& arg : args) type = min_max_type(type, arg.type);
-  for (const Value& arg : args)
+  for (const ExprValue& arg : args) type = min_max_type(type, arg.type);
+  for (const ExprValue& arg : args)
     if (arg.null) return null_of(type);
-  Value best = convert(args[0], type);
+  ExprValue best = convert(args[0], type);
   for (std::size_t idx = 1; idx < args.size(); ++idx) {
-    const Value next = convert(args[idx], type);
+    const ExprValue next = convert(args[idx], type);
     // The first of equal (or unordered) values wins.
     const bool take = is_max ? comparison(BinaryOp::kLt, best, next).boolean
                              : comparison(BinaryOp::kLt, next, best).boolean;
@@ -212,7 +212,7 @@ Value min_max(bool is_max, const std::vector<Value>& args) {
   return best;
 }
 
-Value round_value(const Value& x, std::int64_t digits) {
+ExprValue round_value(const ExprValue& x, std::int64_t digits) {
   if (x.null) return x;
   if (x.type == ValueType::kInt64) {
     if (digits >= 0) return x;
@@ -235,18 +235,18 @@ Value round_value(const Value& x, std::int64_t digits) {
 class RowEvaluator {
  public:
   RowEvaluator(const table::Table& table, std::size_t row) : table_(table), row_(row) {}
-  Value eval(const Node& node);
+  ExprValue eval(const Node& node);
 
  private:
-  Value literal(const expr::Literal& literal);
-  Value call(const Node& node);
-  Value unary_math(Function function, const Value& x);
+  ExprValue literal(const expr::Literal& literal);
+  ExprValue call(const Node& node);
+  ExprValue unary_math(Function function, const ExprValue& x);
 
   const table::Table& table_;
   std::size_t row_;
 };
 
-Value RowEvaluator::literal(const expr::Literal& literal) {
+ExprValue RowEvaluator::literal(const expr::Literal& literal) {
   switch (literal.kind) {
     case expr::LiteralKind::kNull:
       return null_of(ValueType::kNull);
@@ -266,7 +266,7 @@ Value RowEvaluator::literal(const expr::Literal& literal) {
   throw std::runtime_error("oracle: literal");
 }
 
-Value RowEvaluator::unary_math(Function function, const Value& x) {
+ExprValue RowEvaluator::unary_math(Function function, const ExprValue& x) {
   if (function == Function::kAbs) {
     if (x.null) return x;
     if (x.type == ValueType::kFloat64) return of_float(std::fabs(x.f64));
@@ -281,8 +281,8 @@ Value RowEvaluator::unary_math(Function function, const Value& x) {
   return of_float(std::exp(value));
 }
 
-Value RowEvaluator::call(const Node& node) {
-  std::vector<Value> args;
+ExprValue RowEvaluator::call(const Node& node) {
+  std::vector<ExprValue> args;
   for (const auto& child : node.children) args.push_back(eval(*child));
   switch (node.function) {
     case Function::kMin:
@@ -312,7 +312,7 @@ Value RowEvaluator::call(const Node& node) {
   }
 }
 
-Value RowEvaluator::eval(const Node& node) {
+ExprValue RowEvaluator::eval(const Node& node) {
   switch (node.kind) {
     case NodeKind::kLiteral:
       return literal(node.literal);
@@ -323,7 +323,7 @@ Value RowEvaluator::eval(const Node& node) {
     case NodeKind::kCall:
       return call(node);
     case NodeKind::kUnary: {
-      Value operand = eval(*node.children[0]);
+      ExprValue operand = eval(*node.children[0]);
       if (node.unary_op == expr::UnaryOp::kNot) {
         if (operand.null) return null_of(ValueType::kBool);
         return of_bool(!operand.boolean);
@@ -333,8 +333,8 @@ Value RowEvaluator::eval(const Node& node) {
       return of_int(operand.type, truncate(-static_cast<Int128>(operand.i64)));
     }
     case NodeKind::kBinary: {
-      const Value a = eval(*node.children[0]);
-      const Value b = eval(*node.children[1]);
+      const ExprValue a = eval(*node.children[0]);
+      const ExprValue b = eval(*node.children[1]);
       if (node.binary_op == BinaryOp::kAnd || node.binary_op == BinaryOp::kOr)
         return logic(node.binary_op, a, b);
       if (expr::is_arithmetic(node.binary_op)) return arithmetic(node.binary_op, a, b);
@@ -346,7 +346,7 @@ Value RowEvaluator::eval(const Node& node) {
 
 }  // namespace
 
-Value cell(const table::Column& column, std::size_t row) {
+ExprValue cell(const table::Column& column, std::size_t row) {
   const ValueType type = expr::value_type_of(column.type());
   if (!column.is_valid(row)) return null_of(type);
   switch (column.type()) {
@@ -361,11 +361,12 @@ Value cell(const table::Column& column, std::size_t row) {
   }
 }
 
-Value evaluate_row(const expr::Expression& expression, const table::Table& table, std::size_t row) {
+ExprValue evaluate_row(const expr::Expression& expression, const table::Table& table,
+                       std::size_t row) {
   return RowEvaluator(table, row).eval(expression.root());
 }
 
-std::string describe(const Value& value) {
+std::string describe(const ExprValue& value) {
   const std::string type(expr::value_type_name(value.type));
   if (value.null) return type + " null";
   switch (value.type) {

@@ -16,7 +16,7 @@
 
 namespace rankflow::oracle {
 
-struct Value {
+struct ExprValue {
   expr::ValueType type = expr::ValueType::kNull;  // the static type, also for a null value
   bool null = true;
   std::int64_t i64 = 0;  // int64, date (days), timestamp (microseconds)
@@ -26,12 +26,13 @@ struct Value {
 };
 
 // The value of `expression` on row `row` of `table` (column names resolved in its schema).
-Value evaluate_row(const expr::Expression& expression, const table::Table& table, std::size_t row);
+ExprValue evaluate_row(const expr::Expression& expression, const table::Table& table,
+                       std::size_t row);
 
-// Row `row` of a column as a Value.
-Value cell(const table::Column& column, std::size_t row);
+// Row `row` of a column as an ExprValue.
+ExprValue cell(const table::Column& column, std::size_t row);
 
 // "null", "int64 42", "string 'a'": for test failure messages.
-std::string describe(const Value& value);
+std::string describe(const ExprValue& value);
 
 }  // namespace rankflow::oracle

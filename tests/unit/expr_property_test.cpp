@@ -16,7 +16,7 @@
 namespace rankflow::expr {
 namespace {
 
-using oracle::Value;
+using oracle::ExprValue;
 
 constexpr std::size_t kRows = 96;
 constexpr int kExpressions = 3000;
@@ -244,8 +244,8 @@ std::vector<table::Table> blocks(const table::Table& table, Generator& gen) {
   return result;
 }
 
-bool same(const Value& expected, const table::Column& column, std::size_t row) {
-  const Value actual = oracle::cell(column, row);
+bool same(const ExprValue& expected, const table::Column& column, std::size_t row) {
+  const ExprValue actual = oracle::cell(column, row);
   if (expected.null || actual.null) return expected.null == actual.null;
   switch (column.type()) {
     case table::ColumnType::kFloat64:
@@ -272,7 +272,7 @@ void check_expression(const std::string& text, const table::Table& table,
     const bool predicate = evaluator.type() == ValueType::kBool;
     if (predicate) evaluator.select(block, selection);
     for (std::size_t row = 0; row < block.num_rows(); ++row, ++global_row) {
-      const Value expected = oracle::evaluate_row(expression, table, global_row);
+      const ExprValue expected = oracle::evaluate_row(expression, table, global_row);
       if (expected.type != ValueType::kNull) {
         ASSERT_EQ(expected.type, evaluator.type()) << text;
       }
