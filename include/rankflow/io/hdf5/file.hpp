@@ -1,0 +1,71 @@
+// ParallelFile: an HDF5 file opened by every rank of a communicator.
+//
+// Reads use one of three I/O modes (the [input] io key):
+//   kCollective   MPI-IO driver on the communicator, collective transfers (H5FD_MPIO_COLLECTIVE)
+//   kIndependent  MPI-IO driver on the communicator, independent transfers
+//   kPosix        every rank opens the file itself with HDF5's sec2 driver (plain pread),
+//                 no MPI inside HDF5: for read-only inputs on a local or POSIX-consistent FS
+// Files that rankflow writes are always created with the MPI-IO driver.
+//
+// Collective over the communicator: open_read, create, set_attribute and close are called
+// by every rank, in the same order, with the same arguments. The Communicator must outlive the
+// file. Objects opened in a file (readers, writers) must be destroyed before the file.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "rankflow/comm/communicator.hpp"
+
+namespace rankflow::io::hdf5 {
+
+enum class IoMode { kCollective, kIndependent, kPosix };
+
+std::string_view io_mode_name(IoMode mode) noexcept;  // "collective", "independent", "posix"
+std::optional<IoMode> parse_io_mode(std::string_view name);
+
+class ParallelFile {
+ public:
+  // Collective. Every rank first checks that `path` is a readable HDF5 file; when any rank
+  // cannot read it, every rank throws (DataError naming the path and the cause), so that no
+  // rank is left inside MPI_File_open.
+  static ParallelFile open_read(const comm::Communicator& comm, const std::string& path,
+                                IoMode mode);
+  // Collective. Creates `path` (truncating it) with the MPI-IO driver, for writing.
+  static ParallelFile create(const comm::Communicator& comm, const std::string& path);
+
+  ParallelFile(ParallelFile&&) noexcept;
+  ParallelFile& operator=(ParallelFile&&) noexcept;
+  ~ParallelFile();  // closes (collective for MPI-IO files); never throws
+
+  const std::string& path() const noexcept;
+  IoMode mode() const noexcept;
+  bool writable() const noexcept;
+  const comm::Communicator& comm() const noexcept;
+  // The hid_t of the open file, for io/hdf5's own readers and writers (hid_t is int64_t).
+  std::int64_t id() const noexcept;
+
+  // Collective; every rank passes the same values. `object` is a group or dataset path ("/"
+  // for the file); an existing attribute of that name is replaced. Strings are UTF-8,
+  // variable-length (h5py reads them as str).
+  void set_attribute(const std::string& object, const std::string& name, const std::string& value);
+  void set_attribute(const std::string& object, const std::string& name, std::int64_t value);
+  void set_attribute(const std::string& object, const std::string& name, double value);
+
+  // Collective: flushes and closes now, reporting errors (the destructor cannot).
+  void close();
+
+ private:
+  struct Impl;
+  explicit ParallelFile(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True when `path` exists and HDF5 recognizes it as an HDF5 file. Local; never throws. When it
+// returns false, `why` says why ("no such file", "not an HDF5 file", "permission denied").
+bool is_readable_hdf5(const std::string& path, std::string* why = nullptr);
+
+}  // namespace rankflow::io::hdf5

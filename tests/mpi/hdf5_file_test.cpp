@@ -1,0 +1,200 @@
+// ParallelFile, ArrayWriter, dataset metadata and HDF5 errors at every rank count.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+
+#include <cmath>
+
+#include "rankflow/io/hdf5/array_writer.hpp"
+#include "rankflow/io/hdf5/dataset_info.hpp"
+#include "rankflow/io/hdf5/handle.hpp"
+#include "rankflow/io/hdf5/array_reader.hpp"
+#include "support/h5_fixture.hpp"
+#include "support/mpi_test.hpp"
+#include "support/temp_dir.hpp"
+
+namespace rankflow::io::hdf5 {
+namespace {
+
+using test::world;
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// Every rank runs `body`, which must throw an Error; returns its message.
+template <typename Body>
+std::string error_of(Body&& body) {
+  try {
+    body();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(ParallelFile, MissingOrForeignFileFailsOnEveryRankWithoutLeaks) {
+  const long long ids_before = test::open_hdf5_ids();
+  std::string message = error_of([] {
+    ParallelFile::open_read(world(), "/nonexistent/x.h5", IoMode::kCollective);
+  });
+  EXPECT_TRUE(contains(message, "cannot open '/nonexistent/x.h5': no such file")) << message;
+  test::TempDir dir = test::TempDir::shared(world());
+  if (world().rank() == 0) test::write_file(dir.file("text.h5"), "not hdf5 at all\n");
+  world().barrier();
+  message = error_of([&] { ParallelFile::open_read(world(), dir.file("text.h5"), IoMode::kPosix); });
+  EXPECT_TRUE(contains(message, "not an HDF5 file")) << message;
+  EXPECT_EQ(test::open_hdf5_ids(), ids_before);
+}
+
+TEST(ParallelFile, MissingDatasetListsTheDatasets) {
+  test::TempDir dir = test::TempDir::shared(world());
+  test::FixtureSpec spec;
+  spec.name = "/group/temperature";
+  spec.dims = {4, 2};
+  test::write_fixture(world(), dir.file("x.h5"), spec);
+  const long long ids_before = test::open_hdf5_ids();
+  const std::string message = error_of([&] {
+    ArrayReader reader(world(), {dir.file("x.h5"), "/temprature", IoMode::kCollective, 0, 0});
+  });
+  EXPECT_TRUE(contains(message, "no dataset '/temprature' in '" + dir.file("x.h5") +
+                                    "'; datasets are: /group/temperature"))
+      << message;
+  EXPECT_EQ(test::open_hdf5_ids(), ids_before);
+}
+
+TEST(ParallelFile, NonNumericAndScalarDatasetsAreRejected) {
+  test::TempDir dir = test::TempDir::shared(world());
+  test::FixtureSpec spec;
+  spec.dims = {3};
+  test::write_fixture(world(), dir.file("x.h5"), spec);
+  if (world().rank() == 0) test::write_odd_datasets(dir.file("x.h5"));
+  world().barrier();
+  std::string message = error_of([&] {
+    ArrayReader reader(world(), {dir.file("x.h5"), "/names", IoMode::kIndependent, 0, 0});
+  });
+  EXPECT_TRUE(contains(message, "/names") && contains(message, "has type string (fixed, 8 bytes)"))
+      << message;
+  message = error_of([&] {
+    ArrayReader reader(world(), {dir.file("x.h5"), "scalar", IoMode::kIndependent, 0, 0});
+  });
+  EXPECT_TRUE(contains(message, "/scalar") && contains(message, "is a scalar")) << message;
+}
+
+TEST(Hdf5Errors, StackBecomesTheMessageAndSilencingRestores) {
+  H5E_auto2_t before_func = nullptr;
+  void* before_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &before_func, &before_data);
+  const long long ids_before = test::open_hdf5_ids();
+  {
+    SilenceErrors quiet;
+    H5E_auto2_t inside = nullptr;
+    void* inside_data = nullptr;
+    H5Eget_auto2(H5E_DEFAULT, &inside, &inside_data);
+    EXPECT_EQ(inside, nullptr);
+    const std::string message = error_of([] {
+      check_id(H5Dopen2(-1, "/x", H5P_DEFAULT), "opening /x");
+    });
+    EXPECT_TRUE(contains(message, "opening /x: ")) << message;
+    EXPECT_GT(message.size(), std::string("opening /x: ").size()) << "no HDF5 explanation";
+    // IDs of a type are numbered in sequence: the copy of the error stack that check_id took
+    // is the one just before a new stack's, and it must have been closed.
+    const hid_t probe = H5Ecreate_stack();
+    EXPECT_LE(H5Iis_valid(probe - 1), 0) << "the copied error stack was not closed";
+    H5Eclose_stack(probe);
+  }
+  H5E_auto2_t after_func = nullptr;
+  void* after_data = nullptr;
+  H5Eget_auto2(H5E_DEFAULT, &after_func, &after_data);
+  EXPECT_EQ(after_func, before_func);
+  EXPECT_EQ(test::open_hdf5_ids(), ids_before);
+}
+
+TEST(ArrayWriter, EveryRankWritesItsRowsCollectively) {
+  test::TempDir dir = test::TempDir::shared(world());
+  const std::string path = dir.file("out.h5");
+  const std::uint64_t rows = 11;
+  const std::vector<WriterOptions> layouts = {{}, {{3, 2}, 0, true}, {{4, 2}, 6, false}};
+  {
+    ParallelFile file = ParallelFile::create(world(), path);
+    for (std::size_t layout = 0; layout < layouts.size(); ++layout) {
+      ArrayWriter writer(file, "/out/layout" + std::to_string(layout), {rows, 2},
+                         DType::kFloat64, layouts[layout]);
+      const RowRange mine = partition_rows(rows, 0, world().size(), world().rank());
+      // Two-row steps, the same number on every rank (ranks past their rows write nothing).
+      const std::uint64_t steps = world().allreduce<std::uint64_t>((mine.size() + 1) / 2, comm::ReduceOp::kMax);
+      for (std::uint64_t step = 0; step < steps; ++step) {
+        const std::uint64_t first = std::min(mine.end, mine.begin + 2 * step);
+        const std::uint64_t count = std::min<std::uint64_t>(2, mine.end - first);
+        std::vector<double> values;
+        for (std::uint64_t idx = first * 2; idx < (first + count) * 2; ++idx)
+          values.push_back(0.5 * static_cast<double>(idx) + static_cast<double>(layout));
+        writer.write(first, count, values.data());
+      }
+      writer.close();
+      file.set_attribute(writer.name(), "layout", static_cast<std::int64_t>(layout));
+    }
+    file.set_attribute("/", "config", std::string("[input]\npath = x.h5\n"));
+    file.set_attribute("/", "config", std::string("replaced"));
+    file.set_attribute("/out/layout0", "scale", 2.5);
+    file.close();
+  }
+  world().barrier();
+  for (std::size_t layout = 0; layout < layouts.size(); ++layout) {
+    std::vector<std::uint64_t> dims;
+    const std::vector<double> values = test::read_doubles(path, "/out/layout" + std::to_string(layout), &dims);
+    EXPECT_EQ(dims, (std::vector<std::uint64_t>{rows, 2}));
+    for (std::size_t idx = 0; idx < values.size(); ++idx)
+      EXPECT_EQ(values[idx], 0.5 * static_cast<double>(idx) + static_cast<double>(layout)) << idx;
+  }
+  EXPECT_EQ(test::read_string_attribute(path, "/", "config"), "replaced");
+  const FileSummary summary = inspect_file(path);
+  ASSERT_EQ(summary.datasets.size(), 3u);
+  EXPECT_EQ(summary.datasets[1].layout, "chunked");
+  EXPECT_EQ(summary.datasets[1].type, "float64 (big-endian)");
+  EXPECT_EQ(summary.datasets[2].type, "float64");
+  EXPECT_EQ(summary.datasets[2].filters, std::vector<std::string>{"deflate (gzip level 6)"});
+}
+
+TEST(ArrayWriter, ScalarDatasetFromOneRank) {
+  test::TempDir dir = test::TempDir::shared(world());
+  const std::string path = dir.file("scalar.h5");
+  {
+    ParallelFile file = ParallelFile::create(world(), path);
+    ArrayWriter writer(file, "/total", {}, DType::kInt64);
+    const std::int64_t value = 42;
+    writer.write(0, world().rank() == 0 ? 1 : 0, world().rank() == 0 ? &value : nullptr);
+  }
+  world().barrier();
+  EXPECT_EQ(test::read_int64s(path, "/total"), std::vector<std::int64_t>{42});
+}
+
+TEST(DatasetInfo, InspectDescribesLayoutTypeAndAttributes) {
+  test::TempDir dir = test::TempDir::shared(world());
+  test::FixtureSpec spec;
+  spec.name = "/grid/values";
+  spec.dims = {10, 4, 3};
+  spec.dtype = DType::kInt16;
+  spec.big_endian = true;
+  spec.chunk = {5, 2, 3};
+  spec.gzip = 4;
+  test::write_fixture(world(), dir.file("x.h5"), spec);
+  const FileSummary summary = inspect_file(dir.file("x.h5"));
+  ASSERT_EQ(summary.datasets.size(), 1u);
+  const DatasetInfo& info = summary.datasets[0];
+  EXPECT_EQ(info.name, "/grid/values");
+  EXPECT_EQ(info.shape_text(), "(10, 4, 3)");
+  EXPECT_EQ(info.type, "int16 (big-endian)");
+  EXPECT_EQ(info.dtype, DType::kInt16);
+  EXPECT_TRUE(info.big_endian);
+  EXPECT_EQ(info.chunk_dims, (std::vector<std::uint64_t>{5, 2, 3}));
+  EXPECT_EQ(info.filters, std::vector<std::string>{"deflate (gzip level 4)"});
+  ASSERT_EQ(info.attributes.size(), 1u);
+  EXPECT_EQ(info.attributes[0].name, "units");
+  EXPECT_EQ(info.attributes[0].value, "7");
+  const std::string text = format_summary(summary);
+  EXPECT_TRUE(contains(text, "chunks (5, 2, 3)")) << text;
+  EXPECT_TRUE(contains(text, "dataset = /grid/values")) << text;
+}
+
+}  // namespace
+}  // namespace rankflow::io::hdf5
