@@ -97,4 +97,22 @@ std::size_t GroupTable::memory_bytes() const noexcept {
          offsets_.capacity() * 8 + hashes_.capacity() * 8;
 }
 
+void DirectIndex::plan(const std::int64_t* values, const std::uint8_t* valid, std::size_t rows) {
+  std::int64_t low = std::numeric_limits<std::int64_t>::max();
+  std::int64_t high = std::numeric_limits<std::int64_t>::min();
+  for (std::size_t row = 0; row < rows; ++row) {
+    if (valid != nullptr && valid[row] == 0) continue;
+    low = std::min(low, values[row]);
+    high = std::max(high, values[row]);
+  }
+  if (low > high) return;  // no values yet: plan on a later block
+  planned_ = true;
+  const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low) + 1;
+  if (span == 0 || span > kMaxSlots / 2) return;  // too wide: every row hashes
+  // Room on both sides for the values later blocks bring.
+  const std::uint64_t size = std::min(kMaxSlots, std::max<std::uint64_t>(span * 2, 1024));
+  base_ = static_cast<std::uint64_t>(low) - (size - span) / 2;
+  ids_.assign(static_cast<std::size_t>(size), 0);
+}
+
 }  // namespace rankflow::ops

@@ -131,4 +131,31 @@ class GroupTable {
   std::vector<std::uint64_t> hashes_;
 };
 
+// DirectIndex: for a key of one int64/date/timestamp column whose values lie in a small range,
+// the group id of each value in a plain array, so that most rows find their group with one
+// array read and no hashing (as DuckDB's perfect hash aggregate). The range is planned from the
+// first block with values; values outside it, and new groups, go through the GroupTable, which
+// stays the one place groups are created (the direct index only remembers their ids).
+class DirectIndex {
+ public:
+  static constexpr std::uint64_t kMaxSlots = std::uint64_t{1} << 21;  // 8 MiB of ids
+
+  bool planned() const noexcept { return planned_; }
+  // Plans the range from the present values of a block (at most once).
+  void plan(const std::int64_t* values, const std::uint8_t* valid, std::size_t rows);
+  // The id slot of `value` (id + 1; 0 = not known yet), or nullptr outside the range.
+  std::uint32_t* slot(std::int64_t value) noexcept {
+    const std::uint64_t offset = static_cast<std::uint64_t>(value) - base_;
+    return offset < ids_.size() ? &ids_[offset] : nullptr;
+  }
+  const std::uint32_t* data() const noexcept { return ids_.data(); }
+  std::uint64_t base() const noexcept { return base_; }
+  std::size_t size() const noexcept { return ids_.size(); }
+
+ private:
+  bool planned_ = false;
+  std::uint64_t base_ = 0;  // the smallest value, as unsigned (offsets wrap correctly)
+  std::vector<std::uint32_t> ids_;
+};
+
 }  // namespace rankflow::ops

@@ -60,6 +60,7 @@ struct GroupBy::State {
   void count_fused_uses(std::vector<int>& uses, std::vector<std::string>& sum_name) const;
   void plan_aggregates();
   void find_groups(const table::Table& block);
+  void find_groups_direct(const table::Column& key, std::size_t rows);
   void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
   void merge(const comm::ExchangeBuffer& recv);
   table::Table finalize();
@@ -80,6 +81,7 @@ struct GroupBy::State {
   std::vector<Output> outputs;  // per output column after the keys
   KeyEncoder encoder;
   GroupTable groups;
+  DirectIndex direct;  // consume() only: the merge goes through `groups`
   std::vector<std::uint32_t> gids;
   GroupByStats stats;
   bool finished = false;
@@ -164,6 +166,10 @@ void GroupBy::State::find_groups(const table::Table& block) {
   const std::size_t rows = block.num_rows();
   gids.resize(rows);
   std::uint32_t* out = gids.data();
+  if (groups.word_mode() && table::stores_i64(key_types[0])) {
+    find_groups_direct(block.column(key_columns[0]), rows);
+    return;
+  }
   if (groups.word_mode()) {
     encoder.encode_words(block, key_columns[0]);
     const std::uint64_t* hashes = encoder.hashes();
@@ -180,6 +186,25 @@ void GroupBy::State::find_groups(const table::Table& block) {
   for (std::size_t row = 0; row < rows; ++row) {
     if (row + kAhead < rows) __builtin_prefetch(groups.slot_address(hashes[row + kAhead]));
     out[row] = groups.find_or_insert(encoder.key(row), encoder.key_size(row), hashes[row]);
+  }
+}
+
+// One int64-storage key: the direct index where the values allow, the word table elsewhere.
+void GroupBy::State::find_groups_direct(const table::Column& key, std::size_t rows) {
+  const std::int64_t* values = key.i64();
+  const std::uint8_t* valid = key.validity();
+  if (!direct.planned()) direct.plan(values, valid, rows);
+  std::uint32_t* out = gids.data();
+  for (std::size_t row = 0; row < rows; ++row) {
+    const bool present = valid == nullptr || valid[row] != 0;
+    std::uint32_t* slot = present ? direct.slot(values[row]) : nullptr;
+    if (slot != nullptr && *slot != 0) {
+      out[row] = *slot - 1;
+      continue;
+    }
+    const auto word = static_cast<std::uint64_t>(values[row]);
+    out[row] = groups.find_or_insert_word(present, word, hash_word_key(present, word));
+    if (slot != nullptr) *slot = out[row] + 1;
   }
 }
 

@@ -107,6 +107,14 @@ std::uint64_t hash_key(const std::uint8_t* key, std::size_t size) noexcept {
   return XXH3_64bits(key, size);
 }
 
+std::uint64_t hash_word_key(bool present, std::uint64_t word) noexcept {
+  std::uint8_t key[9];
+  key[0] = present ? 1 : 0;
+  if (!present) word = 0;
+  std::memcpy(key + 1, &word, 8);
+  return XXH3_64bits(key, 9);
+}
+
 KeyEncoder::KeyEncoder(std::vector<ColumnType> key_types) : types_(std::move(key_types)) {
   word_ = types_.size() == 1 && types_[0] != ColumnType::kString && types_[0] != ColumnType::kBool;
   for (ColumnType type : types_) {
@@ -180,13 +188,8 @@ void KeyEncoder::encode_words(const table::Table& block, std::size_t key_column)
     std::fill(present_.begin(), present_.end(), std::uint8_t{1});
   else
     std::memcpy(present_.data(), valid, rows);
-  std::uint8_t key[9];
-  for (std::size_t row = 0; row < rows; ++row) {
-    key[0] = present_[row];
-    const std::uint64_t word = present_[row] != 0 ? words_[row] : 0;
-    std::memcpy(key + 1, &word, 8);
-    hashes_[row] = XXH3_64bits(key, 9);
-  }
+  for (std::size_t row = 0; row < rows; ++row)
+    hashes_[row] = hash_word_key(present_[row] != 0, words_[row]);
 }
 
 const std::uint8_t* KeyEncoder::decode(const std::uint8_t* key,

@@ -23,6 +23,8 @@
 namespace rankflow::ops {
 
 std::uint64_t hash_key(const std::uint8_t* key, std::size_t size) noexcept;
+// hash_key of the normalized bytes of a one-column 8-byte key: [present][word].
+std::uint64_t hash_word_key(bool present, std::uint64_t word) noexcept;
 
 // The rank in [0, ranks) that owns a key: the hash's high 32 bits scaled to the rank count, so
 // that hash tables, which index with the low bits, stay evenly filled on the owner.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "oracle/table_oracle.hpp"
 #include "rankflow/comm/phase.hpp"
@@ -129,6 +130,23 @@ TEST(GroupBy, HashTablesGrowWithNullKeys) {
   for (const char* key : {"ki", "kf", "ks", "kt"})
     expect_matches_oracle(global, options_for({key}, aggregates), {700}, Split::kAllOnLast);
   expect_matches_oracle(global, options_for({"kd", "ki"}, aggregates), {6000}, Split::kEven);
+}
+
+TEST(GroupBy, IntegerKeysAtTheEdgesOfTheRange) {
+  // The direct index plans its range from the first block: later values far outside it, the
+  // int64 limits (offsets that wrap) and nulls must still find their groups.
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t min = std::numeric_limits<std::int64_t>::min();
+  const std::vector<std::int64_t> keys{max, max - 1, max - 2, 5, min, min + 1, -1, 0, 1000000};
+  table::Table global(table::Schema({{"k", ColumnType::kInt64}, {"v", ColumnType::kInt64}}));
+  for (std::size_t row = 0; row < 300; ++row) {
+    if (row % 17 == 3) global.column(0).append_null();
+    else global.column(0).append_i64(keys[(row < 40 ? row % 3 : row * 7) % keys.size()]);
+    global.column(1).append_i64(static_cast<std::int64_t>(row));
+  }
+  for (Split split : {Split::kEven, Split::kAllOnLast})
+    expect_matches_oracle(global, options_for({"k"}, "count(), sum(v), first(v), last(v)"),
+                          {1, 10, 300}, split);
 }
 
 TEST(GroupBy, OneKeyForAllRows) {
