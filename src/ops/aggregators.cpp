@@ -287,7 +287,7 @@ std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnTyp
     case AggregateFunction::kCount: return std::make_unique<Count>(false);
     case AggregateFunction::kSum:
     case AggregateFunction::kMean:
-      return make_numeric_summary(input, true, spec.output_name);
+      return make_numeric_summary(input, true, false, spec.output_name);
     case AggregateFunction::kVar:
     case AggregateFunction::kStd: {
       const bool std_dev = spec.function == AggregateFunction::kStd;
@@ -297,7 +297,8 @@ std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnTyp
     }
     case AggregateFunction::kMin:
     case AggregateFunction::kMax:
-      if (is_fused(spec.function, input)) return make_numeric_summary(input, false, spec.output_name);
+      if (is_fused(spec.function, input))
+        return make_numeric_summary(input, false, true, spec.output_name);
       [[fallthrough]];
     case AggregateFunction::kFirst:
     case AggregateFunction::kLast:

@@ -1,7 +1,8 @@
 // The fused numeric summary: sum, mean, min, max and count(col) of one int64, float64 or bool
-// column share one 32-byte state per group,
+// column share one state per group,
 //
-//   | sum | n | min | max |      (sum/min/max: int64 for int64 and bool columns, else double)
+//   | sum | n | min | max |      (sum/min/max: int64 for int64 and bool columns, else double;
+//                                 min and max only when one of them is asked for)
 //
 // updated in one pass over the column. A group-by such as W1 (sum, mean, min, max of one
 // column) then touches one state per row instead of four arrays: the states of 100k groups do
@@ -21,15 +22,20 @@ namespace {
 using table::Column;
 using table::ColumnType;
 
-template <typename In, typename Acc>
+template <typename In, typename Acc, bool kExtremes>
 class NumericSummary final : public Aggregator {
  public:
-  struct Summary {
+  struct SumCount {
+    Acc sum;
+    std::int64_t count;
+  };
+  struct SumCountExtremes {
     Acc sum;
     std::int64_t count;
     Acc min;
     Acc max;
   };
+  using Summary = std::conditional_t<kExtremes, SumCountExtremes, SumCount>;
 
   NumericSummary(ColumnType type, bool checks_sum, std::string name)
       : type_(type), checks_sum_(checks_sum), name_(std::move(name)) {}
@@ -47,8 +53,10 @@ class NumericSummary final : public Aggregator {
       const auto value = static_cast<Acc>(values[row]);
       add(state.sum, value, overflow);
       ++state.count;
-      if (less(value, state.min)) state.min = value;
-      if (less(state.max, value)) state.max = value;
+      if constexpr (kExtremes) {
+        if (less(value, state.min)) state.min = value;
+        if (less(state.max, value)) state.max = value;
+      }
     });
     if (overflow && checks_sum_) throw_overflow();
   }
@@ -65,8 +73,10 @@ class NumericSummary final : public Aggregator {
     add(state.sum, other.sum, overflow);
     if (overflow && checks_sum_) throw_overflow();
     state.count += other.count;
-    if (less(other.min, state.min)) state.min = other.min;
-    if (less(state.max, other.max)) state.max = other.max;
+    if constexpr (kExtremes) {
+      if (less(other.min, state.min)) state.min = other.min;
+      if (less(state.max, other.max)) state.max = other.max;
+    }
     return in + sizeof(Summary);
   }
   Column finalize(std::size_t groups, AggregateFunction function) override {
@@ -81,10 +91,7 @@ class NumericSummary final : public Aggregator {
       } else if (function == AggregateFunction::kMean) {
         out.append_f64(static_cast<double>(state.sum) / static_cast<double>(state.count));
       } else {
-        const Acc value = function == AggregateFunction::kSum   ? state.sum
-                          : function == AggregateFunction::kMin ? state.min
-                                                                : state.max;
-        append(out, value);
+        append(out, value_of(state, function));
       }
     }
     return out;
@@ -94,14 +101,21 @@ class NumericSummary final : public Aggregator {
  private:
   static Summary empty() {
     Summary state{};
-    if constexpr (std::is_same_v<Acc, double>) {
+    if constexpr (kExtremes && std::is_same_v<Acc, double>) {
       state.min = std::numeric_limits<double>::quiet_NaN();  // the top of the total order
       state.max = -std::numeric_limits<double>::infinity();
-    } else {
+    } else if constexpr (kExtremes) {
       state.min = std::numeric_limits<Acc>::max();
       state.max = std::numeric_limits<Acc>::min();
     }
     return state;
+  }
+  static Acc value_of(const Summary& state, AggregateFunction function) {
+    if constexpr (kExtremes) {
+      if (function == AggregateFunction::kMin) return state.min;
+      if (function == AggregateFunction::kMax) return state.max;
+    }
+    return state.sum;
   }
   static bool less(Acc left, Acc right) {
     if constexpr (std::is_same_v<Acc, double>)
@@ -153,15 +167,26 @@ bool is_fused(AggregateFunction function, ColumnType input) {
   return numeric && summary;
 }
 
-std::unique_ptr<Aggregator> make_numeric_summary(ColumnType input, bool checks_sum,
-                                                 std::string name) {
+namespace {
+
+template <bool kExtremes>
+std::unique_ptr<Aggregator> make_summary(ColumnType input, bool checks_sum, std::string name) {
   if (input == ColumnType::kFloat64)
-    return std::make_unique<NumericSummary<double, double>>(input, checks_sum, std::move(name));
+    return std::make_unique<NumericSummary<double, double, kExtremes>>(input, checks_sum,
+                                                                       std::move(name));
   if (input == ColumnType::kBool)
-    return std::make_unique<NumericSummary<std::uint8_t, std::int64_t>>(input, checks_sum,
-                                                                        std::move(name));
-  return std::make_unique<NumericSummary<std::int64_t, std::int64_t>>(input, checks_sum,
-                                                                      std::move(name));
+    return std::make_unique<NumericSummary<std::uint8_t, std::int64_t, kExtremes>>(
+        input, checks_sum, std::move(name));
+  return std::make_unique<NumericSummary<std::int64_t, std::int64_t, kExtremes>>(
+      input, checks_sum, std::move(name));
+}
+
+}  // namespace
+
+std::unique_ptr<Aggregator> make_numeric_summary(ColumnType input, bool checks_sum,
+                                                 bool extremes, std::string name) {
+  return extremes ? make_summary<true>(input, checks_sum, std::move(name))
+                  : make_summary<false>(input, checks_sum, std::move(name));
 }
 
 }  // namespace rankflow::ops

@@ -57,7 +57,8 @@ struct GroupBy::State {
 
   void validate_and_plan();
   void claim_name(const std::string& name, const std::string& what);
-  void count_fused_uses(std::vector<int>& uses, std::vector<std::string>& sum_name) const;
+  void count_fused_uses(std::vector<int>& uses, std::vector<bool>& extremes,
+                        std::vector<std::string>& sum_name) const;
   void plan_aggregates();
   void find_groups(const table::Table& block);
   void find_groups_direct(const table::Column& key, std::size_t rows);
@@ -94,10 +95,13 @@ void GroupBy::State::claim_name(const std::string& name, const std::string& what
                       name, what);
 }
 
-// Per input column: how many aggregates the fused numeric summary would serve, and the name of
-// the first sum or mean among them (an int64 overflow is reported under that name).
-void GroupBy::State::count_fused_uses(std::vector<int>& uses, std::vector<std::string>& sum_name) const {
+// Per input column: how many aggregates the fused numeric summary would serve, whether min or
+// max is among them, and the name of the first sum or mean (an int64 overflow is reported under
+// that name).
+void GroupBy::State::count_fused_uses(std::vector<int>& uses, std::vector<bool>& extremes,
+                                      std::vector<std::string>& sum_name) const {
   uses.assign(input.size(), 0);
+  extremes.assign(input.size(), false);
   sum_name.assign(input.size(), "");
   for (const AggregateSpec& spec : options.aggregates) {
     auto idx = input.find(spec.column);
@@ -105,6 +109,8 @@ void GroupBy::State::count_fused_uses(std::vector<int>& uses, std::vector<std::s
         !is_fused(spec.function, input.field(*idx).type))
       continue;
     ++uses[*idx];
+    if (spec.function == AggregateFunction::kMin || spec.function == AggregateFunction::kMax)
+      extremes[*idx] = true;
     if ((spec.function == AggregateFunction::kSum || spec.function == AggregateFunction::kMean) &&
         sum_name[*idx].empty())
       sum_name[*idx] = spec.output_name;
@@ -113,8 +119,9 @@ void GroupBy::State::count_fused_uses(std::vector<int>& uses, std::vector<std::s
 
 void GroupBy::State::plan_aggregates() {
   std::vector<int> fused_uses;
+  std::vector<bool> extremes;
   std::vector<std::string> sum_name;
-  count_fused_uses(fused_uses, sum_name);
+  count_fused_uses(fused_uses, extremes, sum_name);
   std::vector<std::size_t> fused_state(input.size(), kNoColumn);
   for (const AggregateSpec& spec : options.aggregates) {
     const std::string what = "aggregate " + describe(spec);
@@ -138,7 +145,8 @@ void GroupBy::State::plan_aggregates() {
       continue;
     }
     if (fused) fused_state[idx] = aggregators.size();
-    aggregators.push_back(fused ? make_numeric_summary(type, !sum_name[idx].empty(), sum_name[idx])
+    aggregators.push_back(fused ? make_numeric_summary(type, !sum_name[idx].empty(),
+                                                       extremes[idx], sum_name[idx])
                                 : make_aggregator(spec, type, options.ddof));
     aggregate_columns.push_back(idx);
     outputs.push_back({aggregators.size() - 1, spec.function});
