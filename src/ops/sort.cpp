@@ -317,6 +317,9 @@ Table merge_received(const table::Schema& schema, const SortPlan& plan,
     table::decode_all(begin, begin + recv.counts[source], received);
     starts.push_back(received.num_rows());
   }
+  if (received.num_rows() > std::numeric_limits<std::uint32_t>::max())
+    throw DataError("sort: {} rows arrived on one rank, more than 2^32 - 1: use more ranks",
+                    received.num_rows());
   if (starts.size() <= 2) return received;
   const std::vector<std::uint32_t> merged = merge_runs(received, plan, starts);
   return table::take(received, merged.data(), merged.size());
