@@ -12,6 +12,8 @@ constexpr const char* kUsage = R"(rankflow: parallel batch jobs over HDF5 and CS
 
 Usage:
   mpirun -np N rankflow run JOB.ini [--set section.key=value ...]
+  rankflow submit JOB.ini [--nodes N] [--ntasks-per-node N] [--time T] [--partition P] ...
+                                checks the job, writes its Slurm batch script and sbatch-es it
   rankflow keys                 every job config section and key, with defaults
   rankflow --version
 
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     }
     if (command == "run") return rankflow::cli::run_command(args, &argc, &argv);
     if (command == "keys") return rankflow::cli::keys_command(args);
+    if (command == "submit") return rankflow::cli::submit_command(args);
   } catch (const rankflow::Error& error) {
     std::cerr << "rankflow " << command << ": error: " << error.what() << "\n";
     return error.exit_code();
