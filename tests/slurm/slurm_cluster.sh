@@ -2,8 +2,9 @@
 # A private single-node Slurm cluster for tests, brought up as root without systemd.
 #
 #   slurm_cluster.sh run [--] COMMAND [ARG...]   bring a cluster up, run COMMAND with SLURM_CONF
-#                                                 pointing at it, tear it down (also on failure or
-#                                                 a signal); exits with COMMAND's status
+#                                                 pointing at it, tear it down (also on failure, a
+#                                                 signal, or a SIGKILL of the whole process tree:
+#                                                 see start_watchdog); exits with COMMAND's status
 #   slurm_cluster.sh up DIR                       bring a cluster up in DIR (empty or new) and
 #                                                 leave it running; prints `export SLURM_CONF=...`
 #   slurm_cluster.sh down DIR                     tear down the cluster of `up DIR`
@@ -36,7 +37,7 @@ die() { echo "slurm_cluster: error: $*" >&2; exit 1; }
 skip() { echo "SKIP: $* (the private Slurm cluster is not started)" >&2; exit $SKIP; }
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -272,6 +273,29 @@ bring_up() {
   die "no free ports after 3 attempts"
 }
 
+# A timeout that kills this script's whole process tree with SIGKILL (CTest's does) runs no
+# trap, and slurmstepd and the job under it are not in that tree (slurmd daemonizes them). So a
+# watchdog, double-forked out of the tree, waits for this script to end and then cleans up
+# whatever is left: the daemons by their PIDs, every process still holding a file in the
+# cluster's folder or carrying its SLURM_CONF (the jobs), and the folder. After a normal end the
+# trap has removed the folder already and the watchdog has nothing to do.
+start_watchdog() {
+  local dir=$1
+  (setsid "$0" watch "$dir" $$ < /dev/null > /dev/null 2>&1 &)
+}
+
+watch() {
+  local dir=$1 owner=$2 pid
+  while running "$owner"; do sleep 0.5; done
+  [ -f "$dir/etc/slurm.conf" ] || exit 0
+  teardown "$dir"
+  for pid in $(grep -lzx "SLURM_CONF=$dir/etc/slurm.conf" /proc/[0-9]*/environ 2> /dev/null |
+    cut -d/ -f3); do
+    [ "$pid" = $$ ] || kill -KILL "$pid" 2> /dev/null || true
+  done
+  rm -rf "$dir"
+}
+
 # Seconds since $1 (an $EPOCHREALTIME), to the millisecond.
 elapsed() {
   local now=${EPOCHREALTIME/./} then=${1/./}
@@ -300,6 +324,7 @@ main() {
       trap 'teardown "$CLUSTER_DIR"; rm -rf "$CLUSTER_DIR"' EXIT
       trap 'exit 130' INT
       trap 'exit 143' TERM
+      start_watchdog "$CLUSTER_DIR"
       local started=$EPOCHREALTIME
       bring_up "$CLUSTER_DIR"
       echo "slurm_cluster: node $(hostname -s) idle after $(elapsed "$started") s (SLURM_CONF=$CLUSTER_DIR/etc/slurm.conf)" >&2
@@ -319,6 +344,10 @@ main() {
       [ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
       bring_up "$dir"
       echo "export SLURM_CONF=$dir/etc/slurm.conf"
+      ;;
+    watch)  # internal: see start_watchdog
+      [ $# -eq 2 ] || usage
+      watch "$1" "$2"
       ;;
     down)
       [ $# -eq 1 ] || usage

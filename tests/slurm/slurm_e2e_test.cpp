@@ -28,6 +28,8 @@ std::string trim(const std::string& text) {
   return end == std::string::npos ? "" : text.substr(0, end + 1);
 }
 
+// Every job here has a time limit of a few minutes, so Slurm ends a job that hangs and
+// wait_for_job returns; CTest's TIMEOUT is the last resort.
 class Slurm : public testing::Test {
  protected:
   void SetUp() override {
@@ -61,7 +63,7 @@ TEST_F(Slurm, TemplateJobThatFailsReportsExitCodeAndMessage) {
   TempDir dir;
   write_file(dir.file("empty.ini"), "[job]\nname = empty\n");
   const RunResult sbatch = run_process(
-      {"sbatch", "--parsable", "--chdir=" + dir.path(), "--job-name=tmpl", "--ntasks=2",
+      {"sbatch", "--parsable", "--chdir=" + dir.path(), "--job-name=tmpl", "--ntasks=2", "--time=2",
        "--ntasks-per-node=2", source_dir() + "/slurm/rankflow.sbatch", "empty.ini"},
       60, {"RANKFLOW=" + rankflow_cli()});
   ASSERT_EQ(sbatch.exit_code, 0) << sbatch.err;
@@ -78,7 +80,7 @@ TEST_F(Slurm, TemplateJobThatFailsReportsExitCodeAndMessage) {
 TEST_F(Slurm, TemplateWithoutAJobConfigSaysHowToUseIt) {
   TempDir dir;
   const RunResult sbatch = run_process(
-      {"sbatch", "--parsable", "--chdir=" + dir.path(), "--job-name=noargs",
+      {"sbatch", "--parsable", "--chdir=" + dir.path(), "--job-name=noargs", "--time=2",
        source_dir() + "/slurm/rankflow.sbatch"},
       60, {"RANKFLOW=" + rankflow_cli()});
   ASSERT_EQ(sbatch.exit_code, 0) << sbatch.err;
