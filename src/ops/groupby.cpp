@@ -237,7 +237,7 @@ void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::ui
   for (std::uint32_t gid = 0; gid < group_count; ++gid) {
     std::byte* out = send.data() + cursor[owner[gid]];
     out = bytes::put(out, groups.key_size(gid));
-    std::memcpy(out, groups.key(gid), groups.key_size(gid));
+    if (groups.key_size(gid) > 0) std::memcpy(out, groups.key(gid), groups.key_size(gid));
     out += groups.key_size(gid);
     for (const auto& aggregator : aggregators) out = aggregator->write_state(gid, out);
     cursor[owner[gid]] += record_size[gid];
