@@ -2,13 +2,12 @@
 // Runs no MPI (it is not started under mpirun or srun) and reads no data.
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <boost/program_options.hpp>
 
 #include "commands.hpp"
 #include "rankflow/job/runner.hpp"
@@ -80,8 +79,11 @@ std::string option_or(const po::variables_map& vars, const char* name, const cha
 std::string this_executable() {
   std::error_code error;
   const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  if (error) throw DataError("cannot find this rankflow executable (/proc/self/exe): {}; use "
-                             "--rankflow PATH", error.message());
+  if (error)
+    throw DataError(
+        "cannot find this rankflow executable (/proc/self/exe): {}; use "
+        "--rankflow PATH",
+        error.message());
   return self.string();
 }
 
@@ -102,18 +104,19 @@ slurm::BatchRequest make_request(const po::variables_map& vars, const job::RawCo
   request.job_name = vars.count("job-name") ? vars["job-name"].as<std::string>()
                      : config_name          ? *config_name
                                             : fs::path(job_path).stem().string();
-  for (const auto& [option, field] :
-       {std::pair{"nodes", &request.nodes},
-        {"ntasks-per-node", &request.ntasks_per_node},
-        {"ntasks", &request.ntasks}}) {
+  for (const auto& [option, field] : {std::pair{"nodes", &request.nodes},
+                                      {"ntasks-per-node", &request.ntasks_per_node},
+                                      {"ntasks", &request.ntasks}}) {
     if (vars.count(option)) *field = vars[option].as<std::int64_t>();
   }
   request.time = option_or(vars, "time", nullptr, "");
   request.partition = option_or(vars, "partition", nullptr, "");
   request.account = option_or(vars, "account", nullptr, "");
-  if (vars.count("sbatch-arg")) request.sbatch_args = vars["sbatch-arg"].as<std::vector<std::string>>();
+  if (vars.count("sbatch-arg"))
+    request.sbatch_args = vars["sbatch-arg"].as<std::vector<std::string>>();
   request.log_dir = log_dir(vars);
-  request.rankflow = vars.count("rankflow") ? vars["rankflow"].as<std::string>() : this_executable();
+  request.rankflow =
+      vars.count("rankflow") ? vars["rankflow"].as<std::string>() : this_executable();
   request.launcher = option_or(vars, "launcher", "RANKFLOW_LAUNCHER", "srun");
   request.mpi = option_or(vars, "mpi", "RANKFLOW_MPI", "pmix");
   request.run_args.push_back(vars.count("job-path")
@@ -161,7 +164,8 @@ int wait_and_report(const slurm::BatchRequest& request, const std::string& job_i
   std::cerr << "rankflow submit: error: Slurm job " << job_id << " ended " << status.state
             << " (exit code " << status.exit_status << ":" << status.signal << ", reason "
             << status.reason << ")\n  output log: " << out_log << "\n  error log:  " << err_log
-            << "\n" << error_excerpt(err_log);
+            << "\n"
+            << error_excerpt(err_log);
   return status.exit_code();
 }
 
@@ -213,8 +217,8 @@ int submit_command(const Args& args) {
             << "  output log: " << slurm::log_path(request, job_id, false) << "\n"
             << "  error log:  " << slurm::log_path(request, job_id, true) << "\n";
   if (!vars.count("wait")) {
-    std::cout << "  follow it with `squeue -j " << job_id << "`; stop it with `scancel "
-              << job_id << "`\n";
+    std::cout << "  follow it with `squeue -j " << job_id << "`; stop it with `scancel " << job_id
+              << "`\n";
     return 0;
   }
   std::cout.flush();

@@ -23,9 +23,10 @@ bool is_control(char c) {
 void check_no_control(const std::string& value, const std::string& what) {
   const auto bad = std::find_if(value.begin(), value.end(), is_control);
   if (bad != value.end())
-    throw ConfigError("{} contains a control character (byte {:#04x}): it cannot be written in "
-                      "a batch script",
-                      what, static_cast<unsigned>(static_cast<unsigned char>(*bad)));
+    throw ConfigError(
+        "{} contains a control character (byte {:#04x}): it cannot be written in "
+        "a batch script",
+        what, static_cast<unsigned>(static_cast<unsigned char>(*bad)));
 }
 
 // Characters that need no quoting on an #SBATCH line (nor in a log name).
@@ -44,8 +45,9 @@ bool all_of_chars(const std::string& value, std::string_view allowed, bool alnum
 }
 
 std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return text;
 }
 
@@ -56,9 +58,10 @@ void check_not_owned(const std::string& arg) {
   const std::string key = short_option ? name.substr(0, 2) : name;
   for (const char* owned : {"--job-name", "-J", "--output", "-o", "--error", "-e"}) {
     if (key == owned)
-      throw ConfigError("--sbatch-arg '{}': use --job-name or --log-dir instead (rankflow "
-                        "submit names the logs after the job)",
-                        arg);
+      throw ConfigError(
+          "--sbatch-arg '{}': use --job-name or --log-dir instead (rankflow "
+          "submit names the logs after the job)",
+          arg);
   }
 }
 
@@ -95,7 +98,8 @@ std::string directives(const BatchRequest& request) {
   if (!request.account.empty()) line("--account", request.account);
   line("--output", request.log_dir + "/%x-%j.out");
   line("--error", request.log_dir + "/%x-%j.err");
-  for (const std::string& arg : request.sbatch_args) out += "#SBATCH " + sbatch_arg_directive(arg) + "\n";
+  for (const std::string& arg : request.sbatch_args)
+    out += "#SBATCH " + sbatch_arg_directive(arg) + "\n";
   return out;
 }
 
@@ -111,8 +115,8 @@ std::string settings(const BatchRequest& request) {
 }
 
 // Replaces the lines strictly between the line `begin` and the line `end`.
-std::string replace_block(const std::string& text, const std::string& begin,
-                          const std::string& end, const std::string& body) {
+std::string replace_block(const std::string& text, const std::string& begin, const std::string& end,
+                          const std::string& body) {
   const auto begin_at = text.find("\n" + begin + "\n");
   const auto end_at = text.find("\n" + end + "\n");
   if (begin_at == std::string::npos || end_at == std::string::npos || end_at < begin_at)
@@ -159,38 +163,43 @@ void check_request(const BatchRequest& request) {
   const std::string time = lower(request.time);
   if (!all_of_chars(request.time, "0123456789:-", false) && time != "unlimited" &&
       time != "infinite")
-    throw ConfigError("--time '{}': expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM:SS or "
-                      "UNLIMITED",
-                      request.time);
+    throw ConfigError(
+        "--time '{}': expected minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM:SS or "
+        "UNLIMITED",
+        request.time);
   check_no_control(request.partition, "--partition");
   check_no_control(request.account, "--account");
   if (request.log_dir.empty() || request.log_dir[0] != '/')
     throw ConfigError("the log folder '{}' is not an absolute path", request.log_dir);
   check_no_control(request.log_dir, "the log folder");
   if (request.log_dir.find('%') != std::string::npos)
-    throw ConfigError("the log folder '{}' contains '%', which Slurm reads as a pattern "
-                      "(--log-dir)",
-                      request.log_dir);
+    throw ConfigError(
+        "the log folder '{}' contains '%', which Slurm reads as a pattern "
+        "(--log-dir)",
+        request.log_dir);
   if (request.rankflow.empty()) throw ConfigError("--rankflow is empty");
   if (request.launcher != "srun" && request.launcher != "mpirun")
     throw ConfigError("--launcher '{}': expected srun or mpirun", request.launcher);
   if (request.mpi.empty() || !all_of_chars(request.mpi, "_.-", true))
-    throw ConfigError("--mpi '{}': expected an srun MPI plugin name such as pmix (srun "
-                      "--mpi=list)",
-                      request.mpi);
+    throw ConfigError(
+        "--mpi '{}': expected an srun MPI plugin name such as pmix (srun "
+        "--mpi=list)",
+        request.mpi);
   if (request.run_args.empty()) throw ConfigError("no job config to run");
 }
 
 std::string render_batch_script(const BatchRequest& request, const std::string& template_text) {
   check_request(request);
-  std::string script = replace_block(template_text, kDirectivesBegin, kDirectivesEnd,
-                                     directives(request));
+  std::string script =
+      replace_block(template_text, kDirectivesBegin, kDirectivesEnd, directives(request));
   script = replace_block(script, kSettingsBegin, kSettingsEnd, settings(request));
   // Say where the script came from, right after the #! line.
   const auto first_line_end = script.find('\n');
   return script.substr(0, first_line_end + 1) + "# Written by `rankflow submit` (rankflow " +
-         RANKFLOW_VERSION + "): submit it with `sbatch FILE`; its job and options are fixed in "
-         "the blocks below.\n" + script.substr(first_line_end + 1);
+         RANKFLOW_VERSION +
+         "): submit it with `sbatch FILE`; its job and options are fixed in "
+         "the blocks below.\n" +
+         script.substr(first_line_end + 1);
 }
 
 std::string log_path(const BatchRequest& request, const std::string& job_id, bool error_log) {

@@ -20,7 +20,8 @@ namespace {
 struct Pipe {
   int fds[2] = {-1, -1};
   Pipe() {
-    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   }
   ~Pipe() {
     close_end(0);
@@ -60,7 +61,8 @@ void exchange(Pipe& in, Pipe& out, Pipe& err, const std::string& input, CommandR
       const ssize_t n = ::write(in.fds[1], input.data() + written, input.size() - written);
       if (n > 0) written += static_cast<std::size_t>(n);
       const bool retry = n < 0 && (errno == EAGAIN || errno == EINTR);
-      if ((n < 0 && !retry) || written == input.size()) in.close_end(1);  // EPIPE: it stopped reading
+      if ((n < 0 && !retry) || written == input.size())
+        in.close_end(1);  // EPIPE: it stopped reading
     }
     for (int idx : {1, 2}) {
       if (fds[idx].revents == 0) continue;
@@ -87,11 +89,13 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   // A child that exits before reading all of stdin must not kill us with SIGPIPE.
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &previous);
   pid_t pid = 0;
-  const int spawn_error = posix_spawnp(&pid, args[0], &spawn.actions, nullptr, args.data(), environ);
+  const int spawn_error =
+      posix_spawnp(&pid, args[0], &spawn.actions, nullptr, args.data(), environ);
   if (spawn_error != 0) {
     sigaction(SIGPIPE, &previous, nullptr);
     result.err = std::strerror(spawn_error);

@@ -20,9 +20,10 @@ std::string trim(const std::string& text) {
 }
 
 Error not_found(const std::string& program, const std::string& why) {
-  return DataError("cannot run {} ({}): rankflow submit needs Slurm's commands on the PATH, as on "
-                   "a cluster's login node (Debian: apt-get install slurm-client)",
-                   program, why);
+  return DataError(
+      "cannot run {} ({}): rankflow submit needs Slurm's commands on the PATH, as on "
+      "a cluster's login node (Debian: apt-get install slurm-client)",
+      program, why);
 }
 
 // The value of `key=` among the space-separated fields of an `scontrol -o` line.
@@ -83,8 +84,8 @@ Submission submit(const std::string& script) {
 
 bool JobStatus::finished() const {
   static const std::vector<std::string> kFinal = {
-      "COMPLETED",     "FAILED",    "CANCELLED", "TIMEOUT",  "OUT_OF_MEMORY",
-      "NODE_FAIL",     "PREEMPTED", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT"};
+      "COMPLETED", "FAILED",    "CANCELLED", "TIMEOUT",  "OUT_OF_MEMORY",
+      "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "SPECIAL_EXIT"};
   return std::find(kFinal.begin(), kFinal.end(), state) != kFinal.end();
 }
 

@@ -34,7 +34,8 @@ class Slurm : public testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NE(std::getenv("SLURM_CONF"), nullptr)
-        << "run this test through tests/slurm/slurm_cluster.sh run -- " << "test_slurm_e2e";
+        << "run this test through tests/slurm/slurm_cluster.sh run -- "
+        << "test_slurm_e2e";
   }
 };
 
@@ -49,10 +50,9 @@ TEST_F(Slurm, SrunOffersPmix) {
 TEST_F(Slurm, SrunPmixStartsOneWorldThatAgreesOnErrors) {
   TempDir dir;
   write_file(dir.file("empty.ini"), "[job]\nname = empty\n");
-  const RunResult run = run_process(
-      {"srun", "--mpi=pmix", "--kill-on-bad-exit=1", "-n", "2", rankflow_cli(), "run",
-       dir.file("empty.ini")},
-      60);
+  const RunResult run = run_process({"srun", "--mpi=pmix", "--kill-on-bad-exit=1", "-n", "2",
+                                     rankflow_cli(), "run", dir.file("empty.ini")},
+                                    60);
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_EQ(count(run.err, "rankflow: error: " + dir.file("empty.ini")), 1u) << run.err;
 }
@@ -79,10 +79,10 @@ TEST_F(Slurm, TemplateJobThatFailsReportsExitCodeAndMessage) {
 
 TEST_F(Slurm, TemplateWithoutAJobConfigSaysHowToUseIt) {
   TempDir dir;
-  const RunResult sbatch = run_process(
-      {"sbatch", "--parsable", "--chdir=" + dir.path(), "--job-name=noargs", "--time=2",
-       source_dir() + "/slurm/rankflow.sbatch"},
-      60, {"RANKFLOW=" + rankflow_cli()});
+  const RunResult sbatch =
+      run_process({"sbatch", "--parsable", "--chdir=" + dir.path(), "--job-name=noargs", "--time=2",
+                   source_dir() + "/slurm/rankflow.sbatch"},
+                  60, {"RANKFLOW=" + rankflow_cli()});
   ASSERT_EQ(sbatch.exit_code, 0) << sbatch.err;
   const std::string job_id = trim(sbatch.out);
   EXPECT_EQ(slurm::wait_for_job(job_id).exit_code(), 2);
@@ -94,7 +94,8 @@ TEST_F(Slurm, SubmitChecksTheConfigBeforeSlurmSeesIt) {
   TempDir dir;
   write_file(dir.file("typo.ini"), "[jbo]\nname = x\n");
   const RunResult submit = run_process(
-      {rankflow_cli(), "submit", dir.file("typo.ini"), "--ntasks", "2", "--log-dir", dir.path()}, 60);
+      {rankflow_cli(), "submit", dir.file("typo.ini"), "--ntasks", "2", "--log-dir", dir.path()},
+      60);
   EXPECT_EQ(submit.exit_code, 2) << submit.err;
   EXPECT_TRUE(contains(submit.err, "unknown section [jbo] (did you mean 'job'?)")) << submit.err;
   EXPECT_FALSE(contains(submit.out, "Submitted")) << submit.out;

@@ -1,5 +1,7 @@
 // The batch script of `rankflow submit`: quoting that no value can escape, directives sbatch
 // reads back as given, and the settings the script hands to srun/mpirun. Runs bash, no Slurm.
+#include "rankflow/slurm/batch_script.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -8,7 +10,6 @@
 #include <fstream>
 
 #include "rankflow/core/error.hpp"
-#include "rankflow/slurm/batch_script.hpp"
 #include "rankflow/slurm/process.hpp"
 #include "rankflow/slurm/scheduler.hpp"
 
@@ -18,11 +19,20 @@ namespace {
 namespace fs = std::filesystem;
 
 // Values a user could type, or a file could be called, that a careless script would execute.
-const std::vector<std::string> kHostile = {
-    "$(touch CANARY)", "`touch CANARY`", "a; touch CANARY", "it's", "\"quoted\" name",
-    "back\\slash",     "new\nline; touch CANARY",           "$HOME ${PATH} $((1+1))",
-    "*",               "-n",                                "' ; touch CANARY ; '",
-    "tab\there",       "",                                  "🙂 unicode"};
+const std::vector<std::string> kHostile = {"$(touch CANARY)",
+                                           "`touch CANARY`",
+                                           "a; touch CANARY",
+                                           "it's",
+                                           "\"quoted\" name",
+                                           "back\\slash",
+                                           "new\nline; touch CANARY",
+                                           "$HOME ${PATH} $((1+1))",
+                                           "*",
+                                           "-n",
+                                           "' ; touch CANARY ; '",
+                                           "tab\there",
+                                           "",
+                                           "🙂 unicode"};
 
 class ScratchDir {
  public:
@@ -80,7 +90,8 @@ std::string config_error(const BatchRequest& request) {
 TEST(ShellQuote, BashReadsBackEveryValueExactly) {
   ScratchDir dir;
   for (const std::string& value : kHostile) {
-    const std::string command = "cd " + shell_quote(dir.path()) + " && printf '%s\\0' " + shell_quote(value);
+    const std::string command =
+        "cd " + shell_quote(dir.path()) + " && printf '%s\\0' " + shell_quote(value);
     const CommandResult result = run_command({"bash", "-c", command});
     ASSERT_TRUE(result.started);
     EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -126,7 +137,8 @@ TEST(BatchScript, DirectivesFollowTheOptions) {
       "### rankflow submit: directives\n"
       "#SBATCH --job-name=stats\n#SBATCH --nodes=4\n#SBATCH --ntasks-per-node=32\n"
       "#SBATCH --time=01:30:00\n#SBATCH --partition=compute\n#SBATCH --account=\"proj 42\"\n"
-      "#SBATCH --output=" + dir.path() + "/%x-%j.out\n#SBATCH --error=" + dir.path() +
+      "#SBATCH --output=" +
+      dir.path() + "/%x-%j.out\n#SBATCH --error=" + dir.path() +
       "/%x-%j.err\n#SBATCH --mem-per-cpu=4G\n#SBATCH --exclusive\n"
       "#SBATCH --comment=\"a \\\"b\\\"\"\n#SBATCH -C gpu\n"
       "### rankflow submit: end of directives\n";
@@ -143,14 +155,15 @@ std::vector<std::string> launched_args(ScratchDir& dir, const BatchRequest& requ
   const std::string script = dir.write("job.sbatch", render_batch_script(request));
   const std::string bin = dir.path() + "/bin";
   fs::create_directories(bin);
-  const std::string recorder = "#!/bin/sh\nprintf '%s\\0' \"$@\" > " + shell_quote(dir.path() + "/args") + "\n";
+  const std::string recorder =
+      "#!/bin/sh\nprintf '%s\\0' \"$@\" > " + shell_quote(dir.path() + "/args") + "\n";
   dir.write("bin/srun", recorder, true);
   dir.write("bin/mpirun", recorder, true);
   const std::string path = bin + ":" + std::getenv("PATH");
   const CommandResult syntax = run_command({"bash", "-n", script});
   EXPECT_EQ(syntax.exit_code, 0) << syntax.err;
-  const CommandResult run = run_command(
-      {"env", "PATH=" + path, "bash", "-c", "cd " + shell_quote(dir.path()) + " && bash job.sbatch"});
+  const CommandResult run = run_command({"env", "PATH=" + path, "bash", "-c",
+                                         "cd " + shell_quote(dir.path()) + " && bash job.sbatch"});
   EXPECT_EQ(run.exit_code, 0) << run.err;
   std::ifstream file(dir.path() + "/args", std::ios::binary);
   const std::string args((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
@@ -167,9 +180,9 @@ TEST(BatchScript, HostileValuesReachRankflowIntactAndRunNothing) {
     request.rankflow = dir.write("rank flow $(x)", "", true);
     request.run_args = {dir.path() + "/" + hostile + ".ini", "--set", "a.b=" + hostile};
     const std::vector<std::string> args = launched_args(dir, request);
-    const std::vector<std::string> expected = {"--kill-on-bad-exit=1", "--mpi=pmix",
-                                               request.rankflow, "run", request.run_args[0],
-                                               "--set", request.run_args[2]};
+    const std::vector<std::string> expected = {
+        "--kill-on-bad-exit=1", "--mpi=pmix", request.rankflow,   "run",
+        request.run_args[0],    "--set",      request.run_args[2]};
     EXPECT_EQ(args, expected) << "value: " << hostile;
     EXPECT_FALSE(fs::exists(dir.path() + "/CANARY")) << "value: " << hostile;
   }

@@ -16,19 +16,19 @@
 namespace rankflow::slurm {
 
 struct BatchRequest {
-  std::string job_name;                      // --job-name; also names the logs
-  std::optional<std::int64_t> nodes;         // --nodes
+  std::string job_name;               // --job-name; also names the logs
+  std::optional<std::int64_t> nodes;  // --nodes
   std::optional<std::int64_t> ntasks_per_node;
   std::optional<std::int64_t> ntasks;
-  std::string time;                          // --time, "" for the partition's default
-  std::string partition;                     // "" for the cluster's default
+  std::string time;       // --time, "" for the partition's default
+  std::string partition;  // "" for the cluster's default
   std::string account;
-  std::vector<std::string> sbatch_args;      // more directives: "--mem-per-cpu=4G", "--exclusive"
-  std::string log_dir;                       // absolute folder of <name>-<id>.out and .err
-  std::string rankflow;                      // the executable the job runs
-  std::string launcher = "srun";             // srun or mpirun
-  std::string mpi = "pmix";                  // srun --mpi=
-  std::vector<std::string> run_args;         // after `rankflow run`: JOB [--set k=v ...]
+  std::vector<std::string> sbatch_args;  // more directives: "--mem-per-cpu=4G", "--exclusive"
+  std::string log_dir;                   // absolute folder of <name>-<id>.out and .err
+  std::string rankflow;                  // the executable the job runs
+  std::string launcher = "srun";         // srun or mpirun
+  std::string mpi = "pmix";              // srun --mpi=
+  std::vector<std::string> run_args;     // after `rankflow run`: JOB [--set k=v ...]
 };
 
 // The template, slurm/rankflow.sbatch as it was at build time.

@@ -19,10 +19,10 @@ struct Submission {
 Submission submit(const std::string& script);
 
 struct JobStatus {
-  std::string state;     // PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, CANCELLED, ...
-  std::string reason;    // Slurm's Reason= ("None", "NonZeroExitCode", "Resources", ...)
-  std::string nodes;     // NodeList=
-  int exit_status = 0;   // ExitCode=<status>:<signal>
+  std::string state;    // PENDING, RUNNING, COMPLETED, FAILED, TIMEOUT, CANCELLED, ...
+  std::string reason;   // Slurm's Reason= ("None", "NonZeroExitCode", "Resources", ...)
+  std::string nodes;    // NodeList=
+  int exit_status = 0;  // ExitCode=<status>:<signal>
   int signal = 0;
   bool finished() const;
   // What `rankflow submit --wait` exits with: 0 when COMPLETED, else the job's exit status,
