@@ -170,6 +170,11 @@ std::vector<T> read_all(const std::string& path, const std::string& name, hid_t 
 }
 }  // namespace
 
+std::vector<long double> read_serial(const std::string& path, const std::string& name,
+                                     std::vector<std::uint64_t>* dims) {
+  return read_all<long double>(path, name, H5T_NATIVE_LDOUBLE, dims);
+}
+
 std::vector<double> read_doubles(const std::string& path, const std::string& name,
                                  std::vector<std::uint64_t>* dims) {
   return read_all<double>(path, name, H5T_NATIVE_DOUBLE, dims);

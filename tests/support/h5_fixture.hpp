@@ -37,6 +37,11 @@ void write_fixture(const comm::Communicator& comm, const std::string& path,
 // Rank 0 only (no collectives): adds a string dataset and a scalar dataset for error tests.
 void write_odd_datasets(const std::string& path);
 
+// Serial read of a whole dataset of any numeric type as long double (exact for every dtype),
+// with HDF5's plain serial API: the input of the serial oracles.
+std::vector<long double> read_serial(const std::string& path, const std::string& name,
+                                     std::vector<std::uint64_t>* dims = nullptr);
+
 // Serial read of a whole float64/int64/uint64 dataset written by rankflow (any rank).
 std::vector<double> read_doubles(const std::string& path, const std::string& name,
                                  std::vector<std::uint64_t>* dims = nullptr);
