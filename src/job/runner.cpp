@@ -1,18 +1,21 @@
 #include "rankflow/job/runner.hpp"
 
 #include "rankflow/comm/phase.hpp"
+#include "rankflow/job/array_job.hpp"
 #include "rankflow/job/schema.hpp"
 
 namespace rankflow::job {
 
 void validate_job(const RawConfig& config) {
   validate_keys(config);
+  if (is_array_job(config)) return validate_array_job(config);
   throw ConfigError("{}: nothing to do: a job needs an [input] and a [reduce] or [center]",
                     config.source());
 }
 
 void run_job(const comm::Communicator& comm, const RawConfig& config) {
   comm::run_phase(comm, "checking the job config", [&] { validate_job(config); });
+  if (is_array_job(config)) return run_array_job(comm, config);
 }
 
 }  // namespace rankflow::job

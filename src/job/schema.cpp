@@ -31,6 +31,62 @@ std::vector<SectionDoc> build_schema() {
            {"skew_to_one_rank", "false",
             "debug: send every key to rank 0, to test skew (the result is the same)"},
        }});
+  sections.push_back({"input", "What the job reads. Array jobs ([reduce], [center]): one HDF5 dataset "
+                      "of 1 to N axes, int8..uint64, float32 or float64 in either byte order; every "
+                      "rank reads a balanced, contiguous part of its first axis (whole chunks), "
+                      "block by block.",
+                      {
+                          {"path", "", "the input file (required)"},
+                          {"dataset", "", "the HDF5 dataset, e.g. /temperature (array jobs; "
+                                          "`rankflow inspect FILE` lists them)"},
+                          {"block_size", "4MiB", "bytes read per block and rank (4096, 64KiB, 8MiB); "
+                                                 "rounded to whole chunks when a chunk fits, and "
+                                                 "always whole chunks for compressed datasets"},
+                          {"block_rows", "", "rows per block; overrides block_size"},
+                          {"io", "independent", "HDF5 transfers: independent (MPI-IO, each rank on "
+                                                "its own: fastest measured), collective (MPI-IO "
+                                                "collective buffering) or posix (each rank opens "
+                                                "the file itself with plain reads)"},
+                      }});
+  sections.push_back({"reduce", "Reductions of the [input] array over one axis or all axes, with "
+                       "numpy's semantics (docs/hdf5-reductions.md).",
+                      {
+                          {"functions", "", "comma-separated: sum, mean, min, max, count, var, "
+                                            "std, nan_count (required)"},
+                          {"axis", "0", "the axis reduced away: 0 (one result per column), 1, "
+                                        "..., -1 (the last) or all (one result)"},
+                          {"ddof", "0", "var and std divide by count - ddof (0: population, as "
+                                        "numpy; 1: sample, as pandas)"},
+                          {"nan", "skip", "skip: NaN values are left out (count counts the values "
+                                          "used, as numpy's nanmean); propagate: a NaN makes the "
+                                          "result NaN"},
+                      }});
+  sections.push_back({"center", "Centering of the [input] array into a new float64 dataset of "
+                       "the same shape: x - mean(x, axis), or z-scores (x - mean) / std.",
+                      {
+                          {"kind", "center", "center (x - mean) or zscore ((x - mean) / std)"},
+                          {"axis", "0", "the axis the means are taken along: 0 (column means, "
+                                        "two passes), 1 (row means), ..., -1 or all"},
+                          {"ddof", "0", "zscore: std divides by count - ddof"},
+                          {"nan", "skip", "skip: means ignore NaN (a NaN input stays NaN); "
+                                          "propagate: a NaN makes its whole group NaN"},
+                          {"dataset", "/center or /zscore", "the output dataset's name, e.g. /anomaly"},
+                          {"path", "[output] path", "the HDF5 file written (required when "
+                                                    "[output] path is not HDF5)"},
+                      }});
+  sections.push_back({"output", "Where results go. Array jobs: CSV (one row per index of the "
+                       "kept axes: index columns row, col, axis2..., then one column per "
+                       "function) or HDF5 (one dataset per function, with the job's provenance "
+                       "as attributes). Written under a temporary name, renamed on success.",
+                      {
+                          {"path", "", "the output file (required); the format follows the "
+                                       "extension (.csv, .h5, .hdf5)"},
+                          {"format", "auto", "auto (from the extension), csv or hdf5"},
+                          {"datasets", "/<function>", "HDF5 dataset of each function: "
+                                                      "mean:/stats/mean, std:/stats/std"},
+                          {"table", "auto", "print the results on stdout (rank 0): on (the first "
+                                            "50 rows), off, or auto (when there are at most 50)"},
+                      }});
   return sections;
 }
 

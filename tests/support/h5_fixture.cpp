@@ -83,7 +83,12 @@ long double fixture_value(const FixtureSpec& spec, std::uint64_t index) {
 
 void write_fixture(const comm::Communicator& comm, const std::string& path,
                    const FixtureSpec& spec, bool create) {
-  if (comm.rank() == 0) {
+  if (comm.rank() == 0) write_fixture_serial(path, spec, create);
+  comm.barrier();
+}
+
+void write_fixture_serial(const std::string& path, const FixtureSpec& spec, bool create) {
+  {
     const hid_t file = create ? H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)
                               : H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     ok_id(file, "open file");
@@ -122,7 +127,6 @@ void write_fixture(const comm::Communicator& comm, const std::string& path,
     H5Sclose(space);
     H5Fclose(file);
   }
-  comm.barrier();
 }
 
 void write_odd_datasets(const std::string& path) {

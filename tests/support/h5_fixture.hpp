@@ -34,6 +34,9 @@ long double fixture_value(const FixtureSpec& spec, std::uint64_t index);
 void write_fixture(const comm::Communicator& comm, const std::string& path,
                    const FixtureSpec& spec, bool create = true);
 
+// The same without MPI (end-to-end tests, which only launch mpirun): writes in this process.
+void write_fixture_serial(const std::string& path, const FixtureSpec& spec, bool create = true);
+
 // Rank 0 only (no collectives): adds a string dataset and a scalar dataset for error tests.
 void write_odd_datasets(const std::string& path);
 

@@ -10,6 +10,9 @@
 //     latch.run([&] { reducer.consume(block); });        // local work; an error is latched
 //   latch.agree();                                       // collective: throws the agreed Error
 //
+// run_collective_phase (below) is the same for a body of collectives that fail on every rank
+// or on none.
+//
 // RANKFLOW_INJECT_FAILURE=<phase>:<rank> (phase.hpp) latches an injected failure at
 // construction, so a drill exercises exactly this path.
 #pragma once
@@ -39,6 +42,17 @@ class FailureLatch {
     }
   }
 
+  // Runs `work` even when an error is latched: for a collective every rank must join (its
+  // result is ignored on a failed rank). Keeps the first error.
+  template <typename Work>
+  void run_always(Work&& work) noexcept {
+    try {
+      std::forward<Work>(work)();
+    } catch (...) {
+      if (!failure_) failure_ = current_exception_as_error();
+    }
+  }
+
   bool failed() const noexcept { return failure_.has_value(); }
   const std::string& phase() const noexcept { return phase_; }
 
@@ -50,5 +64,20 @@ class FailureLatch {
   std::string phase_;
   Failure failure_;
 };
+
+// For a phase whose body calls collectives that fail on every rank or on none (creating a
+// file or a dataset with the MPI-IO driver): runs the body, then agrees. Unlike run_phase,
+// a failure injected for the phase fires after the body, so its collectives stay matched.
+template <typename Body>
+void run_collective_phase(const Communicator& comm, std::string_view phase, Body&& body) {
+  Failure failure;
+  try {
+    std::forward<Body>(body)();
+    maybe_inject_failure(comm, phase);
+  } catch (...) {
+    failure = current_exception_as_error();
+  }
+  agree(comm, phase, failure);
+}
 
 }  // namespace rankflow::comm

@@ -222,6 +222,15 @@ DatasetInfo read_dataset_info(const ParallelFile& file, const std::string& name)
   return describe_dataset(file.id(), file.path(), name);
 }
 
+DatasetInfo read_dataset_info(const std::string& path, const std::string& name) {
+  std::string why;
+  if (!is_readable_hdf5(path, &why)) throw DataError("cannot open '{}': {}", path, why);
+  SilenceErrors quiet;
+  FileHandle file(check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
+                           "opening '" + path + "'"));
+  return describe_dataset(file.get(), path, name);
+}
+
 std::vector<std::string> dataset_names(const ParallelFile& file) {
   SilenceErrors quiet;
   return list_datasets(file.id());

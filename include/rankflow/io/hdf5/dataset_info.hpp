@@ -49,6 +49,10 @@ struct DatasetInfo {
 // (the message lists the datasets that exist) or it cannot be read.
 DatasetInfo read_dataset_info(const ParallelFile& file, const std::string& name);
 
+// The same, opening `path` read-only by itself (sec2 driver): local, no MPI. For checks on
+// one rank before every rank opens the file.
+DatasetInfo read_dataset_info(const std::string& path, const std::string& name);
+
 // Every dataset in the file (full paths, sorted).
 std::vector<std::string> dataset_names(const ParallelFile& file);
 
