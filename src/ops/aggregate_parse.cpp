@@ -17,12 +17,12 @@ struct FunctionName {
 };
 
 constexpr FunctionName kFunctions[] = {
-    {"sum", AggregateFunction::kSum},         {"mean", AggregateFunction::kMean},
-    {"min", AggregateFunction::kMin},         {"max", AggregateFunction::kMax},
-    {"count", AggregateFunction::kCount},     {"var", AggregateFunction::kVar},
-    {"std", AggregateFunction::kStd},         {"first", AggregateFunction::kFirst},
-    {"last", AggregateFunction::kLast},       {"nunique", AggregateFunction::kNunique},
-    {"median", AggregateFunction::kMedian},   {"quantile", AggregateFunction::kQuantile},
+    {"sum", AggregateFunction::kSum},       {"mean", AggregateFunction::kMean},
+    {"min", AggregateFunction::kMin},       {"max", AggregateFunction::kMax},
+    {"count", AggregateFunction::kCount},   {"var", AggregateFunction::kVar},
+    {"std", AggregateFunction::kStd},       {"first", AggregateFunction::kFirst},
+    {"last", AggregateFunction::kLast},     {"nunique", AggregateFunction::kNunique},
+    {"median", AggregateFunction::kMedian}, {"quantile", AggregateFunction::kQuantile},
 };
 
 std::string trim(const std::string& text) {
@@ -48,7 +48,8 @@ std::string unquote(const std::string& text) {
 
 std::string function_list() {
   std::string out;
-  for (const FunctionName& entry : kFunctions) out += (out.empty() ? "" : ", ") + std::string(entry.name);
+  for (const FunctionName& entry : kFunctions)
+    out += (out.empty() ? "" : ", ") + std::string(entry.name);
   return out + " (count() counts rows)";
 }
 
@@ -57,8 +58,8 @@ AggregateFunction lookup(const std::string& item, const std::string& name) {
   for (const FunctionName& entry : kFunctions)
     if (wanted == entry.name) return entry.function;
   const std::string hint = wanted == "avg" || wanted == "average" ? " (did you mean 'mean'?)"
-                           : wanted == "size"                    ? " (did you mean 'count()'?)"
-                                                                 : "";
+                           : wanted == "size"                     ? " (did you mean 'count()'?)"
+                                                                  : "";
   throw ConfigError("aggregate '{}': unknown function '{}'{}; functions are: {}", item, name, hint,
                     function_list());
 }
@@ -113,7 +114,7 @@ void parse_call(const std::string& item, const std::string& call, AggregateSpec&
   const std::size_t wanted = spec.function == AggregateFunction::kQuantile ? 2 : 1;
   if (arguments.size() != wanted) {
     const char* usage = spec.function == AggregateFunction::kQuantile ? "quantile(column, p)"
-                        : spec.function == AggregateFunction::kCount ? "count() or count(column)"
+                        : spec.function == AggregateFunction::kCount  ? "count() or count(column)"
                                                                       : nullptr;
     throw ConfigError("aggregate '{}': {} takes {}", item, fn,
                       usage != nullptr ? std::string("the form ") + usage

@@ -158,7 +158,10 @@ class MinMax final : public Aggregator {
     Column out(type_);
     out.reserve(groups);
     for (std::size_t gid = 0; gid < groups; ++gid) {
-      if (present_[gid] != 0) append_value(out, values_[gid]); else out.append_null();
+      if (present_[gid] != 0)
+        append_value(out, values_[gid]);
+      else
+        out.append_null();
     }
     return out;
   }
@@ -223,7 +226,10 @@ class FirstLast final : public Aggregator {
     Column out(type_);
     out.reserve(groups);
     for (std::size_t gid = 0; gid < groups; ++gid) {
-      if (positions_[gid] != kNone) append_value(out, values_[gid]); else out.append_null();
+      if (positions_[gid] != kNone)
+        append_value(out, values_[gid]);
+      else
+        out.append_null();
     }
     return out;
   }
@@ -262,7 +268,8 @@ ColumnType aggregate_output_type(const AggregateSpec& spec, ColumnType input) {
   switch (spec.function) {
     case AggregateFunction::kCountAll:
     case AggregateFunction::kCount:
-    case AggregateFunction::kNunique: return ColumnType::kInt64;
+    case AggregateFunction::kNunique:
+      return ColumnType::kInt64;
     case AggregateFunction::kSum:
       need_numeric();
       return input == ColumnType::kFloat64 ? ColumnType::kFloat64 : ColumnType::kInt64;
@@ -270,21 +277,25 @@ ColumnType aggregate_output_type(const AggregateSpec& spec, ColumnType input) {
     case AggregateFunction::kVar:
     case AggregateFunction::kStd:
     case AggregateFunction::kMedian:
-    case AggregateFunction::kQuantile: need_numeric(); return ColumnType::kFloat64;
+    case AggregateFunction::kQuantile:
+      need_numeric();
+      return ColumnType::kFloat64;
     case AggregateFunction::kMin:
     case AggregateFunction::kMax:
     case AggregateFunction::kFirst:
-    case AggregateFunction::kLast: return input;
+    case AggregateFunction::kLast:
+      return input;
   }
   return input;
 }
 
-std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnType input,
-                                            int ddof) {
+std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnType input, int ddof) {
   aggregate_output_type(spec, input);  // validates
   switch (spec.function) {
-    case AggregateFunction::kCountAll: return std::make_unique<Count>(true);
-    case AggregateFunction::kCount: return std::make_unique<Count>(false);
+    case AggregateFunction::kCountAll:
+      return std::make_unique<Count>(true);
+    case AggregateFunction::kCount:
+      return std::make_unique<Count>(false);
     case AggregateFunction::kSum:
     case AggregateFunction::kMean:
       return make_numeric_summary(input, true, false, spec.output_name);
@@ -305,15 +316,22 @@ std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, ColumnTyp
       return visit_storage(input, [&](auto value) -> std::unique_ptr<Aggregator> {
         using T = decltype(value);
         switch (spec.function) {
-          case AggregateFunction::kMin: return std::make_unique<MinMax<T, false>>(input);
-          case AggregateFunction::kMax: return std::make_unique<MinMax<T, true>>(input);
-          case AggregateFunction::kFirst: return std::make_unique<FirstLast<T, false>>(input);
-          default: return std::make_unique<FirstLast<T, true>>(input);
+          case AggregateFunction::kMin:
+            return std::make_unique<MinMax<T, false>>(input);
+          case AggregateFunction::kMax:
+            return std::make_unique<MinMax<T, true>>(input);
+          case AggregateFunction::kFirst:
+            return std::make_unique<FirstLast<T, false>>(input);
+          default:
+            return std::make_unique<FirstLast<T, true>>(input);
         }
       });
-    case AggregateFunction::kNunique: return make_nunique(input);
-    case AggregateFunction::kMedian: return make_quantile(input, 0.5);
-    case AggregateFunction::kQuantile: return make_quantile(input, spec.quantile);
+    case AggregateFunction::kNunique:
+      return make_nunique(input);
+    case AggregateFunction::kMedian:
+      return make_quantile(input, 0.5);
+    case AggregateFunction::kQuantile:
+      return make_quantile(input, spec.quantile);
   }
   throw DataError("internal: unknown aggregate function");
 }

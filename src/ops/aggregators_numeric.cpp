@@ -131,11 +131,14 @@ class NumericSummary final : public Aggregator {
   }
   ColumnType output_type(AggregateFunction function) const {
     switch (function) {
-      case AggregateFunction::kCount: return ColumnType::kInt64;
-      case AggregateFunction::kMean: return ColumnType::kFloat64;
+      case AggregateFunction::kCount:
+        return ColumnType::kInt64;
+      case AggregateFunction::kMean:
+        return ColumnType::kFloat64;
       case AggregateFunction::kSum:
         return std::is_same_v<Acc, double> ? ColumnType::kFloat64 : ColumnType::kInt64;
-      default: return type_;
+      default:
+        return type_;
     }
   }
   void append(Column& out, Acc value) const {
@@ -159,9 +162,10 @@ class NumericSummary final : public Aggregator {
 }  // namespace
 
 bool is_fused(AggregateFunction function, ColumnType input) {
-  const bool numeric = input == ColumnType::kInt64 || input == ColumnType::kFloat64 ||
-                       input == ColumnType::kBool;
-  const bool summary = function == AggregateFunction::kSum || function == AggregateFunction::kMean ||
+  const bool numeric =
+      input == ColumnType::kInt64 || input == ColumnType::kFloat64 || input == ColumnType::kBool;
+  const bool summary = function == AggregateFunction::kSum ||
+                       function == AggregateFunction::kMean ||
                        function == AggregateFunction::kMin || function == AggregateFunction::kMax ||
                        function == AggregateFunction::kCount;
   return numeric && summary;
@@ -177,14 +181,14 @@ std::unique_ptr<Aggregator> make_summary(ColumnType input, bool checks_sum, std:
   if (input == ColumnType::kBool)
     return std::make_unique<NumericSummary<std::uint8_t, std::int64_t, kExtremes>>(
         input, checks_sum, std::move(name));
-  return std::make_unique<NumericSummary<std::int64_t, std::int64_t, kExtremes>>(
-      input, checks_sum, std::move(name));
+  return std::make_unique<NumericSummary<std::int64_t, std::int64_t, kExtremes>>(input, checks_sum,
+                                                                                 std::move(name));
 }
 
 }  // namespace
 
-std::unique_ptr<Aggregator> make_numeric_summary(ColumnType input, bool checks_sum,
-                                                 bool extremes, std::string name) {
+std::unique_ptr<Aggregator> make_numeric_summary(ColumnType input, bool checks_sum, bool extremes,
+                                                 std::string name) {
   return extremes ? make_summary<true>(input, checks_sum, std::move(name))
                   : make_summary<false>(input, checks_sum, std::move(name));
 }

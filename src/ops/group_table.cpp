@@ -12,7 +12,9 @@ constexpr std::uint64_t kTagMask = 0xffffffff00000000ull;
 }  // namespace
 
 GroupTable::GroupTable(bool fixed, std::size_t fixed_width, bool word_key)
-    : fixed_(fixed), width_(fixed ? fixed_width : 0), word_mode_(word_key && fixed && fixed_width == 9) {
+    : fixed_(fixed),
+      width_(fixed ? fixed_width : 0),
+      word_mode_(word_key && fixed && fixed_width == 9) {
   if (word_mode_)
     word_slots_.assign(kInitialSlots, WordSlot{0, 0});
   else

@@ -123,9 +123,9 @@ class GroupTable {
   std::size_t width_;
   bool word_mode_;
   std::size_t mask_ = 0;
-  std::vector<std::uint64_t> slots_;       // generic mode
-  std::vector<WordSlot> word_slots_;       // word mode
-  std::uint32_t null_id_ = kNoId;          // word mode: the group of the null key
+  std::vector<std::uint64_t> slots_;  // generic mode
+  std::vector<WordSlot> word_slots_;  // word mode
+  std::uint32_t null_id_ = kNoId;     // word mode: the group of the null key
   std::vector<std::uint8_t> keys_;
   std::vector<std::uint64_t> offsets_;  // variable width: size() + 1 entries
   std::vector<std::uint64_t> hashes_;

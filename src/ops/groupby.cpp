@@ -27,7 +27,8 @@ constexpr int kPositionRowBits = 44;  // first/last: position = rank << 44 | row
 
 std::string column_names(const table::Schema& schema) {
   std::string names;
-  for (const table::Field& field : schema.fields()) names += (names.empty() ? "" : ", ") + field.name;
+  for (const table::Field& field : schema.fields())
+    names += (names.empty() ? "" : ", ") + field.name;
   return names;
 }
 
@@ -52,7 +53,9 @@ std::string describe(const AggregateSpec& spec) {
 struct GroupBy::State {
   State(const comm::Communicator& communicator, const table::Schema& input_schema,
         GroupByOptions group_options)
-      : comm(&communicator), options(std::move(group_options)), input(input_schema),
+      : comm(&communicator),
+        options(std::move(group_options)),
+        input(input_schema),
         groups(true, 0) {}
 
   void validate_and_plan();
@@ -90,9 +93,10 @@ struct GroupBy::State {
 
 void GroupBy::State::claim_name(const std::string& name, const std::string& what) {
   if (output.find(name))
-    throw ConfigError("groupby: two output columns are named '{}' ({}); rename one with "
-                      "'... as name'",
-                      name, what);
+    throw ConfigError(
+        "groupby: two output columns are named '{}' ({}); rename one with "
+        "'... as name'",
+        name, what);
 }
 
 // Per input column: how many aggregates the fused numeric summary would serve, whether min or
@@ -131,7 +135,8 @@ void GroupBy::State::plan_aggregates() {
       idx = find_column(input, spec.column, what);
       type = input.field(idx).type;
     }
-    if (spec.function == AggregateFunction::kQuantile && !(spec.quantile >= 0.0 && spec.quantile <= 1.0))
+    if (spec.function == AggregateFunction::kQuantile &&
+        !(spec.quantile >= 0.0 && spec.quantile <= 1.0))
       throw ConfigError("{}: the quantile must be between 0 and 1", what);
     if (spec.output_name.empty()) throw ConfigError("{}: the output name is empty", what);
     claim_name(spec.output_name, what);
@@ -145,9 +150,9 @@ void GroupBy::State::plan_aggregates() {
       continue;
     }
     if (fused) fused_state[idx] = aggregators.size();
-    aggregators.push_back(fused ? make_numeric_summary(type, !sum_name[idx].empty(),
-                                                       extremes[idx], sum_name[idx])
-                                : make_aggregator(spec, type, options.ddof));
+    aggregators.push_back(
+        fused ? make_numeric_summary(type, !sum_name[idx].empty(), extremes[idx], sum_name[idx])
+              : make_aggregator(spec, type, options.ddof));
     aggregate_columns.push_back(idx);
     outputs.push_back({aggregators.size() - 1, spec.function});
   }
@@ -277,15 +282,14 @@ table::Table GroupBy::State::finalize() {
   for (std::size_t key_idx = 0; key_idx < keys.size(); ++key_idx)
     out.add_column(output.field(key_idx).name, std::move(keys[key_idx]));
   for (std::size_t out_idx = 0; out_idx < outputs.size(); ++out_idx)
-    out.add_column(output.field(keys.size() + out_idx).name,
-                   aggregators[outputs[out_idx].aggregator]->finalize(
-                       group_count, outputs[out_idx].function));
+    out.add_column(
+        output.field(keys.size() + out_idx).name,
+        aggregators[outputs[out_idx].aggregator]->finalize(group_count, outputs[out_idx].function));
   stats.groups = group_count;
   return out;
 }
 
-GroupBy::GroupBy(const comm::Communicator& comm, const table::Schema& input,
-                 GroupByOptions options)
+GroupBy::GroupBy(const comm::Communicator& comm, const table::Schema& input, GroupByOptions options)
     : state_(std::make_unique<State>(comm, input, std::move(options))) {
   state_->validate_and_plan();
 }

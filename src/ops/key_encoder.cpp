@@ -19,9 +19,12 @@ constexpr std::uint64_t kCanonicalNan = 0x7ff8000000000000ull;
 
 std::size_t width_of(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return 1;
-    case ColumnType::kString: return 0;
-    default: return 8;
+    case ColumnType::kBool:
+      return 1;
+    case ColumnType::kString:
+      return 0;
+    default:
+      return 8;
   }
 }
 
@@ -127,11 +130,11 @@ KeyEncoder::KeyEncoder(std::vector<ColumnType> key_types) : types_(std::move(key
   }
 }
 
-void KeyEncoder::size_rows(const table::Table& block,
-                           const std::vector<std::size_t>& key_columns) {
+void KeyEncoder::size_rows(const table::Table& block, const std::vector<std::size_t>& key_columns) {
   const std::size_t rows = block.num_rows();
   std::size_t fixed_part = 0;
-  for (ColumnType type : types_) fixed_part += 1 + (type == ColumnType::kString ? 4 : width_of(type));
+  for (ColumnType type : types_)
+    fixed_part += 1 + (type == ColumnType::kString ? 4 : width_of(type));
   offsets_.assign(rows + 1, 0);
   for (std::size_t row = 0; row < rows; ++row) offsets_[row + 1] = fixed_part;
   for (std::size_t key_idx = 0; key_idx < types_.size(); ++key_idx) {
@@ -210,20 +213,29 @@ const std::uint8_t* KeyEncoder::decode(const std::uint8_t* key,
         continue;
       }
       case ColumnType::kBool:
-        if (present) column.append_bool(*key != 0); else column.append_null();
+        if (present)
+          column.append_bool(*key != 0);
+        else
+          column.append_null();
         key += 1;
         continue;
       case ColumnType::kFloat64: {
         double value;
         std::memcpy(&value, key, 8);
-        if (present) column.append_f64(value); else column.append_null();
+        if (present)
+          column.append_f64(value);
+        else
+          column.append_null();
         key += 8;
         continue;
       }
       default: {
         std::int64_t value;
         std::memcpy(&value, key, 8);
-        if (present) column.append_i64(value); else column.append_null();
+        if (present)
+          column.append_i64(value);
+        else
+          column.append_null();
         key += 8;
         continue;
       }

@@ -35,7 +35,8 @@ void radix_sort(std::vector<KeyedRow>& items, std::vector<KeyedRow>& scratch) {
   const std::size_t count = items.size();
   std::array<std::array<std::size_t, 256>, 8> histograms{};
   for (const KeyedRow& item : items)
-    for (std::size_t byte = 0; byte < 8; ++byte) ++histograms[byte][(item.key >> (8 * byte)) & 0xff];
+    for (std::size_t byte = 0; byte < 8; ++byte)
+      ++histograms[byte][(item.key >> (8 * byte)) & 0xff];
   scratch.resize(count);
   for (std::size_t byte = 0; byte < 8; ++byte) {
     std::array<std::size_t, 256>& histogram = histograms[byte];
@@ -56,23 +57,26 @@ void sortable_keys(const table::Column& column, bool descending, std::vector<Key
   switch (column.type()) {
     case table::ColumnType::kFloat64: {
       const double* values = column.f64();
-      collect(column, descending, [values](std::size_t row) { return float_key(values[row]); },
-              items, nulls);
+      collect(
+          column, descending, [values](std::size_t row) { return float_key(values[row]); }, items,
+          nulls);
       return;
     }
     case table::ColumnType::kBool: {
       const std::uint8_t* values = column.u8();
-      collect(column, descending, [values](std::size_t row) -> std::uint64_t { return values[row]; },
-              items, nulls);
+      collect(
+          column, descending, [values](std::size_t row) -> std::uint64_t { return values[row]; },
+          items, nulls);
       return;
     }
     default: {
       const std::int64_t* values = column.i64();
-      collect(column, descending,
-              [values](std::size_t row) {
-                return static_cast<std::uint64_t>(values[row]) ^ (std::uint64_t{1} << 63);
-              },
-              items, nulls);
+      collect(
+          column, descending,
+          [values](std::size_t row) {
+            return static_cast<std::uint64_t>(values[row]) ^ (std::uint64_t{1} << 63);
+          },
+          items, nulls);
       return;
     }
   }

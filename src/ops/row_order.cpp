@@ -18,12 +18,14 @@ int compare_values(const table::Column& left, std::size_t left_row, const table:
       const double b = right.f64()[right_row];
       return total_less(b, a) - total_less(a, b);
     }
-    case table::ColumnType::kBool: return three_way(left.u8()[left_row], right.u8()[right_row]);
+    case table::ColumnType::kBool:
+      return three_way(left.u8()[left_row], right.u8()[right_row]);
     case table::ColumnType::kString: {
       const int order = left.str(left_row).compare(right.str(right_row));
       return (order > 0) - (order < 0);
     }
-    default: return three_way(left.i64()[left_row], right.i64()[right_row]);
+    default:
+      return three_way(left.i64()[left_row], right.i64()[right_row]);
   }
 }
 
@@ -33,8 +35,8 @@ RowOrder::RowOrder(const table::Table& table, const std::vector<std::size_t>& co
                    const std::vector<SortKey>& keys) {
   keys_.reserve(keys.size());
   for (std::size_t key_idx = 0; key_idx < keys.size(); ++key_idx)
-    keys_.push_back({&table.column(columns[key_idx]), keys[key_idx].descending,
-                     keys[key_idx].nulls_first});
+    keys_.push_back(
+        {&table.column(columns[key_idx]), keys[key_idx].descending, keys[key_idx].nulls_first});
 }
 
 int RowOrder::compare(const RowOrder& left, std::size_t left_row, const RowOrder& right,

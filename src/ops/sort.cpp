@@ -14,11 +14,11 @@
 #include <limits>
 #include <numeric>
 
+#include "radix_sort.hpp"
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
 #include "rankflow/table/row_codec.hpp"
-#include "radix_sort.hpp"
 #include "row_order.hpp"
 
 namespace rankflow::ops {
@@ -79,8 +79,7 @@ SortKey parse_sort_key(const std::string& item) {
     idx += 2;
   }
   if (idx != words.size())
-    throw ConfigError("sort key '{}': expected 'column [asc|desc] [nulls first|nulls last]'",
-                      text);
+    throw ConfigError("sort key '{}': expected 'column [asc|desc] [nulls first|nulls last]'", text);
   return key;
 }
 
@@ -88,7 +87,8 @@ std::size_t samples_per_rank(std::size_t rows, int ranks) {
   // 16 per rank keeps buckets within a few percent of N/P; the cap keeps the sample that
   // every rank holds near 2^20 rows at any rank count.
   const auto per_rank = static_cast<std::size_t>(ranks);
-  const std::size_t wanted = std::max<std::size_t>(4, std::min(16 * per_rank, (std::size_t{1} << 20) / per_rank));
+  const std::size_t wanted =
+      std::max<std::size_t>(4, std::min(16 * per_rank, (std::size_t{1} << 20) / per_rank));
   return std::min(rows, wanted);
 }
 
@@ -116,14 +116,14 @@ std::vector<std::uint32_t> radix_order(const Column& column, const SortKey& key)
 
 // The stable order of the local rows by keys.
 std::vector<std::uint32_t> local_order(const Table& local, const SortPlan& plan) {
-  if (plan.keys.size() == 1 &&
-      local.column(plan.key_columns[0]).type() != ColumnType::kString)
+  if (plan.keys.size() == 1 && local.column(plan.key_columns[0]).type() != ColumnType::kString)
     return radix_order(local.column(plan.key_columns[0]), plan.keys[0]);
   std::vector<std::uint32_t> order(local.num_rows());
   std::iota(order.begin(), order.end(), 0u);
   const RowOrder row_order(local, plan.key_columns, plan.keys);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::uint32_t left, std::uint32_t right) { return row_order.less(left, right); });
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t left, std::uint32_t right) {
+    return row_order.less(left, right);
+  });
   return order;
 }
 
@@ -131,7 +131,8 @@ std::vector<std::uint32_t> local_order(const Table& local, const SortPlan& plan)
 Table sample_schema_table(const Table& local, const SortPlan& plan) {
   table::Schema schema;
   for (std::size_t key_idx = 0; key_idx < plan.key_columns.size(); ++key_idx)
-    schema.add({"k" + std::to_string(key_idx), local.schema().field(plan.key_columns[key_idx]).type});
+    schema.add(
+        {"k" + std::to_string(key_idx), local.schema().field(plan.key_columns[key_idx]).type});
   schema.add({"rank", ColumnType::kInt64});
   schema.add({"row", ColumnType::kInt64});
   schema.add({"weight", ColumnType::kInt64});
@@ -191,7 +192,8 @@ std::vector<std::size_t> choose_splitters(const Table& samples, const RowOrder& 
   std::size_t position = 0;
   for (int bucket = 1; bucket < ranks; ++bucket) {
     const double target = total * bucket / ranks;
-    while (position + 1 < count && cumulative + static_cast<double>(weights[order[position]]) < target)
+    while (position + 1 < count &&
+           cumulative + static_cast<double>(weights[order[position]]) < target)
       cumulative += static_cast<double>(weights[order[position++]]);
     splitters.push_back(order[position]);
   }
@@ -256,7 +258,6 @@ SortPlan plan_sort(const table::Schema& schema, const std::vector<SortKey>& keys
   return plan;
 }
 
-
 // Every rank's samples to every rank: this rank's sample encoded once per destination.
 void encode_samples(const Table& local, const SortPlan& plan,
                     const std::vector<std::uint32_t>& order, const comm::Communicator& comm,
@@ -296,8 +297,8 @@ void encode_buckets(const Table& local, const std::vector<std::uint32_t>& order,
                     std::vector<std::uint64_t>& counts) {
   std::uint64_t total = 0;
   for (std::size_t dest = 0; dest < counts.size(); ++dest) {
-    counts[dest] = table::encoded_size(local, order.data() + bounds[dest],
-                                       bounds[dest + 1] - bounds[dest]);
+    counts[dest] =
+        table::encoded_size(local, order.data() + bounds[dest], bounds[dest + 1] - bounds[dest]);
     total += counts[dest];
   }
   send.resize(static_cast<std::size_t>(total));

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "state_bytes.hpp"
 #include "rankflow/table/column.hpp"
+#include "state_bytes.hpp"
 
 namespace rankflow::ops {
 
@@ -136,10 +136,14 @@ inline void append_value(table::Column& column, const T& value) {
 template <typename Fn>
 decltype(auto) visit_storage(table::ColumnType type, Fn&& fn) {
   switch (type) {
-    case table::ColumnType::kFloat64: return fn(double{});
-    case table::ColumnType::kBool: return fn(std::uint8_t{});
-    case table::ColumnType::kString: return fn(std::string{});
-    default: return fn(std::int64_t{});
+    case table::ColumnType::kFloat64:
+      return fn(double{});
+    case table::ColumnType::kBool:
+      return fn(std::uint8_t{});
+    case table::ColumnType::kString:
+      return fn(std::string{});
+    default:
+      return fn(std::int64_t{});
   }
 }
 

@@ -10,9 +10,12 @@ namespace {
 
 std::size_t value_width(ColumnType type) {
   switch (type) {
-    case ColumnType::kBool: return 1;
-    case ColumnType::kString: return 4;  // the length; characters follow
-    default: return 8;
+    case ColumnType::kBool:
+      return 1;
+    case ColumnType::kString:
+      return 4;  // the length; characters follow
+    default:
+      return 8;
   }
 }
 
@@ -54,10 +57,14 @@ std::byte* encode_column(const Column& column, const std::uint32_t* rows, std::s
   out = put<std::uint8_t>(out, validity != nullptr ? 1 : 0);
   if (validity != nullptr) out = gather_fixed(validity, rows, count, out);
   switch (column.type()) {
-    case ColumnType::kFloat64: return gather_fixed(column.f64(), rows, count, out);
-    case ColumnType::kBool: return gather_fixed(column.u8(), rows, count, out);
-    case ColumnType::kString: return encode_strings(column, rows, count, out);
-    default: return gather_fixed(column.i64(), rows, count, out);
+    case ColumnType::kFloat64:
+      return gather_fixed(column.f64(), rows, count, out);
+    case ColumnType::kBool:
+      return gather_fixed(column.u8(), rows, count, out);
+    case ColumnType::kString:
+      return encode_strings(column, rows, count, out);
+    default:
+      return gather_fixed(column.i64(), rows, count, out);
   }
 }
 
@@ -112,7 +119,8 @@ void decode_column(Reader& reader, std::size_t rows, Column& out) {
   void* target = out.type() == ColumnType::kFloat64 ? static_cast<void*>(out.mutable_f64())
                  : out.type() == ColumnType::kBool  ? static_cast<void*>(out.mutable_u8())
                                                     : static_cast<void*>(out.mutable_i64());
-  if (rows > 0) std::memcpy(static_cast<std::byte*>(target) + old_rows * width, values, rows * width);
+  if (rows > 0)
+    std::memcpy(static_cast<std::byte*>(target) + old_rows * width, values, rows * width);
   if (has_nulls && rows > 0) std::memcpy(out.mutable_validity() + old_rows, validity, rows);
 }
 
@@ -130,9 +138,15 @@ Column take_column(const Column& column, const std::uint32_t* rows, std::size_t 
   }
   out.resize_fixed(count);
   switch (column.type()) {
-    case ColumnType::kFloat64: take_fixed(column.f64(), rows, count, out.mutable_f64()); break;
-    case ColumnType::kBool: take_fixed(column.u8(), rows, count, out.mutable_u8()); break;
-    default: take_fixed(column.i64(), rows, count, out.mutable_i64()); break;
+    case ColumnType::kFloat64:
+      take_fixed(column.f64(), rows, count, out.mutable_f64());
+      break;
+    case ColumnType::kBool:
+      take_fixed(column.u8(), rows, count, out.mutable_u8());
+      break;
+    default:
+      take_fixed(column.i64(), rows, count, out.mutable_i64());
+      break;
   }
   if (column.validity() != nullptr && count > 0)
     take_fixed(column.validity(), rows, count, out.mutable_validity());
@@ -178,9 +192,10 @@ void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size
                         PartitionedRows& out) {
   const std::size_t rows = table.num_rows();
   if (rows > std::numeric_limits<std::uint32_t>::max())
-    throw DataError("a block of {} rows is too large to shuffle at once (limit 2^32 - 1 rows "
-                    "per rank): use more ranks",
-                    rows);
+    throw DataError(
+        "a block of {} rows is too large to shuffle at once (limit 2^32 - 1 rows "
+        "per rank): use more ranks",
+        rows);
   std::vector<std::uint64_t> starts(ranks + 1, 0);
   for (std::size_t row = 0; row < rows; ++row) ++starts[dest[row] + 1];
   for (std::size_t rank = 0; rank < ranks; ++rank) starts[rank + 1] += starts[rank];
@@ -192,15 +207,15 @@ void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size
   out.counts.assign(ranks, 0);
   std::uint64_t total = 0;
   for (std::size_t rank = 0; rank < ranks; ++rank) {
-    out.counts[rank] = encoded_size(table, out.rows.data() + starts[rank],
-                                    starts[rank + 1] - starts[rank]);
+    out.counts[rank] =
+        encoded_size(table, out.rows.data() + starts[rank], starts[rank + 1] - starts[rank]);
     total += out.counts[rank];
   }
   out.bytes.resize(total);
   std::byte* cursor_out = out.bytes.data();
   for (std::size_t rank = 0; rank < ranks; ++rank)
-    cursor_out = encode_rows(table, out.rows.data() + starts[rank],
-                             starts[rank + 1] - starts[rank], cursor_out);
+    cursor_out = encode_rows(table, out.rows.data() + starts[rank], starts[rank + 1] - starts[rank],
+                             cursor_out);
 }
 
 Table take(const Table& table, const std::uint32_t* rows, std::size_t count) {

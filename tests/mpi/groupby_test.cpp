@@ -2,6 +2,8 @@
 // aggregate, every key type, multi-column keys, nulls in keys and values, many keys and one
 // key, ranks without rows, block sizes from 1 row up, the skew switch, and exchanges in tiny
 // rounds. Every rank generates the same global table and takes its contiguous slice.
+#include "rankflow/ops/groupby.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "oracle/table_oracle.hpp"
 #include "rankflow/comm/phase.hpp"
-#include "rankflow/ops/groupby.hpp"
 #include "support/mpi_test.hpp"
 
 namespace rankflow::ops {
@@ -19,11 +20,16 @@ using table::ColumnType;
 using test::world;
 
 table::Schema test_schema() {
-  return table::Schema({{"ki", ColumnType::kInt64},    {"kf", ColumnType::kFloat64},
-                        {"kb", ColumnType::kBool},     {"ks", ColumnType::kString},
-                        {"kd", ColumnType::kDate},     {"kt", ColumnType::kTimestamp},
-                        {"vi", ColumnType::kInt64},    {"vf", ColumnType::kFloat64},
-                        {"vb", ColumnType::kBool},     {"vs", ColumnType::kString},
+  return table::Schema({{"ki", ColumnType::kInt64},
+                        {"kf", ColumnType::kFloat64},
+                        {"kb", ColumnType::kBool},
+                        {"ks", ColumnType::kString},
+                        {"kd", ColumnType::kDate},
+                        {"kt", ColumnType::kTimestamp},
+                        {"vi", ColumnType::kInt64},
+                        {"vf", ColumnType::kFloat64},
+                        {"vb", ColumnType::kBool},
+                        {"vs", ColumnType::kString},
                         {"vd", ColumnType::kDate}});
 }
 
@@ -56,7 +62,8 @@ std::pair<std::size_t, std::size_t> my_range(std::size_t rows, int rank, int ran
       for (std::size_t idx = 0; idx < r; ++idx) before += (idx + 1) * (idx + 1);
       return {rows * before / total, rows * (before + (r + 1) * (r + 1)) / total};
     }
-    case Split::kEven: break;
+    case Split::kEven:
+      break;
   }
   return {rows * r / p, rows * (r + 1) / p};
 }
@@ -140,8 +147,10 @@ TEST(GroupBy, IntegerKeysAtTheEdgesOfTheRange) {
   const std::vector<std::int64_t> keys{max, max - 1, max - 2, 5, min, min + 1, -1, 0, 1000000};
   table::Table global(table::Schema({{"k", ColumnType::kInt64}, {"v", ColumnType::kInt64}}));
   for (std::size_t row = 0; row < 300; ++row) {
-    if (row % 17 == 3) global.column(0).append_null();
-    else global.column(0).append_i64(keys[(row < 40 ? row % 3 : row * 7) % keys.size()]);
+    if (row % 17 == 3)
+      global.column(0).append_null();
+    else
+      global.column(0).append_i64(keys[(row < 40 ? row % 3 : row * 7) % keys.size()]);
     global.column(1).append_i64(static_cast<std::int64_t>(row));
   }
   for (Split split : {Split::kEven, Split::kAllOnLast})
@@ -151,8 +160,7 @@ TEST(GroupBy, IntegerKeysAtTheEdgesOfTheRange) {
 
 TEST(GroupBy, OneKeyForAllRows) {
   const table::Table global = oracle::random_table(test_schema(), 250, 5, 0.1, 1);
-  expect_matches_oracle(global, options_for({"ki", "kb"}, kAllAggregates), {4, 250},
-                        Split::kEven);
+  expect_matches_oracle(global, options_for({"ki", "kb"}, kAllAggregates), {4, 250}, Split::kEven);
 }
 
 TEST(GroupBy, NoKeysIsOneGroup) {
@@ -168,8 +176,8 @@ TEST(GroupBy, RanksWithoutRows) {
 
 TEST(GroupBy, NoRowsAnywhere) {
   const table::Table global = oracle::random_table(test_schema(), 0, 8, 0.1, 11);
-  const table::Table all = run_group_by(global, options_for({"ks", "ki"}, kAllAggregates), 4,
-                                        Split::kEven);
+  const table::Table all =
+      run_group_by(global, options_for({"ks", "ki"}, kAllAggregates), 4, Split::kEven);
   EXPECT_EQ(all.num_rows(), 0u);
 }
 
@@ -201,9 +209,10 @@ TEST(GroupBy, PopulationVarianceWithDdofZero) {
 }
 
 TEST(GroupBy, OutputNamesAndTypes) {
-  GroupByOptions options = options_for(
-      {"ks", "kd"}, "sum(vi), sum(vf) as total, count(), count(vs), mean(vb), min(vd), "
-                    "quantile(vf, 0.9), median(vi), nunique(vs), first(kt)");
+  GroupByOptions options =
+      options_for({"ks", "kd"},
+                  "sum(vi), sum(vf) as total, count(), count(vs), mean(vb), min(vd), "
+                  "quantile(vf, 0.9), median(vi), nunique(vs), first(kt)");
   GroupBy group_by(world(), test_schema(), options);
   EXPECT_EQ(group_by.output_schema().describe(),
             "ks:string, kd:date, sum_vi:int64, total:float64, count:int64, count_vs:int64, "
@@ -226,8 +235,9 @@ void expect_config_error(const std::vector<std::string>& keys, const std::string
 
 TEST(GroupBy, ConfigErrorsNameTheProblem) {
   expect_config_error({"nope"}, "count()", "groupby keys: no column 'nope'; the columns are: ki");
-  expect_config_error({"ki"}, "sum(vs)",
-                      "sum(vs): sum needs a numeric column (int64, float64 or bool); 'vs' is string");
+  expect_config_error(
+      {"ki"}, "sum(vs)",
+      "sum(vs): sum needs a numeric column (int64, float64 or bool); 'vs' is string");
   expect_config_error({"ki"}, "mean(vd)", "'vd' is date");
   expect_config_error({"ki"}, "max(missing)", "aggregate max(missing): no column 'missing'");
   expect_config_error({"ki"}, "sum(vi), sum(vi)", "two output columns are named 'sum_vi'");

@@ -3,6 +3,8 @@
 // directions, strings, more ranks than rows, no rows, exchanges in tiny rounds; and balance
 // when most rows share one key. Every table has an "id" column (the global input position), so
 // comparing whole rows checks stability too.
+#include "rankflow/ops/sort.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 #include <limits>
 
 #include "oracle/table_oracle.hpp"
-#include "rankflow/ops/sort.hpp"
 #include "support/mpi_test.hpp"
 
 namespace rankflow::ops {
@@ -20,9 +21,12 @@ using table::ColumnType;
 using test::world;
 
 table::Schema sort_schema() {
-  return table::Schema({{"i", ColumnType::kInt64},  {"f", ColumnType::kFloat64},
-                        {"b", ColumnType::kBool},   {"s", ColumnType::kString},
-                        {"d", ColumnType::kDate},   {"t", ColumnType::kTimestamp}});
+  return table::Schema({{"i", ColumnType::kInt64},
+                        {"f", ColumnType::kFloat64},
+                        {"b", ColumnType::kBool},
+                        {"s", ColumnType::kString},
+                        {"d", ColumnType::kDate},
+                        {"t", ColumnType::kTimestamp}});
 }
 
 table::Table with_ids(table::Table input) {
@@ -128,13 +132,16 @@ TEST(Sort, MoreRanksThanRowsAndNoRows) {
 TEST(Sort, ExtremeValues) {
   // Infinities, NaN, signed zeros, denormals and the int64 limits through the radix keys.
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> floats{inf, -inf, std::nan(""), -0.0, 0.0, -1.5, 1e300, -1e-310,
-                                   5e-324, -std::nan(""), 2.0, -inf};
+  const std::vector<double> floats{inf,   -inf,    std::nan(""), -0.0,          0.0, -1.5,
+                                   1e300, -1e-310, 5e-324,       -std::nan(""), 2.0, -inf};
   const std::vector<std::int64_t> ints{std::numeric_limits<std::int64_t>::max(),
                                        std::numeric_limits<std::int64_t>::min(), 0, -1, 1};
   table::Table global(table::Schema({{"f", ColumnType::kFloat64}, {"i", ColumnType::kInt64}}));
   for (std::size_t row = 0; row < 60; ++row) {
-    if (row % 13 == 5) global.column(0).append_null(); else global.column(0).append_f64(floats[row % floats.size()]);
+    if (row % 13 == 5)
+      global.column(0).append_null();
+    else
+      global.column(0).append_f64(floats[row % floats.size()]);
     global.column(1).append_i64(ints[row % ints.size()]);
   }
   global = with_ids(std::move(global));

@@ -1,11 +1,11 @@
 #include "oracle/table_oracle.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/table/row_codec.hpp"
@@ -43,7 +43,8 @@ Value null_value(ColumnType type) {
 }
 
 // The values of one column over a group's rows, non-null only, in input order.
-std::vector<Value> present_values(const table::Column& column, const std::vector<std::size_t>& rows) {
+std::vector<Value> present_values(const table::Column& column,
+                                  const std::vector<std::size_t>& rows) {
   std::vector<Value> values;
   for (std::size_t row : rows)
     if (column.is_valid(row)) values.push_back(Value::of(column, row));
@@ -51,7 +52,9 @@ std::vector<Value> present_values(const table::Column& column, const std::vector
 }
 
 Value sum_of(const std::vector<Value>& values, ColumnType type, bool mean) {
-  if (values.empty()) return null_value(mean || type == ColumnType::kFloat64 ? ColumnType::kFloat64 : ColumnType::kInt64);
+  if (values.empty())
+    return null_value(mean || type == ColumnType::kFloat64 ? ColumnType::kFloat64
+                                                           : ColumnType::kInt64);
   if (type != ColumnType::kFloat64 && !mean) {
     std::int64_t total = 0;
     for (const Value& value : values) total += value.i;
@@ -70,7 +73,8 @@ Value variance_of(const std::vector<Value>& values, int ddof, bool std_dev) {
   for (const Value& value : values) mean += as_double(value);
   mean /= static_cast<long double>(count);
   long double squares = 0;
-  for (const Value& value : values) squares += (as_double(value) - mean) * (as_double(value) - mean);
+  for (const Value& value : values)
+    squares += (as_double(value) - mean) * (as_double(value) - mean);
   const double variance = static_cast<double>(squares / static_cast<long double>(count - ddof));
   return double_value(std_dev ? std::sqrt(variance) : variance);
 }
@@ -79,14 +83,14 @@ Value quantile_of(std::vector<Value> values, double p) {
   if (values.empty()) return null_value(ColumnType::kFloat64);
   std::vector<double> numbers;
   for (const Value& value : values) numbers.push_back(as_double(value));
-  std::sort(numbers.begin(), numbers.end(), [](double a, double b) {
-    return a < b || (std::isnan(b) && !std::isnan(a));
-  });
+  std::sort(numbers.begin(), numbers.end(),
+            [](double a, double b) { return a < b || (std::isnan(b) && !std::isnan(a)); });
   const double position = static_cast<double>(numbers.size() - 1) * p;
   const auto low = static_cast<std::size_t>(std::floor(position));
   const auto high = static_cast<std::size_t>(std::ceil(position));
   if (numbers[low] == numbers[high]) return double_value(numbers[low]);
-  return double_value(numbers[low] + (position - static_cast<double>(low)) * (numbers[high] - numbers[low]));
+  return double_value(numbers[low] +
+                      (position - static_cast<double>(low)) * (numbers[high] - numbers[low]));
 }
 
 Value aggregate(const table::Table& input, const ops::AggregateSpec& spec,
@@ -97,22 +101,33 @@ Value aggregate(const table::Table& input, const ops::AggregateSpec& spec,
   const std::vector<Value> values = present_values(column, rows);
   const ColumnType type = column.type();
   switch (spec.function) {
-    case AggregateFunction::kCount: return int_value(static_cast<std::int64_t>(values.size()));
-    case AggregateFunction::kSum: return sum_of(values, type, false);
-    case AggregateFunction::kMean: return sum_of(values, type, true);
-    case AggregateFunction::kVar: return variance_of(values, ddof, false);
-    case AggregateFunction::kStd: return variance_of(values, ddof, true);
+    case AggregateFunction::kCount:
+      return int_value(static_cast<std::int64_t>(values.size()));
+    case AggregateFunction::kSum:
+      return sum_of(values, type, false);
+    case AggregateFunction::kMean:
+      return sum_of(values, type, true);
+    case AggregateFunction::kVar:
+      return variance_of(values, ddof, false);
+    case AggregateFunction::kStd:
+      return variance_of(values, ddof, true);
     case AggregateFunction::kMin:
       return values.empty() ? null_value(type) : *std::min_element(values.begin(), values.end());
     case AggregateFunction::kMax:
       return values.empty() ? null_value(type) : *std::max_element(values.begin(), values.end());
-    case AggregateFunction::kFirst: return values.empty() ? null_value(type) : values.front();
-    case AggregateFunction::kLast: return values.empty() ? null_value(type) : values.back();
+    case AggregateFunction::kFirst:
+      return values.empty() ? null_value(type) : values.front();
+    case AggregateFunction::kLast:
+      return values.empty() ? null_value(type) : values.back();
     case AggregateFunction::kNunique:
-      return int_value(static_cast<std::int64_t>(std::set<Value>(values.begin(), values.end()).size()));
-    case AggregateFunction::kMedian: return quantile_of(values, 0.5);
-    case AggregateFunction::kQuantile: return quantile_of(values, spec.quantile);
-    case AggregateFunction::kCountAll: break;
+      return int_value(
+          static_cast<std::int64_t>(std::set<Value>(values.begin(), values.end()).size()));
+    case AggregateFunction::kMedian:
+      return quantile_of(values, 0.5);
+    case AggregateFunction::kQuantile:
+      return quantile_of(values, spec.quantile);
+    case AggregateFunction::kCountAll:
+      break;
   }
   return null_value(type);
 }
@@ -121,7 +136,8 @@ bool close(const Value& expected, const Value& actual, double tolerance) {
   if (expected.null != actual.null) return false;
   if (expected.null) return true;
   if (expected.type == ColumnType::kFloat64 && actual.type == ColumnType::kFloat64) {
-    if (std::isnan(expected.d) || std::isnan(actual.d)) return std::isnan(expected.d) && std::isnan(actual.d);
+    if (std::isnan(expected.d) || std::isnan(actual.d))
+      return std::isnan(expected.d) && std::isnan(actual.d);
     if (std::isinf(expected.d) || std::isinf(actual.d)) return expected.d == actual.d;
     return std::fabs(expected.d - actual.d) <= tolerance * std::max(1.0, std::fabs(expected.d));
   }
@@ -136,10 +152,18 @@ Value Value::of(const table::Column& column, std::size_t row) {
   value.null = !column.is_valid(row);
   if (value.null) return value;
   switch (column.type()) {
-    case ColumnType::kFloat64: value.d = column.f64()[row]; break;
-    case ColumnType::kBool: value.i = column.u8()[row]; break;
-    case ColumnType::kString: value.s = std::string(column.str(row)); break;
-    default: value.i = column.i64()[row]; break;
+    case ColumnType::kFloat64:
+      value.d = column.f64()[row];
+      break;
+    case ColumnType::kBool:
+      value.i = column.u8()[row];
+      break;
+    case ColumnType::kString:
+      value.s = std::string(column.str(row));
+      break;
+    default:
+      value.i = column.i64()[row];
+      break;
   }
   return value;
 }
@@ -147,9 +171,12 @@ Value Value::of(const table::Column& column, std::size_t row) {
 std::string Value::text() const {
   if (null) return "null";
   switch (type) {
-    case ColumnType::kFloat64: return fmt::format("{}", d);
-    case ColumnType::kString: return "\"" + s + "\"";
-    default: return fmt::format("{}", i);
+    case ColumnType::kFloat64:
+      return fmt::format("{}", d);
+    case ColumnType::kString:
+      return "\"" + s + "\"";
+    default:
+      return fmt::format("{}", i);
   }
 }
 
@@ -296,13 +323,19 @@ table::Table random_table(const table::Schema& schema, std::size_t rows, std::ui
           column.append_f64(value);
           break;
         }
-        case ColumnType::kBool: column.append_bool(choice % 2 == 1); break;
+        case ColumnType::kBool:
+          column.append_bool(choice % 2 == 1);
+          break;
         case ColumnType::kString:
           column.append_string(std::string(words[choice % 10]) +
                                (choice >= 10 ? std::to_string(choice / 10) : ""));
           break;
-        case ColumnType::kTimestamp: column.append_i64(choice * 1'000'003 - 5'000'000); break;
-        default: column.append_i64(choice - distinct / 3); break;
+        case ColumnType::kTimestamp:
+          column.append_i64(choice * 1'000'003 - 5'000'000);
+          break;
+        default:
+          column.append_i64(choice - distinct / 3);
+          break;
       }
     }
   }

@@ -55,19 +55,24 @@ TEST(ParseAggregate, ErrorsQuoteTheItem) {
                "aggregate 'avg(x)': unknown function 'avg' (did you mean 'mean'?); functions are: "
                "sum, mean, min, max, count, var, std, first, last, nunique, median, quantile "
                "(count() counts rows)");
-  expect_error("sum x", "aggregate 'sum x': expected function(column), e.g. sum(revenue) or count()");
+  expect_error("sum x",
+               "aggregate 'sum x': expected function(column), e.g. sum(revenue) or count()");
   expect_error("sum()", "aggregate 'sum()': sum takes one column: sum(column)");
   expect_error("sum(a, b)", "aggregate 'sum(a, b)': sum takes one column: sum(column)");
-  expect_error("count(a, b)", "aggregate 'count(a, b)': count takes the form count() or count(column)");
-  expect_error("quantile(v)", "aggregate 'quantile(v)': quantile takes the form quantile(column, p)");
+  expect_error("count(a, b)",
+               "aggregate 'count(a, b)': count takes the form count() or count(column)");
+  expect_error("quantile(v)",
+               "aggregate 'quantile(v)': quantile takes the form quantile(column, p)");
   expect_error("quantile(v, 1.5)",
                "aggregate 'quantile(v, 1.5)': the quantile '1.5' must be a number between 0 and 1");
   expect_error("quantile(v, x)",
                "aggregate 'quantile(v, x)': the quantile 'x' must be a number between 0 and 1");
-  expect_error("sum(v) total", "aggregate 'sum(v) total': unexpected 'total' after ')'; to rename, "
-                               "write '... as name'");
-  expect_error("sum(v) as ", "aggregate 'sum(v) as': unexpected 'as' after ')'; to rename, write "
-                             "'... as name'");
+  expect_error("sum(v) total",
+               "aggregate 'sum(v) total': unexpected 'total' after ')'; to rename, "
+               "write '... as name'");
+  expect_error("sum(v) as ",
+               "aggregate 'sum(v) as': unexpected 'as' after ')'; to rename, write "
+               "'... as name'");
   expect_error("sum(v),, count()", "aggregate: an item is empty (two commas in a row?)");
   expect_error("  ", "aggregate: no aggregate given; e.g. aggregate = sum(value), count()");
 }

@@ -1,31 +1,45 @@
 // The row codec round-trips every column type with and without nulls, partitions rows by
 // destination in order, and gathers rows with take().
+#include "rankflow/table/row_codec.hpp"
+
 #include <gtest/gtest.h>
 
 #include <numeric>
 
 #include "rankflow/core/error.hpp"
-#include "rankflow/table/row_codec.hpp"
 
 namespace rankflow::table {
 namespace {
 
 Table sample_table() {
-  Table table(Schema({{"i", ColumnType::kInt64}, {"f", ColumnType::kFloat64},
-                      {"b", ColumnType::kBool}, {"s", ColumnType::kString},
-                      {"d", ColumnType::kDate}, {"t", ColumnType::kTimestamp}}));
+  Table table(Schema({{"i", ColumnType::kInt64},
+                      {"f", ColumnType::kFloat64},
+                      {"b", ColumnType::kBool},
+                      {"s", ColumnType::kString},
+                      {"d", ColumnType::kDate},
+                      {"t", ColumnType::kTimestamp}}));
   for (int row = 0; row < 7; ++row) {
     table.column(0).append_i64(row * 10 - 20);
-    if (row == 3) table.column(1).append_null(); else table.column(1).append_f64(row * 0.5);
+    if (row == 3)
+      table.column(1).append_null();
+    else
+      table.column(1).append_f64(row * 0.5);
     table.column(2).append_bool(row % 2 == 0);
-    if (row == 5) table.column(3).append_null(); else table.column(3).append_string(std::string(static_cast<std::size_t>(row), 'x') + "é");
+    if (row == 5)
+      table.column(3).append_null();
+    else
+      table.column(3).append_string(std::string(static_cast<std::size_t>(row), 'x') + "é");
     table.column(4).append_i64(19000 + row);
-    if (row % 3 == 0) table.column(5).append_null(); else table.column(5).append_i64(row * 1000000);
+    if (row % 3 == 0)
+      table.column(5).append_null();
+    else
+      table.column(5).append_i64(row * 1000000);
   }
   return table;
 }
 
-void expect_same_rows(const Table& actual, const Table& expected, const std::vector<std::uint32_t>& rows) {
+void expect_same_rows(const Table& actual, const Table& expected,
+                      const std::vector<std::uint32_t>& rows) {
   ASSERT_EQ(actual.num_rows(), rows.size());
   for (std::size_t idx = 0; idx < rows.size(); ++idx)
     for (std::size_t column = 0; column < expected.num_columns(); ++column)
@@ -44,7 +58,8 @@ TEST(RowCodec, RoundTripsSelectedRows) {
   EXPECT_EQ(end, bytes.data() + bytes.size());
   Table decoded(table.schema());
   decoded.column(0);  // appends after existing rows too
-  EXPECT_EQ(decode_rows(bytes.data(), bytes.data() + bytes.size(), decoded), bytes.data() + bytes.size());
+  EXPECT_EQ(decode_rows(bytes.data(), bytes.data() + bytes.size(), decoded),
+            bytes.data() + bytes.size());
   expect_same_rows(decoded, table, rows);
   // A second chunk appends; decode_all reads both.
   Table twice(table.schema());
@@ -75,7 +90,8 @@ TEST(RowCodec, PartitionsKeepOrderPerDestination) {
   const std::vector<std::vector<std::uint32_t>> expected{{1, 4}, {3}, {0, 2, 5, 6}};
   for (std::size_t rank = 0; rank < 3; ++rank) {
     Table decoded(table.schema());
-    EXPECT_EQ(decode_rows(cursor, cursor + parts.counts[rank], decoded), cursor + parts.counts[rank]);
+    EXPECT_EQ(decode_rows(cursor, cursor + parts.counts[rank], decoded),
+              cursor + parts.counts[rank]);
     expect_same_rows(decoded, table, expected[rank]);
     cursor += parts.counts[rank];
   }

@@ -35,7 +35,18 @@
 namespace rankflow::ops {
 
 enum class AggregateFunction {
-  kSum, kMean, kMin, kMax, kCountAll, kCount, kVar, kStd, kFirst, kLast, kNunique, kMedian,
+  kSum,
+  kMean,
+  kMin,
+  kMax,
+  kCountAll,
+  kCount,
+  kVar,
+  kStd,
+  kFirst,
+  kLast,
+  kNunique,
+  kMedian,
   kQuantile,
 };
 
@@ -56,7 +67,7 @@ std::vector<AggregateSpec> parse_aggregates(const std::string& text);
 std::string aggregate_function_name(AggregateFunction function);
 
 struct GroupByOptions {
-  std::vector<std::string> keys;                    // may be empty: one group of all rows
+  std::vector<std::string> keys;  // may be empty: one group of all rows
   std::vector<AggregateSpec> aggregates;
   int ddof = 1;                                     // var/std, as pandas and SQL
   std::uint64_t exchange_round_bytes = 1ull << 30;  // comm::exchange_bytes rounds
@@ -65,11 +76,11 @@ struct GroupByOptions {
 
 // What one rank did, for logs and benchmarks.
 struct GroupByStats {
-  std::uint64_t rows = 0;            // rows consumed
-  std::uint64_t local_groups = 0;    // distinct keys before the exchange
-  std::uint64_t bytes_sent = 0;      // serialized partial states, all destinations
+  std::uint64_t rows = 0;          // rows consumed
+  std::uint64_t local_groups = 0;  // distinct keys before the exchange
+  std::uint64_t bytes_sent = 0;    // serialized partial states, all destinations
   std::uint64_t bytes_received = 0;
-  std::uint64_t groups = 0;          // groups this rank owns in the result
+  std::uint64_t groups = 0;  // groups this rank owns in the result
 };
 
 class GroupBy {
