@@ -62,6 +62,39 @@ void Column::append_from(const Column& other, std::size_t row) {
   }
 }
 
+void Column::append_rows(const Column& other, std::size_t begin, std::size_t count) {
+  if (count == 0) return;
+  const std::size_t old_rows = size_;
+  if (type_ == ColumnType::kString) {
+    const std::uint64_t first = other.offsets_[begin];
+    const std::uint64_t base = chars_.size();
+    chars_.append(other.chars_.data() + first, other.offsets_[begin + count] - first);
+    for (std::size_t idx = 1; idx <= count; ++idx)
+      offsets_.push_back(base + other.offsets_[begin + idx] - first);
+    size_ += count;
+  } else {
+    resize_fixed(old_rows + count);
+    switch (type_) {
+      case ColumnType::kFloat64:
+        std::copy_n(other.values_f64_.data() + begin, count, values_f64_.data() + old_rows);
+        break;
+      case ColumnType::kBool:
+        std::copy_n(other.values_u8_.data() + begin, count, values_u8_.data() + old_rows);
+        break;
+      default:
+        std::copy_n(other.values_i64_.data() + begin, count, values_i64_.data() + old_rows);
+        break;
+    }
+  }
+  if (other.has_nulls()) {
+    valid_.resize(old_rows, 1);
+    valid_.insert(valid_.end(), other.valid_.begin() + static_cast<std::ptrdiff_t>(begin),
+                  other.valid_.begin() + static_cast<std::ptrdiff_t>(begin + count));
+  } else if (!valid_.empty()) {
+    valid_.resize(old_rows + count, 1);
+  }
+}
+
 void Column::resize_fixed(std::size_t rows) {
   switch (type_) {
     case ColumnType::kFloat64: values_f64_.resize(rows); break;

@@ -218,6 +218,29 @@ void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size
                              cursor_out);
 }
 
+const std::byte* scan_chunk(const Schema& schema, const std::byte* data, const std::byte* end,
+                            ChunkLayout& layout) {
+  Reader reader(data, end);
+  layout.rows = reader.get<std::uint64_t>();
+  const auto rows = static_cast<std::size_t>(layout.rows);
+  layout.columns.assign(schema.size(), ChunkColumn{});
+  for (std::size_t column_idx = 0; column_idx < schema.size(); ++column_idx) {
+    ChunkColumn& column = layout.columns[column_idx];
+    if (reader.get<std::uint8_t>() != 0) column.validity = reader.take(rows);
+    const ColumnType type = schema.field(column_idx).type;
+    column.values = reader.take(rows * value_width(type));
+    if (type != ColumnType::kString) continue;
+    std::uint64_t chars = 0;
+    for (std::size_t row = 0; row < rows; ++row) {
+      std::uint32_t length;
+      std::memcpy(&length, column.values + row * 4, 4);
+      chars += length;
+    }
+    column.chars = reader.take(chars);
+  }
+  return reader.position();
+}
+
 Table take(const Table& table, const std::uint32_t* rows, std::size_t count) {
   Table out;
   for (std::size_t column_idx = 0; column_idx < table.num_columns(); ++column_idx)

@@ -60,6 +60,12 @@ void Table::append_row(const Table& other, std::size_t row) {
   if (columns_.empty()) ++rows_;
 }
 
+void Table::append_rows(const Table& other, std::size_t begin, std::size_t count) {
+  for (std::size_t idx = 0; idx < columns_.size(); ++idx)
+    columns_[idx].append_rows(other.columns_[idx], begin, count);
+  if (columns_.empty()) rows_ += count;
+}
+
 Table Table::filter(const std::vector<std::uint8_t>& selection) const {
   Table out(schema_);
   for (std::size_t row = 0; row < selection.size(); ++row)

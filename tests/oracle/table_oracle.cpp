@@ -278,6 +278,135 @@ std::vector<Row> stable_sort(const table::Table& input, const std::vector<ops::S
   return rows;
 }
 
+namespace {
+
+bool keys_match(const Row& left, const std::vector<std::size_t>& left_keys, const Row& right,
+                const std::vector<std::size_t>& right_keys) {
+  for (std::size_t key_idx = 0; key_idx < left_keys.size(); ++key_idx) {
+    const Value& a = left[left_keys[key_idx]];
+    const Value& b = right[right_keys[key_idx]];
+    if (a.null || b.null || compare(a, b) != 0) return false;
+  }
+  return true;
+}
+
+struct OracleColumn {
+  int side;  // 0 left, 1 right, 2 merged key
+  std::size_t left = 0;
+  std::size_t right = 0;
+};
+
+std::vector<OracleColumn> oracle_columns(const table::Schema& left, const table::Schema& right,
+                                         const std::vector<std::size_t>& left_keys,
+                                         const std::vector<std::size_t>& right_keys,
+                                         bool left_only, std::vector<std::string>& names,
+                                         const ops::JoinOptions& options) {
+  std::vector<OracleColumn> columns;
+  std::vector<bool> right_merged(right.size(), false);
+  std::vector<bool> left_merged(left.size(), false);
+  for (std::size_t key_idx = 0; key_idx < left_keys.size() && !left_only; ++key_idx) {
+    if (left.field(left_keys[key_idx]).name != right.field(right_keys[key_idx]).name) continue;
+    left_merged[left_keys[key_idx]] = true;
+    right_merged[right_keys[key_idx]] = true;
+  }
+  for (std::size_t idx = 0; idx < left.size(); ++idx) {
+    OracleColumn column{left_merged[idx] ? 2 : 0, idx, 0};
+    if (left_merged[idx]) column.right = *right.find(left.field(idx).name);
+    std::string name = left.field(idx).name;
+    if (!left_merged[idx] && !left_only && right.find(name)) name += options.left_suffix;
+    names.push_back(name);
+    columns.push_back(column);
+  }
+  for (std::size_t idx = 0; idx < right.size() && !left_only; ++idx) {
+    if (right_merged[idx]) continue;
+    std::string name = right.field(idx).name;
+    if (left.find(name)) name += options.right_suffix;
+    names.push_back(name);
+    columns.push_back({1, 0, idx});
+  }
+  return columns;
+}
+
+}  // namespace
+
+std::vector<Row> join(const table::Table& left, const table::Table& right,
+                      const ops::JoinOptions& options, std::vector<std::string>* names) {
+  const std::vector<std::string>& left_names = options.on.empty() ? options.left_on : options.on;
+  const std::vector<std::string>& right_names = options.on.empty() ? options.right_on : options.on;
+  std::vector<std::size_t> left_keys, right_keys;
+  for (const std::string& name : left_names) left_keys.push_back(left.column_index(name));
+  for (const std::string& name : right_names) right_keys.push_back(right.column_index(name));
+  const ops::JoinHow how = options.how;
+  const bool left_only = how == ops::JoinHow::kSemi || how == ops::JoinHow::kAnti;
+  std::vector<std::string> out_names;
+  const std::vector<OracleColumn> columns = oracle_columns(
+      left.schema(), right.schema(), left_keys, right_keys, left_only, out_names, options);
+  if (names != nullptr) *names = out_names;
+
+  const std::vector<Row> left_rows = rows_of(left);
+  const std::vector<Row> right_rows = rows_of(right);
+  auto emit = [&](const Row* l, const Row* r, std::vector<Row>& out) {
+    Row row;
+    for (const OracleColumn& column : columns) {
+      if (column.side == 0 || (column.side == 2 && l != nullptr)) {
+        Value value = l != nullptr ? (*l)[column.left] : Value();
+        value.type = left.schema().field(column.left).type;
+        row.push_back(value);
+      } else {
+        Value value = r != nullptr ? (*r)[column.right] : Value();
+        value.type = right.schema().field(column.right).type;
+        row.push_back(value);
+      }
+    }
+    out.push_back(row);
+  };
+  std::vector<Row> out;
+  std::vector<bool> right_matched(right_rows.size(), false);
+  for (const Row& l : left_rows) {
+    bool any = false;
+    for (std::size_t r = 0; r < right_rows.size(); ++r) {
+      if (!keys_match(l, left_keys, right_rows[r], right_keys)) continue;
+      any = true;
+      right_matched[r] = true;
+      if (!left_only) emit(&l, &right_rows[r], out);
+    }
+    if (how == ops::JoinHow::kSemi && any) emit(&l, nullptr, out);
+    if (how == ops::JoinHow::kAnti && !any) emit(&l, nullptr, out);
+    if ((how == ops::JoinHow::kLeft || how == ops::JoinHow::kFull) && !any)
+      emit(&l, nullptr, out);
+  }
+  if (how == ops::JoinHow::kRight || how == ops::JoinHow::kFull)
+    for (std::size_t r = 0; r < right_rows.size(); ++r)
+      if (!right_matched[r]) emit(nullptr, &right_rows[r], out);
+  return out;
+}
+
+std::vector<Row> sorted(std::vector<Row> rows) {
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::string diff_rows(const std::vector<Row>& expected, const std::vector<Row>& actual) {
+  auto text = [](const Row& row) {
+    std::string out = "(";
+    for (const Value& value : row) out += (out.size() > 1 ? ", " : "") + value.text();
+    return out + ")";
+  };
+  for (std::size_t idx = 0; idx < std::min(expected.size(), actual.size()); ++idx) {
+    if (expected[idx].size() != actual[idx].size())
+      return fmt::format("row {}: {} columns expected, {} found", idx, expected[idx].size(),
+                         actual[idx].size());
+    for (std::size_t column = 0; column < expected[idx].size(); ++column)
+      if (!(expected[idx][column] == actual[idx][column]) ||
+          expected[idx][column].null != actual[idx][column].null)
+        return fmt::format("row {}: expected {}, got {}", idx, text(expected[idx]),
+                           text(actual[idx]));
+  }
+  if (expected.size() != actual.size())
+    return fmt::format("{} rows expected, {} found", expected.size(), actual.size());
+  return "";
+}
+
 table::Table slice(const table::Table& input, std::size_t begin, std::size_t end) {
   std::vector<std::uint32_t> rows(end - begin);
   std::iota(rows.begin(), rows.end(), static_cast<std::uint32_t>(begin));

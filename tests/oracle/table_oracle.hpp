@@ -13,6 +13,7 @@
 
 #include "rankflow/comm/communicator.hpp"
 #include "rankflow/ops/groupby.hpp"
+#include "rankflow/ops/join.hpp"
 #include "rankflow/ops/sort.hpp"
 #include "rankflow/table/table.hpp"
 
@@ -50,6 +51,17 @@ std::vector<Row> rows_of(const table::Table& input);
 // Values equal, floats within a relative tolerance (NaN equals NaN). Returns "" when equal,
 // else a description of the first difference.
 std::string diff(const GroupResult& expected, const GroupResult& actual, double tolerance);
+
+// Join by nested loops over typed values: null keys never match; NaN matches NaN and -0.0
+// matches 0.0 (the key encoder's normalization). Rows in no particular order, columns as the
+// operator gives them (left's with same-named keys merged, then right's); `names` (optional)
+// receives the output column names, worked out independently of the operator.
+std::vector<Row> join(const table::Table& left, const table::Table& right,
+                      const ops::JoinOptions& options, std::vector<std::string>* names = nullptr);
+// The rows of `rows` sorted (multiset comparison of results in no particular order).
+std::vector<Row> sorted(std::vector<Row> rows);
+// "" when equal, else the first difference (row index and both rows).
+std::string diff_rows(const std::vector<Row>& expected, const std::vector<Row>& actual);
 
 // Rows [begin, end) of `table`.
 table::Table slice(const table::Table& table, std::size_t begin, std::size_t end);

@@ -57,6 +57,8 @@ class Column {
   void append_null();
   // Appends row `row` of `other` (same type).
   void append_from(const Column& other, std::size_t row);
+  // Appends rows [begin, begin + count) of `other` (same type), in bulk.
+  void append_rows(const Column& other, std::size_t begin, std::size_t count);
 
   // Reading.
   const std::int64_t* i64() const noexcept { return values_i64_.data(); }

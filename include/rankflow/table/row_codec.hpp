@@ -52,4 +52,20 @@ void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size
 // The rows rows[0..count) of `table`, in that order, as a new table (a typed gather).
 Table take(const Table& table, const std::uint32_t* rows, std::size_t count);
 
+// Reading a chunk in place, without decoding it (a join probes its build side where it
+// arrived). The pointers point into the chunk; values are unaligned: read them with memcpy.
+struct ChunkColumn {
+  const std::byte* validity = nullptr;  // rows bytes, 1 = present; nullptr when no nulls
+  const std::byte* values = nullptr;    // fixed-width values, or a string column's u32 lengths
+  const std::byte* chars = nullptr;     // string columns: the characters, consecutive
+};
+struct ChunkLayout {
+  std::uint64_t rows = 0;
+  std::vector<ChunkColumn> columns;  // in schema order
+};
+// Scans the chunk at `data`, encoded for `schema`, into `layout`; returns the chunk's end.
+// Throws DataError if the chunk runs past `end`.
+const std::byte* scan_chunk(const Schema& schema, const std::byte* data, const std::byte* end,
+                            ChunkLayout& layout);
+
 }  // namespace rankflow::table

@@ -55,6 +55,8 @@ class Table {
   std::size_t memory_bytes() const noexcept;
   // Appends row `row` of `other` (same schema).
   void append_row(const Table& other, std::size_t row);
+  // Appends rows [begin, begin + count) of `other` (same schema), column by column in bulk.
+  void append_rows(const Table& other, std::size_t begin, std::size_t count);
   // Keeps the rows whose selection byte is non-zero (selection has num_rows() bytes).
   Table filter(const std::vector<std::uint8_t>& selection) const;
 

@@ -1,0 +1,38 @@
+// Memory budget per rank.
+//
+// An operator that must hold a share of a table in memory (a join's build side, a sort) works
+// out how much it will need before it allocates, and checks it against the budget here; a job
+// over the budget stops with one clear error saying how much it needs and that more ranks
+// would help, instead of being killed by the operating system halfway through.
+//
+// check_memory is collective over `comm`: every rank passes what it needs, every rank learns
+// every rank's need (one MPI_Allgather), and when any rank is over the budget every rank throws
+// the same agreed Error (kRuntime). Call it where every rank calls it, outside comm::run_phase.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "rankflow/comm/communicator.hpp"
+
+namespace rankflow::ops {
+
+struct MemoryBudget {
+  std::uint64_t bytes_per_rank = 0;  // 0: no limit
+  std::string origin = "[job] memory_per_rank";  // where the limit was set, for the message
+};
+
+// The default budget: the memory available on this node (MemAvailable in /proc/meminfo) when
+// the job starts, shared evenly by the ranks of the node. Collective over `comm`
+// (MPI_Comm_split_type). 0 (no limit) where /proc/meminfo is missing.
+std::uint64_t default_memory_budget(const comm::Communicator& comm);
+
+// Collective; see above. `what` names the operator and its step: "join (build side)".
+void check_memory(const comm::Communicator& comm, const MemoryBudget& budget,
+                  std::string_view what, std::uint64_t need);
+
+// "1.5 GiB", "640 MiB", "12 KiB", "100 B".
+std::string format_bytes(std::uint64_t bytes);
+
+}  // namespace rankflow::ops

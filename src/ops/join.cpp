@@ -1,0 +1,413 @@
+// HashJoin: the build side is indexed where it lands (a rank's shuffled share, or one copy per
+// node in shared memory), the probe side streams through it.
+//
+//   build():  strategy from the build side's total size (allreduce, the same on every rank)
+//     shuffle:   rows -> key owners (one exchange_bytes); each rank indexes what it received
+//     broadcast: every rank's rows -> one segment per node (gather_to_nodes); the node's leader
+//                indexes it into a second node-shared segment
+//   probe():
+//     shuffle:   rounds: every rank reads one block, sends its rows to their keys' owners (one
+//                exchange_bytes), probes what it received; until every rank is out of blocks
+//     broadcast: every rank probes its own blocks; no exchange
+//     then the build rows that the join keeps unmatched (or matched, for semi with the left
+//     built); broadcast ORs the ranks' "matched" flags first (one MPI_Allreduce)
+//
+// Rows with a null key never match, so they are not sent to a key owner: a build row with a
+// null key stays on its rank (or is dropped when the join cannot output it), a probe row with
+// a null key is sent to its own rank.
+#include "rankflow/ops/join.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <numeric>
+#include <optional>
+
+#include "join_index.hpp"
+#include "join_plan.hpp"
+#include "join_probe.hpp"
+#include "key_encoder.hpp"
+#include "rankflow/comm/exchange.hpp"
+#include "rankflow/comm/node_shared.hpp"
+#include "rankflow/comm/phase.hpp"
+#include "rankflow/core/error.hpp"
+#include "rankflow/table/row_codec.hpp"
+
+namespace rankflow::ops {
+namespace {
+
+using table::Table;
+
+struct NameOf {
+  const char* name;
+  int value;
+};
+
+std::vector<std::uint32_t> all_rows(std::size_t count) {
+  if (count > kNoRow - 1)
+    throw DataError("join: {} rows on one rank is more than 2^32 - 2: use more ranks", count);
+  std::vector<std::uint32_t> rows(count);
+  std::iota(rows.begin(), rows.end(), 0u);
+  return rows;
+}
+
+// Rows of `table` whose key columns hold no null.
+std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<std::size_t>& keys) {
+  std::vector<std::uint8_t> keep(table.num_rows(), 1);
+  for (std::size_t column : keys) {
+    const std::uint8_t* valid = table.column(column).validity();
+    if (valid == nullptr) continue;
+    for (std::size_t row = 0; row < keep.size(); ++row) keep[row] &= valid[row] != 0 ? 1 : 0;
+  }
+  return keep;
+}
+
+}  // namespace
+
+JoinHow parse_join_how(const std::string& text) {
+  static const NameOf names[] = {{"inner", 0}, {"left", 1},       {"right", 2},
+                                 {"full", 3},  {"outer", 3},      {"full_outer", 3},
+                                 {"semi", 4},  {"anti", 5}};
+  for (const NameOf& name : names)
+    if (text == name.name) return static_cast<JoinHow>(name.value);
+  throw ConfigError("join: how = '{}' is not a join; choose inner, left, right, full (or outer), "
+                    "semi or anti",
+                    text);
+}
+
+std::string join_how_name(JoinHow how) {
+  const char* names[] = {"inner", "left", "right", "full", "semi", "anti"};
+  return names[static_cast<int>(how)];
+}
+
+JoinStrategy parse_join_strategy(const std::string& text) {
+  if (text == "auto") return JoinStrategy::kAuto;
+  if (text == "shuffle") return JoinStrategy::kShuffle;
+  if (text == "broadcast") return JoinStrategy::kBroadcast;
+  throw ConfigError("join: strategy = '{}'; choose auto, shuffle or broadcast", text);
+}
+
+std::string join_strategy_name(JoinStrategy strategy) {
+  const char* names[] = {"auto", "shuffle", "broadcast"};
+  return names[static_cast<int>(strategy)];
+}
+
+struct HashJoin::State {
+  State(const comm::Communicator& communicator, JoinOptions join_options)
+      : comm(&communicator), options(std::move(join_options)) {}
+
+  // Does the join output build rows that found no partner (or, semi with the left built, those
+  // that did)? Then it keeps one "matched" byte per build row.
+  bool emits_build_rows() const {
+    if (build_is_left)
+      return plan.keeps_unmatched_left() || plan.how == JoinHow::kSemi;
+    return plan.keeps_unmatched_right();
+  }
+  // Can a build row with a null key appear in the output?
+  bool keeps_null_build_rows() const {
+    return build_is_left ? plan.keeps_unmatched_left() : plan.keeps_unmatched_right();
+  }
+  // The rank a row goes to: its key's owner; its own rank when the key has a null (it never
+  // matches, so it need not meet anything).
+  std::uint32_t destination(bool keyed, std::uint64_t hash) const {
+    if (!keyed) return static_cast<std::uint32_t>(comm->rank());
+    if (options.skew_to_one_rank) return 0;
+    return static_cast<std::uint32_t>(owner_rank(hash, comm->size()));
+  }
+  const table::Schema& build_schema() const { return build_is_left ? plan.left : plan.right; }
+  const table::Schema& probe_schema() const { return build_is_left ? plan.right : plan.left; }
+
+  void build_shuffle(const Table& rows);
+  void build_broadcast(const Table& rows);
+  void probe_rounds(const BlockSource& next, JoinProber& prober);
+  void emit_build_rows(JoinAssembler& assembler);
+
+  const comm::Communicator* comm;
+  JoinOptions options;
+  JoinPlan plan;
+  bool build_is_left = false;
+  std::vector<std::size_t> build_keys;
+  std::vector<std::size_t> probe_keys;
+  std::uint64_t key_width = 16;
+
+  // The build side: a private share (shuffle) or node-shared segments (broadcast). The node
+  // communicator outlives the windows (members are destroyed in reverse order).
+  comm::ExchangeBuffer build_recv;
+  std::vector<std::uint64_t> private_index;
+  std::optional<comm::Communicator> node;
+  comm::SharedWindow data_window;
+  comm::SharedWindow index_window;
+  JoinIndexView view;
+  std::vector<std::uint8_t> matched;
+  bool broadcast = false;
+  bool built = false;
+  bool probed = false;
+  JoinStats stats;
+};
+
+void HashJoin::State::build_shuffle(const Table& rows) {
+  const auto ranks = static_cast<std::size_t>(comm->size());
+  table::PartitionedRows parts;
+  std::vector<std::uint64_t> incoming(2 * ranks, 0);  // bytes, then rows, per destination
+  comm::run_phase(*comm, "join: partitioning the build side", [&] {
+    KeyEncoder encoder(plan.key_types);
+    encoder.encode(rows, build_keys);
+    const std::vector<std::uint8_t> keyed = non_null_keys(rows, build_keys);
+    std::vector<std::uint32_t> dest(rows.num_rows());
+    for (std::size_t row = 0; row < dest.size(); ++row) {
+      dest[row] = destination(keyed[row] != 0, encoder.hashes()[row]);
+      ++incoming[ranks + dest[row]];
+    }
+    table::encode_partitioned(rows, dest.data(), ranks, parts);
+    for (std::size_t rank = 0; rank < ranks; ++rank) incoming[rank] = parts.counts[rank];
+  });
+  comm->allreduce_inplace(incoming.data(), incoming.size(), comm::ReduceOp::kSum);
+  const auto me = static_cast<std::size_t>(comm->rank());
+  check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
+               rows.memory_bytes() + parts.bytes.size() + incoming[me] +
+                   JoinIndexBuilder::estimate_bytes(incoming[ranks + me], key_width));
+  comm::exchange_bytes(*comm, parts.bytes.data(), parts.counts, build_recv,
+                       options.exchange_round_bytes);
+  stats.bytes_sent += parts.bytes.size();
+  parts = table::PartitionedRows();
+  comm::run_phase(*comm, "join: indexing the build side", [&] {
+    JoinIndexBuilder builder(build_schema(), build_keys, build_recv.data.data(),
+                             build_recv.data.size());
+    private_index.assign(builder.bytes() / 8, 0);
+    builder.write(reinterpret_cast<std::byte*>(private_index.data()));
+    view = JoinIndexView(build_schema(), reinterpret_cast<const std::byte*>(private_index.data()),
+                         build_recv.data.data());
+    stats.build_rows = builder.rows();
+  });
+}
+
+void HashJoin::State::build_broadcast(const Table& rows) {
+  std::vector<std::byte> encoded;
+  comm::run_phase(*comm, "join: encoding the build side", [&] {
+    const std::vector<std::uint32_t> all = all_rows(rows.num_rows());
+    encoded.resize(table::encoded_size(rows, all.data(), all.size()));
+    table::encode_rows(rows, all.data(), all.size(), encoded.data());
+  });
+  node = options.test_ranks_per_node > 0
+             ? comm->split(comm->rank() / options.test_ranks_per_node, comm->rank())
+             : comm->split_shared();
+  const bool leader = node->rank() == 0;
+  const auto total_rows = comm->allreduce<std::uint64_t>(rows.num_rows(), comm::ReduceOp::kSum);
+  check_memory(*comm, options.memory, "join (build side, broadcast strategy)",
+               rows.memory_bytes() + encoded.size() +
+                   (leader ? stats.build_bytes_total +
+                                 JoinIndexBuilder::estimate_bytes(total_rows, key_width)
+                           : 0));
+  data_window = comm::gather_to_nodes(*comm, *node, encoded.data(), encoded.size());
+  stats.bytes_sent += encoded.size();
+  std::vector<std::byte>().swap(encoded);
+
+  std::unique_ptr<JoinIndexBuilder> builder;
+  std::uint64_t index_bytes = 0;
+  comm::run_phase(*comm, "join: indexing the build side", [&] {
+    if (!leader) return;
+    builder = std::make_unique<JoinIndexBuilder>(build_schema(), build_keys, data_window.data(),
+                                                 data_window.size());
+    index_bytes = builder->bytes();
+  });
+  index_window = comm::SharedWindow(*node, index_bytes);
+  comm::run_phase(*comm, "join: indexing the build side", [&] {
+    if (builder) builder->write(index_window.data());
+    builder.reset();
+  });
+  index_window.publish();
+  view = JoinIndexView(build_schema(), index_window.data(), data_window.data());
+  stats.build_rows = view.rows();
+  stats.shared_bytes_here = data_window.local_bytes() + index_window.local_bytes();
+  stats.shared_bytes_mapped = data_window.size() + index_window.size();
+}
+
+void HashJoin::State::probe_rounds(const BlockSource& next, JoinProber& prober) {
+  const auto ranks = static_cast<std::size_t>(comm->size());
+  Table block(probe_schema());
+  Table received(probe_schema());
+  table::PartitionedRows parts;
+  comm::ExchangeBuffer recv;
+  KeyEncoder encoder(plan.key_types);
+  std::vector<std::uint32_t> dest;
+  bool exhausted = false;
+  for (;;) {
+    comm::run_phase(*comm, "join: reading the probe side", [&] {
+      if (!exhausted && !next(block)) exhausted = true;
+      if (exhausted) block.clear();
+      stats.probe_rows += block.num_rows();
+      encoder.encode(block, probe_keys);
+      const std::vector<std::uint8_t> keyed = non_null_keys(block, probe_keys);
+      dest.resize(block.num_rows());
+      for (std::size_t row = 0; row < dest.size(); ++row)
+        dest[row] = destination(keyed[row] != 0, encoder.hashes()[row]);
+      table::encode_partitioned(block, dest.data(), ranks, parts);
+    });
+    if (comm->allreduce(exhausted ? 1 : 0, comm::ReduceOp::kMin) == 1) break;
+    comm::exchange_bytes(*comm, parts.bytes.data(), parts.counts, recv,
+                         options.exchange_round_bytes);
+    stats.bytes_sent += parts.bytes.size();
+    ++stats.rounds;
+    comm::run_phase(*comm, "join: probing", [&] {
+      received.clear();
+      table::decode_all(recv.data.data(), recv.data.data() + recv.data.size(), received);
+      prober.probe(received);
+    });
+  }
+}
+
+void HashJoin::State::emit_build_rows(JoinAssembler& assembler) {
+  if (!emits_build_rows()) return;
+  // Broadcast: every rank saw all build rows; a row matched on any rank is matched.
+  if (broadcast) {
+    for (std::size_t begin = 0; begin < matched.size(); begin += INT_MAX / 2)
+      comm->allreduce_inplace(matched.data() + begin,
+                              std::min<std::size_t>(INT_MAX / 2, matched.size() - begin),
+                              comm::ReduceOp::kMax);
+  }
+  comm::run_phase(*comm, "join: build rows without a partner", [&] {
+    const std::uint64_t rows = view.rows();
+    std::uint64_t begin = 0;
+    std::uint64_t end = rows;
+    if (broadcast) {  // each rank outputs its share of the node's copy
+      const auto rank = static_cast<std::uint64_t>(comm->rank());
+      const auto ranks = static_cast<std::uint64_t>(comm->size());
+      begin = rows * rank / ranks;
+      end = rows * (rank + 1) / ranks;
+    }
+    const std::uint8_t wanted = build_is_left && plan.how == JoinHow::kSemi ? 1 : 0;
+    assembler.set_probe(nullptr);
+    std::vector<std::uint64_t> refs;
+    constexpr std::uint64_t kBatch = 65536;
+    for (std::uint64_t first = begin; first < end; first += kBatch) {
+      refs.clear();
+      view.refs_of_range(first, std::min(end, first + kBatch), refs);
+      for (std::uint64_t ref : refs)
+        if (matched[view.flat(ref)] == wanted) assembler.add(kNoRow, ref);
+    }
+    assembler.flush();
+  });
+}
+
+HashJoin::HashJoin(const comm::Communicator& comm, const table::Schema& left,
+                   const table::Schema& right, JoinOptions options)
+    : state_(std::make_unique<State>(comm, std::move(options))) {
+  State& state = *state_;
+  if (state.options.build_side == JoinSide::kAuto)
+    throw ConfigError("internal: HashJoin needs the build side decided (left or right)");
+  state.plan = plan_join(left, right, state.options);
+  state.build_is_left = state.options.build_side == JoinSide::kLeft;
+  state.build_keys = state.build_is_left ? state.plan.left_keys : state.plan.right_keys;
+  state.probe_keys = state.build_is_left ? state.plan.right_keys : state.plan.left_keys;
+  const KeyEncoder encoder(state.plan.key_types);
+  if (encoder.is_fixed()) state.key_width = encoder.fixed_width();
+}
+
+HashJoin::~HashJoin() = default;
+HashJoin::HashJoin(HashJoin&&) noexcept = default;
+
+const table::Schema& HashJoin::output_schema() const { return state_->plan.output; }
+JoinSide HashJoin::build_side() const {
+  return state_->build_is_left ? JoinSide::kLeft : JoinSide::kRight;
+}
+const JoinStats& HashJoin::stats() const { return state_->stats; }
+
+void HashJoin::build(const Table& local) {
+  State& state = *state_;
+  const comm::Communicator& comm = *state.comm;
+  Table kept;
+  const Table* rows = &local;
+  std::uint64_t local_bytes = 0;
+  comm::run_phase(comm, "join: sizing the build side", [&] {
+    if (state.built) throw DataError("internal: HashJoin::build called twice");
+    state.built = true;
+    if (!(local.schema() == state.build_schema()))
+      throw DataError("internal: the join's build side has columns [{}], expected [{}]",
+                      local.schema().describe(), state.build_schema().describe());
+    if (!state.keeps_null_build_rows()) {
+      std::vector<std::uint8_t> keep = non_null_keys(local, state.build_keys);
+      if (std::find(keep.begin(), keep.end(), 0) != keep.end()) {
+        kept = local.filter(keep);
+        rows = &kept;
+      }
+    }
+    const std::vector<std::uint32_t> all = all_rows(rows->num_rows());
+    local_bytes = table::encoded_size(*rows, all.data(), all.size());
+  });
+  state.stats.build_bytes_total = comm.allreduce(local_bytes, comm::ReduceOp::kSum);
+  const JoinStrategy strategy = state.options.strategy;
+  state.broadcast = strategy == JoinStrategy::kBroadcast ||
+                    (strategy == JoinStrategy::kAuto &&
+                     state.stats.build_bytes_total <= state.options.broadcast_threshold_bytes);
+  state.stats.strategy = state.broadcast ? JoinStrategy::kBroadcast : JoinStrategy::kShuffle;
+  if (state.broadcast)
+    state.build_broadcast(*rows);
+  else
+    state.build_shuffle(*rows);
+  if (state.emits_build_rows()) state.matched.assign(state.view.rows(), 0);
+}
+
+void HashJoin::probe(const BlockSource& next, const BlockSink& sink) {
+  State& state = *state_;
+  const comm::Communicator& comm = *state.comm;
+  comm::run_phase(comm, "join: probing", [&] {
+    if (!state.built || state.probed)
+      throw DataError("internal: HashJoin::probe needs one build() first");
+    state.probed = true;
+  });
+  JoinAssembler assembler(state.plan, state.build_is_left, state.view,
+                          state.options.output_block_rows, sink);
+  JoinProber prober(state.plan, state.build_is_left, state.probe_keys, state.view,
+                    state.matched.empty() ? nullptr : state.matched.data(), assembler);
+  if (state.broadcast) {
+    comm::run_phase(comm, "join: probing", [&] {
+      Table block(state.probe_schema());
+      while (next(block)) {
+        state.stats.probe_rows += block.num_rows();
+        prober.probe(block);
+      }
+    });
+  } else {
+    state.probe_rounds(next, prober);
+  }
+  state.emit_build_rows(assembler);
+  state.stats.output_rows = assembler.rows_out();
+  // Free the build side now, at a point every rank reaches (the windows' release is collective).
+  state.view = JoinIndexView();
+  state.index_window.release();
+  state.data_window.release();
+  state.build_recv = comm::ExchangeBuffer();
+  std::vector<std::uint64_t>().swap(state.private_index);
+  std::vector<std::uint8_t>().swap(state.matched);
+}
+
+Table join(const comm::Communicator& comm, const Table& left, const Table& right,
+           JoinOptions options, JoinStats* stats) {
+  if (options.build_side == JoinSide::kAuto) {
+    std::uint64_t sizes[2] = {left.memory_bytes(), right.memory_bytes()};
+    comm.allreduce_inplace(sizes, 2, comm::ReduceOp::kSum);
+    options.build_side = sizes[0] < sizes[1] ? JoinSide::kLeft : JoinSide::kRight;
+  }
+  const bool build_left = options.build_side == JoinSide::kLeft;
+  const std::size_t block_rows = std::max<std::size_t>(options.output_block_rows, 1);
+  HashJoin hash_join = comm::run_phase(comm, "join: planning", [&] {
+    return HashJoin(comm, left.schema(), right.schema(), options);
+  });
+  hash_join.build(build_left ? left : right);
+  const Table& probe = build_left ? right : left;
+  Table out(hash_join.output_schema());
+  std::size_t cursor = 0;
+  hash_join.probe(
+      [&](Table& block) {
+        block.clear();
+        if (cursor >= probe.num_rows()) return false;
+        const std::size_t count = std::min(block_rows, probe.num_rows() - cursor);
+        block.append_rows(probe, cursor, count);
+        cursor += count;
+        return true;
+      },
+      [&](const Table& block) { out.append_rows(block, 0, block.num_rows()); });
+  if (stats != nullptr) *stats = hash_join.stats();
+  return out;
+}
+
+}  // namespace rankflow::ops

@@ -1,0 +1,79 @@
+// Probing a join's build side and assembling output rows. Nothing here is collective.
+//
+// JoinProber looks up each probe row's key in the JoinIndexView and hands the pairs it finds,
+// (probe row, build ref), to JoinAssembler, which gathers the output columns of a block of
+// pairs at once (a typed loop per column) and gives the block to the sink. kNoRow / kNoRef
+// stand for a missing side (an unmatched row of an outer join): its columns are null.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "join_index.hpp"
+#include "join_plan.hpp"
+#include "key_encoder.hpp"
+#include "rankflow/ops/join.hpp"
+
+namespace rankflow::ops {
+
+class JoinAssembler {
+ public:
+  JoinAssembler(const JoinPlan& plan, bool build_is_left, const JoinIndexView& view,
+                std::size_t block_rows, const BlockSink& sink);
+
+  // The probe block that probe rows refer to (nullptr: none). Flush before it changes.
+  void set_probe(const table::Table* probe) { probe_ = probe; }
+  void add(std::uint32_t probe_row, std::uint64_t build_ref) {
+    probe_rows_.push_back(probe_row);
+    build_refs_.push_back(build_ref);
+    if (probe_rows_.size() >= block_rows_) flush();
+  }
+  // Assembles the pending pairs into a block and gives it to the sink.
+  void flush();
+  std::uint64_t rows_out() const noexcept { return rows_out_; }
+
+ private:
+  // Appends side `left`'s column `column` of every pending pair to `out`.
+  void gather_side(bool left, std::size_t column, table::Column& out);
+  bool left_present(std::size_t pair) const {
+    return build_is_left_ ? build_refs_[pair] != kNoRef : probe_rows_[pair] != kNoRow;
+  }
+
+  const JoinPlan& plan_;
+  bool build_is_left_;
+  bool coalesce_keys_;
+  const JoinIndexView& view_;
+  std::size_t block_rows_;
+  const BlockSink& sink_;
+  const table::Table* probe_ = nullptr;
+  std::vector<std::uint32_t> probe_rows_;
+  std::vector<std::uint64_t> build_refs_;
+  table::Table out_;
+  table::Column left_scratch_;
+  table::Column right_scratch_;
+  std::uint64_t rows_out_ = 0;
+};
+
+class JoinProber {
+ public:
+  // `matched`: one byte per flat build row, set when the row finds a partner (nullptr when
+  // the join does not need to know).
+  JoinProber(const JoinPlan& plan, bool build_is_left, const std::vector<std::size_t>& probe_keys,
+             const JoinIndexView& view, std::uint8_t* matched, JoinAssembler& assembler);
+
+  // Probes every row of `block` (the probe side's schema) and flushes the assembler.
+  void probe(const table::Table& block);
+
+ private:
+  const JoinPlan& plan_;
+  bool build_is_left_;
+  std::vector<std::size_t> probe_keys_;
+  const JoinIndexView& view_;
+  std::uint8_t* matched_;
+  JoinAssembler& assembler_;
+  KeyEncoder encoder_;
+  bool emits_pairs_;
+  bool keeps_unmatched_probe_;
+};
+
+}  // namespace rankflow::ops
