@@ -407,6 +407,45 @@ std::string diff_rows(const std::vector<Row>& expected, const std::vector<Row>& 
   return "";
 }
 
+std::vector<Row> distinct(const table::Table& input, const std::vector<std::string>& columns) {
+  std::vector<std::size_t> keys;
+  for (const std::string& name : columns) keys.push_back(input.column_index(name));
+  if (keys.empty())
+    for (std::size_t idx = 0; idx < input.num_columns(); ++idx) keys.push_back(idx);
+  std::set<Row> seen;
+  std::vector<Row> out;
+  for (const Row& row : rows_of(input)) {
+    Row key;
+    for (std::size_t idx : keys) key.push_back(row[idx]);
+    if (seen.insert(key).second) out.push_back(row);
+  }
+  return out;
+}
+
+std::vector<std::vector<Row>> top_k(const table::Table& input, const std::vector<ops::SortKey>& by,
+                                    std::uint64_t k, const std::vector<std::string>& per) {
+  std::vector<std::size_t> group_columns;
+  for (const std::string& name : per) group_columns.push_back(input.column_index(name));
+  // Group of each row in input order, then each group's rows in sorted order.
+  std::map<Row, std::size_t> group_of;
+  std::vector<Row> first_seen;
+  for (const Row& row : rows_of(input)) {
+    Row key;
+    for (std::size_t idx : group_columns) key.push_back(row[idx]);
+    if (group_of.emplace(key, group_of.size()).second) first_seen.push_back(key);
+  }
+  // Without `per` the whole table is one group, also when it has no rows.
+  std::vector<std::vector<Row>> groups(std::max<std::size_t>(group_of.size(), per.empty() ? 1 : 0));
+  for (const Row& row : stable_sort(input, by)) {
+    Row key;
+    for (std::size_t idx : group_columns) key.push_back(row[idx]);
+    std::vector<Row>& rows = groups[group_of[key]];
+    if (rows.size() < k) rows.push_back(row);
+  }
+  if (k == 0) groups.assign(groups.size(), {});
+  return groups;
+}
+
 table::Table slice(const table::Table& input, std::size_t begin, std::size_t end) {
   std::vector<std::uint32_t> rows(end - begin);
   std::iota(rows.begin(), rows.end(), static_cast<std::uint32_t>(begin));

@@ -63,6 +63,14 @@ std::vector<Row> sorted(std::vector<Row> rows);
 // "" when equal, else the first difference (row index and both rows).
 std::string diff_rows(const std::vector<Row>& expected, const std::vector<Row>& actual);
 
+// The first row (input order) of each distinct value of `columns` (all when empty), in input
+// order. Keys compare as Values: null equals null, NaN equals NaN.
+std::vector<Row> distinct(const table::Table& input, const std::vector<std::string>& columns);
+// Per group of `per` (the whole table when empty): the first k rows of std::stable_sort by
+// `by`, the groups in order of first appearance.
+std::vector<std::vector<Row>> top_k(const table::Table& input, const std::vector<ops::SortKey>& by,
+                                    std::uint64_t k, const std::vector<std::string>& per);
+
 // Rows [begin, end) of `table`.
 table::Table slice(const table::Table& table, std::size_t begin, std::size_t end);
 // Every rank's `local`, in rank order, on every rank (collective).

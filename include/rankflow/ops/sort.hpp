@@ -11,7 +11,8 @@
 //
 // Collective over `comm`: every rank calls sort(), also ranks with no rows. It agrees on errors
 // itself (comm::run_phase around its local parts). Memory: each rank holds its input, the
-// encoded rows it sends, the rows it receives and the sorted output (about 4x its share).
+// encoded rows it sends, the rows it receives and the sorted output (about 4x its share); over
+// options.memory, every rank stops with one error before the exchange.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/ops/memory_budget.hpp"
 #include "rankflow/table/table.hpp"
 
 namespace rankflow::ops {
@@ -38,6 +40,9 @@ void validate_sort_keys(const table::Schema& schema, const std::vector<SortKey>&
 
 struct SortOptions {
   std::uint64_t exchange_round_bytes = 1ull << 30;  // comm::exchange_bytes rounds
+  // Checked before the rows move (ops/memory_budget.hpp): a sort whose share of the table does
+  // not fit stops with an error saying how much it needs.
+  MemoryBudget memory;
 };
 
 // Collective over `comm`. `local` is this rank's part of the table, in input order.
