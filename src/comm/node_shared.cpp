@@ -33,8 +33,8 @@ void post_pieces(bool receive, std::byte* data, std::uint64_t bytes, int peer, M
 SharedWindow::SharedWindow(const Communicator& node, std::uint64_t local_bytes)
     : node_(node.native()), local_bytes_(local_bytes), leader_(node.rank() == 0) {
   void* base = nullptr;
-  check_mpi(MPI_Win_allocate_shared(static_cast<MPI_Aint>(local_bytes), 1, MPI_INFO_NULL,
-                                    node_, &base, &win_),
+  check_mpi(MPI_Win_allocate_shared(static_cast<MPI_Aint>(local_bytes), 1, MPI_INFO_NULL, node_,
+                                    &base, &win_),
             "MPI_Win_allocate_shared");
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
   MPI_Aint size = 0;

@@ -13,7 +13,8 @@ namespace rankflow::ops {
 
 inline std::string column_names(const table::Schema& schema) {
   std::string names;
-  for (const table::Field& field : schema.fields()) names += (names.empty() ? "" : ", ") + field.name;
+  for (const table::Field& field : schema.fields())
+    names += (names.empty() ? "" : ", ") + field.name;
   return names;
 }
 

@@ -17,8 +17,11 @@ namespace rankflow::ops {
 struct Distinct::State {
   State(const comm::Communicator& communicator, const table::Schema& input_schema,
         DistinctOptions distinct_options)
-      : comm(&communicator), options(std::move(distinct_options)), input(input_schema),
-        kept(input_schema), groups(true, 0) {}
+      : comm(&communicator),
+        options(std::move(distinct_options)),
+        input(input_schema),
+        kept(input_schema),
+        groups(true, 0) {}
 
   // Appends the rows of `block` whose key is new to `out`.
   void keep_first(const table::Table& block, table::Table& out);
@@ -91,9 +94,10 @@ table::Table Distinct::finish() {
     state.finished = true;
     std::vector<std::uint32_t> dest(state.kept.num_rows());
     for (std::uint32_t group = 0; group < dest.size(); ++group)
-      dest[group] = state.options.skew_to_one_rank
-                        ? 0u
-                        : static_cast<std::uint32_t>(owner_rank(state.groups.hash(group), comm.size()));
+      dest[group] =
+          state.options.skew_to_one_rank
+              ? 0u
+              : static_cast<std::uint32_t>(owner_rank(state.groups.hash(group), comm.size()));
     table::encode_partitioned(state.kept, dest.data(), ranks, parts);
     incoming = parts.counts;
   });

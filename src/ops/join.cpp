@@ -64,14 +64,14 @@ std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<st
 }  // namespace
 
 JoinHow parse_join_how(const std::string& text) {
-  static const NameOf names[] = {{"inner", 0}, {"left", 1},       {"right", 2},
-                                 {"full", 3},  {"outer", 3},      {"full_outer", 3},
-                                 {"semi", 4},  {"anti", 5}};
+  static const NameOf names[] = {{"inner", 0}, {"left", 1},       {"right", 2}, {"full", 3},
+                                 {"outer", 3}, {"full_outer", 3}, {"semi", 4},  {"anti", 5}};
   for (const NameOf& name : names)
     if (text == name.name) return static_cast<JoinHow>(name.value);
-  throw ConfigError("join: how = '{}' is not a join; choose inner, left, right, full (or outer), "
-                    "semi or anti",
-                    text);
+  throw ConfigError(
+      "join: how = '{}' is not a join; choose inner, left, right, full (or outer), "
+      "semi or anti",
+      text);
 }
 
 std::string join_how_name(JoinHow how) {
@@ -98,8 +98,7 @@ struct HashJoin::State {
   // Does the join output build rows that found no partner (or, semi with the left built, those
   // that did)? Then it keeps one "matched" byte per build row.
   bool emits_build_rows() const {
-    if (build_is_left)
-      return plan.keeps_unmatched_left() || plan.how == JoinHow::kSemi;
+    if (build_is_left) return plan.keeps_unmatched_left() || plan.how == JoinHow::kSemi;
     return plan.keeps_unmatched_right();
   }
   // Can a build row with a null key appear in the output?

@@ -21,8 +21,19 @@ constexpr std::size_t kKeyBatchRows = 16384;
 
 // Header words.
 enum : std::size_t {
-  kWordMagic, kWordRows, kWordChunks, kWordColumns, kWordGroups, kWordSlotCount, kWordKeyWidth,
-  kWordChunkTable, kWordSlots, kWordKeyOffsets, kWordKeys, kWordGroupStarts, kWordRefs,
+  kWordMagic,
+  kWordRows,
+  kWordChunks,
+  kWordColumns,
+  kWordGroups,
+  kWordSlotCount,
+  kWordKeyWidth,
+  kWordChunkTable,
+  kWordSlots,
+  kWordKeyOffsets,
+  kWordKeys,
+  kWordGroupStarts,
+  kWordRefs,
   kHeaderWords
 };
 // Per chunk: first row, rows, then per column these four.
@@ -138,9 +149,9 @@ void JoinIndexView::gather(std::size_t column, const std::uint64_t* refs, std::s
 struct JoinIndexBuilder::Grouping {
   Grouping(bool fixed, std::size_t width) : groups(fixed, width) {}
   GroupTable groups;
-  std::uint64_t key_width = 0;             // 0: variable
-  std::vector<std::uint32_t> group_of;     // per flat row; kNoRow for a null key
-  std::vector<std::uint64_t> starts;       // groups + 1
+  std::uint64_t key_width = 0;          // 0: variable
+  std::vector<std::uint32_t> group_of;  // per flat row; kNoRow for a null key
+  std::vector<std::uint64_t> starts;    // groups + 1
   std::uint64_t key_bytes = 0;
 };
 
@@ -255,8 +266,8 @@ void JoinIndexBuilder::group(const table::Schema& schema,
     grouping.key_bytes += grouping.groups.key_size(group);
 
   total_words_ = head_.size() + slot_count_for(group_count) +
-                 (grouping.key_width == 0 ? group_count + 1 : 0) +
-                 words_for(grouping.key_bytes) + (group_count + 1) + grouping.starts.back();
+                 (grouping.key_width == 0 ? group_count + 1 : 0) + words_for(grouping.key_bytes) +
+                 (group_count + 1) + grouping.starts.back();
 }
 
 void JoinIndexBuilder::write(std::byte* out_bytes) const {
@@ -310,8 +321,8 @@ void JoinIndexBuilder::write(std::byte* out_bytes) const {
   std::vector<std::uint64_t> next(grouping.starts.begin(), grouping.starts.end() - 1);
   std::uint64_t flat = 0;
   for (std::uint64_t chunk = 0; chunk < head_[kWordChunks]; ++chunk) {
-    const std::uint64_t rows = head_[kHeaderWords + chunk * (kChunkFixedWords + kColumnWords *
-                                                             head_[kWordColumns]) + 1];
+    const std::uint64_t rows =
+        head_[kHeaderWords + chunk * (kChunkFixedWords + kColumnWords * head_[kWordColumns]) + 1];
     for (std::uint64_t row = 0; row < rows; ++row, ++flat) {
       const std::uint32_t group = grouping.group_of[flat];
       if (group != kNoRow) refs[next[group]++] = make_ref(chunk, row);

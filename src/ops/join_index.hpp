@@ -71,7 +71,8 @@ class JoinIndexView {
     return chunk_word(ref >> 32, 0) + (ref & 0xffffffffu);
   }
   // The refs of flat rows [begin, end), appended to `refs`.
-  void refs_of_range(std::uint64_t begin, std::uint64_t end, std::vector<std::uint64_t>& refs) const;
+  void refs_of_range(std::uint64_t begin, std::uint64_t end,
+                     std::vector<std::uint64_t>& refs) const;
 
   // Appends, for each ref, the build row's value of `column` (null for kNoRef) to `out`.
   void gather(std::size_t column, const std::uint64_t* refs, std::size_t count,

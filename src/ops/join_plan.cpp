@@ -11,7 +11,8 @@ using table::Schema;
 
 std::string names_of(const Schema& schema) {
   std::string names;
-  for (const table::Field& field : schema.fields()) names += (names.empty() ? "" : ", ") + field.name;
+  for (const table::Field& field : schema.fields())
+    names += (names.empty() ? "" : ", ") + field.name;
   return names;
 }
 
@@ -33,8 +34,9 @@ void resolve_keys(const Schema& left, const Schema& right, const JoinOptions& op
     left_names = right_names = options.on;
   }
   if (left_names.empty() || right_names.empty())
-    throw ConfigError("join: no key columns: set 'on' (the same names on both sides) or "
-                      "'left_on' and 'right_on'");
+    throw ConfigError(
+        "join: no key columns: set 'on' (the same names on both sides) or "
+        "'left_on' and 'right_on'");
   if (left_names.size() != right_names.size())
     throw ConfigError("join: left_on names {} columns and right_on {}; they pair up one to one",
                       left_names.size(), right_names.size());
@@ -110,9 +112,10 @@ void plan_columns(const JoinOptions& options, JoinPlan& plan) {
         name += options.left_suffix;
     }
     if (plan.output.find(name))
-      throw ConfigError("join: two output columns are named '{}'; choose other suffixes "
-                        "(left_suffix = '{}', right_suffix = '{}') or rename a column",
-                        name, options.left_suffix, options.right_suffix);
+      throw ConfigError(
+          "join: two output columns are named '{}'; choose other suffixes "
+          "(left_suffix = '{}', right_suffix = '{}') or rename a column",
+          name, options.left_suffix, options.right_suffix);
     plan.output.add({name, type});
   }
 }

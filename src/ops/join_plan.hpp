@@ -21,7 +21,7 @@ struct JoinPlan {
   JoinHow how = JoinHow::kInner;
   table::Schema left;
   table::Schema right;
-  std::vector<std::size_t> left_keys;   // in key order
+  std::vector<std::size_t> left_keys;  // in key order
   std::vector<std::size_t> right_keys;
   std::vector<table::ColumnType> key_types;
   table::Schema output;

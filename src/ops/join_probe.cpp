@@ -80,8 +80,12 @@ void JoinAssembler::flush() {
     const JoinOutputColumn& column = plan_.columns[column_idx];
     Column& out = out_.column(column_idx);
     switch (column.from) {
-      case JoinOutputColumn::From::kLeft: gather_side(true, column.left_column, out); break;
-      case JoinOutputColumn::From::kRight: gather_side(false, column.right_column, out); break;
+      case JoinOutputColumn::From::kLeft:
+        gather_side(true, column.left_column, out);
+        break;
+      case JoinOutputColumn::From::kRight:
+        gather_side(false, column.right_column, out);
+        break;
       case JoinOutputColumn::From::kKey:
         if (!coalesce_keys_) {
           gather_side(true, column.left_column, out);
@@ -127,14 +131,16 @@ void JoinProber::probe(const table::Table& block) {
   encoder_.encode(block, probe_keys_);
   std::vector<const std::uint8_t*> validity;
   for (std::size_t column : probe_keys_)
-    if (block.column(column).validity() != nullptr) validity.push_back(block.column(column).validity());
+    if (block.column(column).validity() != nullptr)
+      validity.push_back(block.column(column).validity());
   const bool semi_from_probe = !build_is_left_ && plan_.how == JoinHow::kSemi;
   const std::uint64_t* hashes = encoder_.hashes();
   for (std::size_t row = 0; row < rows; ++row) {
     bool null_key = false;
     for (const std::uint8_t* valid : validity) null_key = null_key || valid[row] == 0;
-    const auto found = null_key ? std::pair<const std::uint64_t*, const std::uint64_t*>{}
-                                : view_.find(encoder_.key(row), encoder_.key_size(row), hashes[row]);
+    const auto found = null_key
+                           ? std::pair<const std::uint64_t*, const std::uint64_t*>{}
+                           : view_.find(encoder_.key(row), encoder_.key_size(row), hashes[row]);
     const auto probe_row = static_cast<std::uint32_t>(row);
     if (found.first == found.second) {
       if (keeps_unmatched_probe_) assembler_.add(probe_row, kNoRef);

@@ -15,7 +15,8 @@ void Limit::consume(const table::Table& block) {
     throw DataError("internal: a limit block has columns [{}], expected [{}]",
                     block.schema().describe(), kept_.schema().describe());
   const std::uint64_t room = n_ - std::min<std::uint64_t>(n_, kept_.num_rows());
-  kept_.append_rows(block, 0, static_cast<std::size_t>(std::min<std::uint64_t>(room, block.num_rows())));
+  kept_.append_rows(block, 0,
+                    static_cast<std::size_t>(std::min<std::uint64_t>(room, block.num_rows())));
 }
 
 table::Table Limit::finish() {

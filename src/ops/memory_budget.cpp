@@ -1,11 +1,11 @@
 #include "rankflow/ops/memory_budget.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "rankflow/core/error.hpp"
 
@@ -46,8 +46,8 @@ std::uint64_t default_memory_budget(const comm::Communicator& comm) {
   return available / static_cast<std::uint64_t>(node.size());
 }
 
-void check_memory(const comm::Communicator& comm, const MemoryBudget& budget,
-                  std::string_view what, std::uint64_t need) {
+void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, std::string_view what,
+                  std::uint64_t need) {
   if (budget.bytes_per_rank == 0) return;
   const std::vector<std::uint64_t> needs = comm.allgather(need);
   const auto worst = std::max_element(needs.begin(), needs.end());
@@ -59,10 +59,10 @@ void check_memory(const comm::Communicator& comm, const MemoryBudget& budget,
   const std::uint64_t mean = total / ranks;
   // The work spreads over more ranks when it is balanced; then about this many would do.
   const std::uint64_t enough = (total + budget.bytes_per_rank - 1) / budget.bytes_per_rank + 1;
-  std::string message = fmt::format(
-      "{}: rank {} of {} needs {} of memory, more than the budget of {} per rank ({})",
-      what, worst - needs.begin(), ranks, format_bytes(*worst),
-      format_bytes(budget.bytes_per_rank), budget.origin);
+  std::string message =
+      fmt::format("{}: rank {} of {} needs {} of memory, more than the budget of {} per rank ({})",
+                  what, worst - needs.begin(), ranks, format_bytes(*worst),
+                  format_bytes(budget.bytes_per_rank), budget.origin);
   if (ranks > 1 && *worst > 2 * mean && *worst > 4096) {
     message += fmt::format(
         "; the ranks need {} on average: the keys are skewed (many rows share a key), so more "

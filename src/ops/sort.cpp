@@ -390,9 +390,9 @@ Table sort(const comm::Communicator& comm, const Table& local, const std::vector
   comm.allreduce_inplace(incoming.data(), incoming.size(), comm::ReduceOp::kSum);
   // Held at the peak: the input, its encoding, the bytes that arrive, and the decoded and the
   // merged rows (each about as large as the bytes).
-  check_memory(comm, options.memory, "sort",
-               local.memory_bytes() + send.size() +
-                   3 * incoming[static_cast<std::size_t>(comm.rank())]);
+  check_memory(
+      comm, options.memory, "sort",
+      local.memory_bytes() + send.size() + 3 * incoming[static_cast<std::size_t>(comm.rank())]);
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
 

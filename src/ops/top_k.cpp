@@ -21,8 +21,11 @@ namespace rankflow::ops {
 struct TopK::State {
   State(const comm::Communicator& communicator, const table::Schema& input_schema,
         TopKOptions top_options)
-      : comm(&communicator), options(std::move(top_options)), input(input_schema),
-        groups(true, 0), candidates(input_schema) {}
+      : comm(&communicator),
+        options(std::move(top_options)),
+        input(input_schema),
+        groups(true, 0),
+        candidates(input_schema) {}
 
   void reset();
   void add(const table::Table& block);
@@ -167,8 +170,8 @@ table::Table TopK::finish() {
 
 table::Table top_k(const comm::Communicator& comm, const table::Table& local,
                    const TopKOptions& options) {
-  TopK op = comm::run_phase(comm, "top: planning",
-                            [&] { return TopK(comm, local.schema(), options); });
+  TopK op =
+      comm::run_phase(comm, "top: planning", [&] { return TopK(comm, local.schema(), options); });
   comm::run_phase(comm, "top: reading", [&] { op.consume(local); });
   return op.finish();
 }

@@ -18,14 +18,17 @@ using table::ColumnType;
 using test::world;
 
 table::Schema test_schema() {
-  return table::Schema({{"i", ColumnType::kInt64}, {"f", ColumnType::kFloat64},
-                        {"s", ColumnType::kString}, {"b", ColumnType::kBool},
+  return table::Schema({{"i", ColumnType::kInt64},
+                        {"f", ColumnType::kFloat64},
+                        {"s", ColumnType::kString},
+                        {"b", ColumnType::kBool},
                         {"d", ColumnType::kDate}});
 }
 
 table::Table with_ids(table::Table input) {
   table::Column ids(ColumnType::kInt64);
-  for (std::size_t row = 0; row < input.num_rows(); ++row) ids.append_i64(static_cast<std::int64_t>(row));
+  for (std::size_t row = 0; row < input.num_rows(); ++row)
+    ids.append_i64(static_cast<std::int64_t>(row));
   input.add_column("id", std::move(ids));
   return input;
 }

@@ -3,10 +3,11 @@
 // several, different names), duplicates (many-to-many), null keys, empty sides, one side all on
 // one rank, every key owned by one rank, output blocks of a few rows; and the broadcast
 // strategy's one copy per node in shared memory, the config errors, and the memory budget.
+#include "rankflow/ops/join.hpp"
+
 #include <gtest/gtest.h>
 
 #include "oracle/table_oracle.hpp"
-#include "rankflow/ops/join.hpp"
 #include "support/mpi_test.hpp"
 
 namespace rankflow::ops {
@@ -20,7 +21,8 @@ const JoinHow kAllHows[] = {JoinHow::kInner, JoinHow::kLeft, JoinHow::kRight,
 
 table::Table with_ids(table::Table input, const std::string& name) {
   table::Column ids(ColumnType::kInt64);
-  for (std::size_t row = 0; row < input.num_rows(); ++row) ids.append_i64(static_cast<std::int64_t>(row));
+  for (std::size_t row = 0; row < input.num_rows(); ++row)
+    ids.append_i64(static_cast<std::int64_t>(row));
   input.add_column(name, std::move(ids));
   return input;
 }
@@ -32,10 +34,12 @@ table::Table share(const table::Table& global, Placement placement) {
   const auto ranks = static_cast<std::size_t>(world().size());
   const std::size_t rows = global.num_rows();
   switch (placement) {
-    case Placement::kFirstRank: return oracle::slice(global, rank == 0 ? 0 : rows, rows);
+    case Placement::kFirstRank:
+      return oracle::slice(global, rank == 0 ? 0 : rows, rows);
     case Placement::kLastRank:
       return oracle::slice(global, rank + 1 == ranks ? 0 : rows, rows);
-    case Placement::kEven: break;
+    case Placement::kEven:
+      break;
   }
   return oracle::slice(global, rows * rank / ranks, rows * (rank + 1) / ranks);
 }
@@ -53,11 +57,13 @@ JoinStats expect_join(const table::Table& left, const table::Table& right, JoinO
   const table::Table mine = join(world(), share(left, placement.left_place),
                                  share(right, placement.right_place), options, &stats);
   std::vector<std::string> names;
-  const std::vector<oracle::Row> expected = oracle::sorted(oracle::join(left, right, options, &names));
+  const std::vector<oracle::Row> expected =
+      oracle::sorted(oracle::join(left, right, options, &names));
   std::vector<std::string> got;
   for (const table::Field& field : mine.schema().fields()) got.push_back(field.name);
   EXPECT_EQ(got, names) << what;
-  const std::vector<oracle::Row> actual = oracle::sorted(oracle::rows_of(oracle::gather_all(world(), mine)));
+  const std::vector<oracle::Row> actual =
+      oracle::sorted(oracle::rows_of(oracle::gather_all(world(), mine)));
   const std::string difference = oracle::diff_rows(expected, actual);
   EXPECT_EQ(difference, "") << what << " (" << join_how_name(options.how) << ", "
                             << join_strategy_name(options.strategy) << ", build "
@@ -83,9 +89,11 @@ void expect_all_kinds(const table::Table& left, const table::Table& right, JoinO
 
 table::Table keyed_table(std::size_t rows, std::uint64_t seed, double null_rate,
                          std::int64_t distinct, const std::string& value_name) {
-  const table::Schema schema({{"key", ColumnType::kInt64}, {value_name, ColumnType::kFloat64},
+  const table::Schema schema({{"key", ColumnType::kInt64},
+                              {value_name, ColumnType::kFloat64},
                               {"tag", ColumnType::kString}});
-  return with_ids(oracle::random_table(schema, rows, seed, null_rate, distinct), value_name + "_id");
+  return with_ids(oracle::random_table(schema, rows, seed, null_rate, distinct),
+                  value_name + "_id");
 }
 
 TEST(Join, AllKindsWithDuplicatesAndNullKeys) {
@@ -106,12 +114,18 @@ TEST(Join, ManyToManyFewKeys) {
 }
 
 TEST(Join, SeveralKeysOfEveryTypeWithDifferentNames) {
-  const table::Schema left_schema({{"s", ColumnType::kString}, {"f", ColumnType::kFloat64},
-                                   {"b", ColumnType::kBool}, {"d", ColumnType::kDate},
-                                   {"t", ColumnType::kTimestamp}, {"x", ColumnType::kInt64}});
-  const table::Schema right_schema({{"name", ColumnType::kString}, {"value", ColumnType::kFloat64},
-                                    {"flag", ColumnType::kBool}, {"day", ColumnType::kDate},
-                                    {"t", ColumnType::kTimestamp}, {"x", ColumnType::kInt64}});
+  const table::Schema left_schema({{"s", ColumnType::kString},
+                                   {"f", ColumnType::kFloat64},
+                                   {"b", ColumnType::kBool},
+                                   {"d", ColumnType::kDate},
+                                   {"t", ColumnType::kTimestamp},
+                                   {"x", ColumnType::kInt64}});
+  const table::Schema right_schema({{"name", ColumnType::kString},
+                                    {"value", ColumnType::kFloat64},
+                                    {"flag", ColumnType::kBool},
+                                    {"day", ColumnType::kDate},
+                                    {"t", ColumnType::kTimestamp},
+                                    {"x", ColumnType::kInt64}});
   const table::Table left = oracle::random_table(left_schema, 150, 35, 0.05, 4);
   const table::Table right = oracle::random_table(right_schema, 110, 36, 0.05, 4);
   JoinOptions options;
@@ -141,7 +155,8 @@ TEST(Join, OneSideAllOnOneRank) {
   const table::Table right = keyed_table(70, 42, 0.1, 15, "w");
   JoinOptions options;
   options.on = {"key"};
-  expect_all_kinds(left, right, options, "left on rank 0", {Placement::kFirstRank, Placement::kEven});
+  expect_all_kinds(left, right, options, "left on rank 0",
+                   {Placement::kFirstRank, Placement::kEven});
   expect_all_kinds(left, right, options, "right on the last rank",
                    {Placement::kEven, Placement::kLastRank});
 }
@@ -165,8 +180,8 @@ TEST(Join, BroadcastAndShuffleGiveIdenticalResults) {
     std::vector<std::vector<oracle::Row>> results;
     for (JoinStrategy strategy : {JoinStrategy::kShuffle, JoinStrategy::kBroadcast}) {
       options.strategy = strategy;
-      const table::Table mine = join(world(), share(left, Placement::kEven),
-                                     share(right, Placement::kEven), options);
+      const table::Table mine =
+          join(world(), share(left, Placement::kEven), share(right, Placement::kEven), options);
       results.push_back(oracle::sorted(oracle::rows_of(oracle::gather_all(world(), mine))));
     }
     EXPECT_EQ(oracle::diff_rows(results[0], results[1]), "") << join_how_name(how);
@@ -199,17 +214,19 @@ TEST(Join, BroadcastKeepsOneCopyPerNode) {
     options.strategy = JoinStrategy::kBroadcast;
     options.test_ranks_per_node = ranks_per_node;
     const JoinStats stats = expect_join(left, right, options, "broadcast");
-    const int node_rank = ranks_per_node == 0 ? world().split_shared().rank()
-                                              : world().rank() % ranks_per_node;
+    const int node_rank =
+        ranks_per_node == 0 ? world().split_shared().rank() : world().rank() % ranks_per_node;
     EXPECT_GT(stats.shared_bytes_mapped, 0u);
     if (node_rank == 0)
       EXPECT_EQ(stats.shared_bytes_here, stats.shared_bytes_mapped);
     else
       EXPECT_EQ(stats.shared_bytes_here, 0u);
-    const auto copies = world().allreduce<std::uint64_t>(node_rank == 0 ? 1 : 0, comm::ReduceOp::kSum);
+    const auto copies =
+        world().allreduce<std::uint64_t>(node_rank == 0 ? 1 : 0, comm::ReduceOp::kSum);
     const auto allocated = world().allreduce(stats.shared_bytes_here, comm::ReduceOp::kSum);
     EXPECT_EQ(allocated, copies * stats.shared_bytes_mapped);
-    const int nodes = ranks_per_node == 0 ? 1 : (world().size() + ranks_per_node - 1) / ranks_per_node;
+    const int nodes =
+        ranks_per_node == 0 ? 1 : (world().size() + ranks_per_node - 1) / ranks_per_node;
     EXPECT_EQ(copies, static_cast<std::uint64_t>(nodes));
     EXPECT_EQ(stats.build_rows, 70u);  // every rank indexes the whole right side, once per node
   }
@@ -220,8 +237,8 @@ TEST(Join, OutputColumnsAndSuffixes) {
   const table::Table right = keyed_table(10, 52, 0.0, 5, "v");
   JoinOptions options;
   options.on = {"key"};
-  const table::Table mine = join(world(), share(left, Placement::kEven),
-                                 share(right, Placement::kEven), options);
+  const table::Table mine =
+      join(world(), share(left, Placement::kEven), share(right, Placement::kEven), options);
   EXPECT_EQ(mine.schema().describe(),
             "key:int64, v_left:float64, tag_left:string, v_id_left:int64, extra:int64, "
             "v_right:float64, tag_right:string, v_id_right:int64");
@@ -267,8 +284,8 @@ TEST(Join, ConfigErrorsBeforeAnyData) {
   options.on = {"key"};
   expect_config_error(options, left, right,
                       "join: give either 'on' or 'left_on' and 'right_on', not both");
-  const table::Schema clash_left({{"k", ColumnType::kInt64}, {"v", ColumnType::kInt64},
-                                  {"v_left", ColumnType::kInt64}});
+  const table::Schema clash_left(
+      {{"k", ColumnType::kInt64}, {"v", ColumnType::kInt64}, {"v_left", ColumnType::kInt64}});
   const table::Schema clash_right({{"k", ColumnType::kInt64}, {"v", ColumnType::kInt64}});
   JoinOptions clash;
   clash.on = {"k"};
@@ -297,7 +314,8 @@ TEST(Join, OverTheMemoryBudgetStopsWithAClearErrorOnEveryRank) {
       const std::string message = error.what();
       EXPECT_NE(message.find("join (build side"), std::string::npos) << message;
       EXPECT_NE(message.find("needs"), std::string::npos) << message;
-      EXPECT_NE(message.find("more than the budget of 2.0 KiB per rank"), std::string::npos) << message;
+      EXPECT_NE(message.find("more than the budget of 2.0 KiB per rank"), std::string::npos)
+          << message;
       EXPECT_NE(message.find("ranks"), std::string::npos) << message;
     }
   }

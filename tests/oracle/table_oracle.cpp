@@ -298,8 +298,8 @@ struct OracleColumn {
 
 std::vector<OracleColumn> oracle_columns(const table::Schema& left, const table::Schema& right,
                                          const std::vector<std::size_t>& left_keys,
-                                         const std::vector<std::size_t>& right_keys,
-                                         bool left_only, std::vector<std::string>& names,
+                                         const std::vector<std::size_t>& right_keys, bool left_only,
+                                         std::vector<std::string>& names,
                                          const ops::JoinOptions& options) {
   std::vector<OracleColumn> columns;
   std::vector<bool> right_merged(right.size(), false);
@@ -372,8 +372,7 @@ std::vector<Row> join(const table::Table& left, const table::Table& right,
     }
     if (how == ops::JoinHow::kSemi && any) emit(&l, nullptr, out);
     if (how == ops::JoinHow::kAnti && !any) emit(&l, nullptr, out);
-    if ((how == ops::JoinHow::kLeft || how == ops::JoinHow::kFull) && !any)
-      emit(&l, nullptr, out);
+    if ((how == ops::JoinHow::kLeft || how == ops::JoinHow::kFull) && !any) emit(&l, nullptr, out);
   }
   if (how == ops::JoinHow::kRight || how == ops::JoinHow::kFull)
     for (std::size_t r = 0; r < right_rows.size(); ++r)

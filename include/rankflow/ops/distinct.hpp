@@ -31,7 +31,7 @@ namespace rankflow::ops {
 struct DistinctOptions {
   std::vector<std::string> columns;  // the key; empty: every column
   std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;
-  bool skew_to_one_rank = false;     // debug: every key owned by rank 0
+  bool skew_to_one_rank = false;  // debug: every key owned by rank 0
   MemoryBudget memory;
 };
 

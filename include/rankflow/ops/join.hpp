@@ -71,7 +71,7 @@ struct JoinOptions {
   MemoryBudget memory;
   std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;  // comm::exchange_bytes rounds
   std::size_t output_block_rows = 65536;  // probe output is handed to the sink in such blocks
-  bool skew_to_one_rank = false;  // debug: every key is owned by rank 0 (shuffle)
+  bool skew_to_one_rank = false;          // debug: every key is owned by rank 0 (shuffle)
   // Tests: pretend that nodes are groups of this many consecutive ranks (0: the real nodes,
   // MPI_COMM_TYPE_SHARED), to check that broadcast keeps one copy per node.
   int test_ranks_per_node = 0;
@@ -80,14 +80,14 @@ struct JoinOptions {
 // What one rank did, for logs, tests and benchmarks.
 struct JoinStats {
   JoinStrategy strategy = JoinStrategy::kShuffle;  // the one used
-  std::uint64_t build_rows = 0;          // build rows this rank indexed (broadcast: the node's)
-  std::uint64_t build_bytes_total = 0;   // the build side, all ranks (row-codec bytes)
-  std::uint64_t shared_bytes_here = 0;   // node-shared memory this rank allocated itself
-  std::uint64_t shared_bytes_mapped = 0; // node-shared memory this rank reads
-  std::uint64_t probe_rows = 0;          // probe rows this rank read
-  std::uint64_t output_rows = 0;         // rows this rank gave to the sink
-  std::uint64_t rounds = 0;              // probe exchanges (shuffle)
-  std::uint64_t bytes_sent = 0;          // build and probe rows sent, all rounds
+  std::uint64_t build_rows = 0;           // build rows this rank indexed (broadcast: the node's)
+  std::uint64_t build_bytes_total = 0;    // the build side, all ranks (row-codec bytes)
+  std::uint64_t shared_bytes_here = 0;    // node-shared memory this rank allocated itself
+  std::uint64_t shared_bytes_mapped = 0;  // node-shared memory this rank reads
+  std::uint64_t probe_rows = 0;           // probe rows this rank read
+  std::uint64_t output_rows = 0;          // rows this rank gave to the sink
+  std::uint64_t rounds = 0;               // probe exchanges (shuffle)
+  std::uint64_t bytes_sent = 0;           // build and probe rows sent, all rounds
 };
 
 // Fills `block` with this rank's next rows of the probe side; false when there are no more.

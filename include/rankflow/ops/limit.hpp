@@ -21,8 +21,8 @@ class Limit {
  public:
   Limit(const comm::Communicator& comm, const table::Schema& input, std::uint64_t n);
   bool full() const noexcept { return kept_.num_rows() >= n_; }  // later rows are ignored
-  void consume(const table::Table& block);  // local
-  table::Table finish();                    // collective; call once
+  void consume(const table::Table& block);                       // local
+  table::Table finish();                                         // collective; call once
 
  private:
   const comm::Communicator* comm_;

@@ -19,7 +19,7 @@
 namespace rankflow::ops {
 
 struct MemoryBudget {
-  std::uint64_t bytes_per_rank = 0;  // 0: no limit
+  std::uint64_t bytes_per_rank = 0;              // 0: no limit
   std::string origin = "[job] memory_per_rank";  // where the limit was set, for the message
 };
 
@@ -29,8 +29,8 @@ struct MemoryBudget {
 std::uint64_t default_memory_budget(const comm::Communicator& comm);
 
 // Collective; see above. `what` names the operator and its step: "join (build side)".
-void check_memory(const comm::Communicator& comm, const MemoryBudget& budget,
-                  std::string_view what, std::uint64_t need);
+void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, std::string_view what,
+                  std::uint64_t need);
 
 // "1.5 GiB", "640 MiB", "12 KiB", "100 B".
 std::string format_bytes(std::uint64_t bytes);

@@ -32,11 +32,11 @@
 namespace rankflow::ops {
 
 struct TopKOptions {
-  std::vector<SortKey> by;          // the order
-  std::uint64_t k = 10;             // rows (per group)
-  std::vector<std::string> per;     // group columns; empty: the whole table
+  std::vector<SortKey> by;       // the order
+  std::uint64_t k = 10;          // rows (per group)
+  std::vector<std::string> per;  // group columns; empty: the whole table
   std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;
-  bool skew_to_one_rank = false;    // debug: every group owned by rank 0
+  bool skew_to_one_rank = false;  // debug: every group owned by rank 0
 };
 
 class TopK {
