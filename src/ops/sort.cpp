@@ -323,7 +323,7 @@ Table merge_received(const table::Schema& schema, const SortPlan& plan,
                     received.num_rows());
   if (starts.size() <= 2) return received;
   const std::vector<std::uint32_t> merged = merge_runs(received, plan, starts);
-  return table::take(received, merged.data(), merged.size());
+  return table::take(std::move(received), merged.data(), merged.size());
 }
 
 }  // namespace

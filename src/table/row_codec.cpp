@@ -249,4 +249,14 @@ Table take(const Table& table, const std::uint32_t* rows, std::size_t count) {
   return out;
 }
 
+Table take(Table&& table, const std::uint32_t* rows, std::size_t count) {
+  Table out;
+  for (std::size_t column_idx = 0; column_idx < table.num_columns(); ++column_idx) {
+    const Column source = std::move(table.column(column_idx));  // freed after the gather
+    out.add_column(table.schema().field(column_idx).name, take_column(source, rows, count));
+  }
+  table = Table();
+  return out;
+}
+
 }  // namespace rankflow::table

@@ -105,5 +105,16 @@ TEST(RowCodec, TakeGathersRows) {
   expect_same_rows(taken, table, rows);
 }
 
+TEST(RowCodec, TakeFromATemporaryReleasesIt) {
+  const Table table = sample_table();
+  const std::vector<std::uint32_t> rows{6, 0, 5, 3};
+  Table copy = take(table, rows.data(), 0);
+  copy = sample_table();
+  const Table taken = take(std::move(copy), rows.data(), rows.size());
+  EXPECT_TRUE(taken.schema() == table.schema());
+  expect_same_rows(taken, table, rows);
+  EXPECT_EQ(copy.num_columns(), 0u);
+}
+
 }  // namespace
 }  // namespace rankflow::table

@@ -51,6 +51,9 @@ void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size
 
 // The rows rows[0..count) of `table`, in that order, as a new table (a typed gather).
 Table take(const Table& table, const std::uint32_t* rows, std::size_t count);
+// The same, releasing each column of `table` once it is gathered (`table` is left empty), so
+// that the peak holds one column twice rather than the whole table.
+Table take(Table&& table, const std::uint32_t* rows, std::size_t count);
 
 // Reading a chunk in place, without decoding it (a join probes its build side where it
 // arrived). The pointers point into the chunk; values are unaligned: read them with memcpy.
