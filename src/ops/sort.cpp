@@ -388,11 +388,11 @@ Table sort(const comm::Communicator& comm, const Table& local, const std::vector
   });
   std::vector<std::uint64_t> incoming = counts;
   comm.allreduce_inplace(incoming.data(), incoming.size(), comm::ReduceOp::kSum);
-  // Held at the peak: the input, its encoding, the bytes that arrive, and the decoded and the
-  // merged rows (each about as large as the bytes).
+  // Held at the peak: the input, its encoding, the bytes that arrive and the decoded rows
+  // (about as large as the bytes); the merged output replaces the decoded rows column by column.
   check_memory(
       comm, options.memory, "sort",
-      local.memory_bytes() + send.size() + 3 * incoming[static_cast<std::size_t>(comm.rank())]);
+      local.memory_bytes() + send.size() + 2 * incoming[static_cast<std::size_t>(comm.rank())]);
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
 

@@ -11,7 +11,8 @@
 //
 // Collective over `comm`: every rank calls sort(), also ranks with no rows. It agrees on errors
 // itself (comm::run_phase around its local parts). Memory: each rank holds its input, the
-// encoded rows it sends, the rows it receives and the sorted output (about 4x its share); over
+// encoded rows it sends, the rows it receives, decoded, and the sorted output, which replaces
+// the decoded rows column by column (about 3x its share at the peak); over
 // options.memory, every rank stops with one error before the exchange.
 #pragma once
 
