@@ -1,0 +1,282 @@
+#include "block_decoder.hpp"
+
+#include <cstring>
+
+#include "rankflow/core/error.hpp"
+#include "rankflow/core/log.hpp"
+#include "rankflow/table/datetime.hpp"
+#include "field_parse.hpp"
+
+namespace rankflow::io::csv {
+namespace {
+
+constexpr std::size_t kNoRow = SIZE_MAX;
+constexpr std::size_t kSkipMessagesKept = 5;
+
+struct FieldRef {
+  const char* begin;
+  const char* end;
+};
+
+// Field `col` of good row `row`: from the byte after the previous separator (or the row start)
+// to its own separator; the last field drops the CR of a CRLF line end.
+inline FieldRef field_of(const RecordBatch& batch, std::size_t ncols, std::size_t row,
+                         std::size_t col) {
+  const std::uint32_t* seps = batch.separators + row * ncols;
+  const char* begin = batch.data + (col == 0 ? batch.row_starts[row] : seps[col - 1] + 1);
+  const char* end = batch.data + seps[col];
+  if (col + 1 == ncols && end > begin && end[-1] == '\r') --end;
+  return FieldRef{begin, end};
+}
+
+std::string shown(std::string_view text) {
+  constexpr std::size_t kMax = 40;
+  if (text.size() <= kMax) return std::string(text);
+  return std::string(text.substr(0, kMax)) + "...";
+}
+
+}  // namespace
+
+Cell field_text(const char* begin, const char* end, int quote, bool quoted_empty_is_null,
+                std::string& scratch, std::string_view* text) {
+  if (begin == end) return Cell::kNull;
+  if (quote == kNoQuote) {
+    *text = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return Cell::kValue;
+  }
+  const char quote_byte = static_cast<char>(quote);
+  const auto size = static_cast<std::size_t>(end - begin);
+  if (*begin != quote_byte) {
+    if (std::memchr(begin, quote_byte, size) != nullptr) {
+      *text = "quote character inside an unquoted field (quote the field and double its quotes)";
+      return Cell::kMalformed;
+    }
+    *text = std::string_view(begin, size);
+    return Cell::kValue;
+  }
+  if (size < 2 || end[-1] != quote_byte) {
+    *text = "text after the closing quote of a quoted field";
+    return Cell::kMalformed;
+  }
+  const char* inner = begin + 1;
+  const char* inner_end = end - 1;
+  const auto* next = static_cast<const char*>(
+      std::memchr(inner, quote_byte, static_cast<std::size_t>(inner_end - inner)));
+  if (next == nullptr) {
+    if (inner == inner_end && quoted_empty_is_null) return Cell::kNull;
+    *text = std::string_view(inner, static_cast<std::size_t>(inner_end - inner));
+    return Cell::kValue;
+  }
+  scratch.assign(inner, next);
+  while (next != nullptr) {
+    if (next + 1 >= inner_end || next[1] != quote_byte) {
+      *text = "a quote inside a quoted field must be doubled";
+      return Cell::kMalformed;
+    }
+    scratch += quote_byte;
+    const char* from = next + 2;
+    next = static_cast<const char*>(
+        std::memchr(from, quote_byte, static_cast<std::size_t>(inner_end - from)));
+    scratch.append(from, next != nullptr ? next : inner_end);
+  }
+  *text = scratch;
+  return Cell::kValue;
+}
+
+BlockDecoder::BlockDecoder(table::Schema schema, int quote, std::vector<std::string> null_values,
+                           BadRowPolicy policy, std::vector<bool> inferred)
+    : schema_(std::move(schema)),
+      ncols_(schema_.size()),
+      quote_(quote),
+      null_values_(std::move(null_values)),
+      policy_(policy),
+      inferred_(std::move(inferred)) {
+  inferred_.resize(ncols_, false);
+}
+
+bool BlockDecoder::is_null_token(const char* begin, const char* end) const {
+  const std::string_view text(begin, static_cast<std::size_t>(end - begin));
+  for (const std::string& token : null_values_)
+    if (text == token) return true;
+  return false;
+}
+
+template <bool kChecked>
+Cell BlockDecoder::classify(const char* begin, const char* end, bool is_string,
+                            std::string& scratch, std::string_view* text) const {
+  if constexpr (!kChecked) {
+    if (begin == end) return Cell::kNull;
+    *text = std::string_view(begin, static_cast<std::size_t>(end - begin));
+    return Cell::kValue;
+  } else {
+    // Null tokens match unquoted text only: "NA" in quotes is the string NA.
+    if (!null_values_.empty() && begin != end &&
+        (quote_ == kNoQuote || *begin != static_cast<char>(quote_)) && is_null_token(begin, end))
+      return Cell::kNull;
+    return field_text(begin, end, quote_, !is_string, scratch, text);
+  }
+}
+
+Cell BlockDecoder::cell_text(const RecordBatch& batch, std::size_t row, std::size_t col,
+                             bool is_string, std::string& scratch, std::string_view* text) const {
+  const FieldRef field = field_of(batch, ncols_, row, col);
+  return classify<true>(field.begin, field.end, is_string, scratch, text);
+}
+
+void BlockDecoder::mark_bad(const RecordBatch& batch, Failure found, Failure* failure) {
+  if (policy_ == BadRowPolicy::kError) {
+    if (found.row < failure->row) *failure = std::move(found);
+    return;
+  }
+  if (keep_.empty()) keep_.assign(batch.rows, 1);
+  if (keep_[found.row] == 0) return;
+  keep_[found.row] = 0;
+  ++bad_rows_;
+  if (skip_messages_.size() < kSkipMessagesKept) note_skipped(describe_failure(batch, found, *path_));
+}
+
+template <bool kChecked, typename Store>
+void BlockDecoder::decode_fixed(const RecordBatch& batch, std::size_t col, std::size_t rows,
+                                table::Column& column, const char* type_name, Store store,
+                                Failure* failure) {
+  const std::size_t base = column.size();
+  column.resize_fixed(base + rows);
+  for (std::size_t row = 0; row < rows; ++row) {
+    const FieldRef field = field_of(batch, ncols_, row, col);
+    std::string_view text;
+    const Cell cell = classify<kChecked>(field.begin, field.end, false, scratch_, &text);
+    if (cell == Cell::kValue) {
+      if (store(base + row, text)) continue;
+      mark_bad(batch,
+               Failure{row, col, fmt::format("'{}' is not a valid {}", shown(text), type_name),
+                       field.begin, true},
+               failure);
+    } else if (cell == Cell::kNull) {
+      column.set_null(base + row);
+      continue;
+    } else {
+      mark_bad(batch, Failure{row, col, std::string(text), field.begin, false}, failure);
+    }
+    if (policy_ == BadRowPolicy::kError) return;  // the first failure of this column is enough
+  }
+}
+
+template <bool kChecked>
+void BlockDecoder::decode_strings(const RecordBatch& batch, std::size_t col, std::size_t rows,
+                                  table::Column& column, Failure* failure) {
+  for (std::size_t row = 0; row < rows; ++row) {
+    const FieldRef field = field_of(batch, ncols_, row, col);
+    std::string_view text;
+    const Cell cell = classify<kChecked>(field.begin, field.end, true, scratch_, &text);
+    if (cell == Cell::kValue) {
+      column.append_string(text);
+    } else {
+      column.append_null();
+      if (cell == Cell::kMalformed) {
+        mark_bad(batch, Failure{row, col, std::string(text), field.begin, false}, failure);
+        if (policy_ == BadRowPolicy::kError) return;
+      }
+    }
+  }
+}
+
+template <bool kChecked>
+void BlockDecoder::decode_column(const RecordBatch& batch, std::size_t col, std::size_t rows,
+                                 table::Column& column, Failure* failure) {
+  using table::ColumnType;
+  switch (column.type()) {
+    case ColumnType::kInt64:
+      decode_fixed<kChecked>(batch, col, rows, column, "int64", [&](std::size_t at, std::string_view text) {
+        return parse_int64(text.data(), text.data() + text.size(), column.mutable_i64() + at);
+      }, failure);
+      break;
+    case ColumnType::kFloat64:
+      decode_fixed<kChecked>(batch, col, rows, column, "float64", [&](std::size_t at, std::string_view text) {
+        return parse_float64(text.data(), text.data() + text.size(), column.mutable_f64() + at);
+      }, failure);
+      break;
+    case ColumnType::kBool:
+      decode_fixed<kChecked>(batch, col, rows, column, "bool (true or false)", [&](std::size_t at, std::string_view text) {
+        bool value = false;
+        if (!parse_bool(text.data(), text.data() + text.size(), &value)) return false;
+        column.mutable_u8()[at] = value ? 1 : 0;
+        return true;
+      }, failure);
+      break;
+    case ColumnType::kDate:
+      decode_fixed<kChecked>(batch, col, rows, column, "date (YYYY-MM-DD)", [&](std::size_t at, std::string_view text) {
+        return table::parse_date(text, column.mutable_i64() + at);
+      }, failure);
+      break;
+    case ColumnType::kTimestamp:
+      decode_fixed<kChecked>(batch, col, rows, column, "timestamp (ISO 8601)", [&](std::size_t at, std::string_view text) {
+        return table::parse_timestamp(text, column.mutable_i64() + at);
+      }, failure);
+      break;
+    case ColumnType::kString:
+      decode_strings<kChecked>(batch, col, rows, column, failure);
+      break;
+  }
+}
+
+std::uint64_t BlockDecoder::decode(const RecordBatch& batch, const std::string& path,
+                                   table::Table& block) {
+  path_ = &path;
+  const std::vector<BadRecord>& bad = *batch.bad;
+  std::size_t rows = batch.rows;
+  // In error mode the first bad record ends the batch: only a value error before it can come
+  // first in row order.
+  if (policy_ == BadRowPolicy::kError && !bad.empty()) rows = bad.front().good_before;
+  keep_.clear();
+  bad_rows_ = 0;
+  Failure failure;
+  const std::size_t base = block.num_rows();
+  const bool checked = batch.has_quotes || !null_values_.empty();
+  for (std::size_t col = 0; col < ncols_; ++col) {
+    if (checked) decode_column<true>(batch, col, rows, block.column(col), &failure);
+    else decode_column<false>(batch, col, rows, block.column(col), &failure);
+  }
+  if (policy_ == BadRowPolicy::kError) {
+    if (failure.row != kNoRow) throw DataError("{}", describe_failure(batch, failure, path));
+    if (!bad.empty()) throw DataError("{}", describe_bad_record(batch, bad.front(), path));
+    return 0;
+  }
+  for (const BadRecord& record : bad) {
+    if (skip_messages_.size() >= kSkipMessagesKept) break;
+    note_skipped(describe_bad_record(batch, record, path));
+  }
+  if (bad_rows_ > 0) {
+    std::vector<std::uint8_t> selection(base, 1);
+    selection.insert(selection.end(), keep_.begin(), keep_.end());
+    block = block.filter(selection);
+  }
+  return bad.size() + bad_rows_;
+}
+
+std::string BlockDecoder::describe_failure(const RecordBatch& batch, const Failure& failure,
+                                           const std::string& path) const {
+  const auto offset = static_cast<std::uint32_t>(failure.where - batch.data);
+  const table::Field& field = schema_.field(failure.col);
+  std::string message = fmt::format("{}: line {}, column '{}': {}", path, batch.line_of(offset),
+                                    field.name, failure.problem);
+  if (failure.type_mismatch && inferred_[failure.col])
+    message += fmt::format(" (the type {} was inferred from a sample; set [input] schema = {}:string "
+                           "or another type to read it)",
+                           table::column_type_name(field.type), field.name);
+  return message;
+}
+
+std::string BlockDecoder::describe_bad_record(const RecordBatch& batch, const BadRecord& bad,
+                                              const std::string& path) const {
+  return fmt::format("{}: line {}: {} field{}, expected {} (a row with the wrong number of "
+                     "fields)",
+                     path, batch.line_of(bad.start), bad.fields, bad.fields == 1 ? "" : "s",
+                     ncols_);
+}
+
+void BlockDecoder::note_skipped(std::string message) {
+  log::debug("skipped a bad row: {}", message);
+  skip_messages_.push_back(std::move(message));
+}
+
+}  // namespace rankflow::io::csv

@@ -1,0 +1,164 @@
+#include "record_stream.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "rankflow/core/error.hpp"
+#include "scan.hpp"
+
+namespace rankflow::io::csv {
+namespace {
+
+// Past the piece's end only the last record is finished: read in small steps there.
+constexpr std::size_t kLookahead = std::size_t{64} << 10;
+
+// Default-initialised (untouched) memory: pages are first touched when written.
+template <typename T>
+std::unique_ptr<T[]> raw_array(std::size_t count) {
+  return std::unique_ptr<T[]>(new T[count]);
+}
+
+}  // namespace
+
+std::uint64_t RecordBatch::line_of(std::uint32_t offset) const {
+  return first_line + count_newlines(data, offset);
+}
+
+RecordStream::RecordStream(char delimiter, int quote, std::uint64_t block_size,
+                           std::uint64_t max_record_size)
+    : delimiter_(delimiter),
+      quote_(quote),
+      max_record_size_(std::max(max_record_size, block_size)),
+      capacity_(static_cast<std::size_t>(block_size)),
+      buffer_(raw_array<char>(capacity_ + 1 + kScanPadding)),
+      index_(raw_array<std::uint32_t>(capacity_ + 1 + kScanPadding)) {}
+
+void RecordStream::reset(const InputHandle* file, std::uint64_t file_size, std::uint64_t start,
+                         std::uint64_t end, std::uint64_t line, std::size_t ncols) {
+  file_ = file;
+  file_size_ = file_size;
+  end_ = end;
+  ncols_ = ncols;
+  buffer_offset_ = start;
+  buffer_line_ = line;
+  filled_ = 0;
+  consumed_ = 0;
+  rows_ = 0;
+  done_ = start >= end || start >= file_size;
+}
+
+void RecordStream::discard_consumed() {
+  if (consumed_ == 0) return;
+  buffer_line_ += count_newlines(buffer_.get(), consumed_);
+  buffer_offset_ += consumed_;
+  std::memmove(buffer_.get(), buffer_.get() + consumed_, filled_ - consumed_);
+  filled_ -= consumed_;
+  consumed_ = 0;
+}
+
+void RecordStream::grow() {
+  if (capacity_ >= max_record_size_)
+    throw DataError(
+        "{}: line {}: a record is larger than max_record_size ({} bytes); is a quote left open? "
+        "(raise [input] max_record_size for records this large)",
+        file_->path(), buffer_line_, max_record_size_);
+  const std::size_t capacity =
+      static_cast<std::size_t>(std::min<std::uint64_t>(capacity_ * std::uint64_t{2}, max_record_size_));
+  auto buffer = raw_array<char>(capacity + 1 + kScanPadding);
+  std::memcpy(buffer.get(), buffer_.get(), filled_);
+  buffer_ = std::move(buffer);
+  index_ = raw_array<std::uint32_t>(capacity + 1 + kScanPadding);
+  capacity_ = capacity;
+}
+
+bool RecordStream::fill() {
+  if (filled_ == capacity_) grow();
+  const std::uint64_t pos = buffer_offset_ + filled_;
+  if (pos >= file_size_) return false;
+  std::size_t want = static_cast<std::size_t>(
+      std::min<std::uint64_t>(capacity_ - filled_, file_size_ - pos));
+  if (pos >= end_) want = std::min(want, kLookahead);
+  const std::size_t got = file_->read_at(buffer_.get() + filled_, want, pos);
+  if (got < want) file_size_ = pos + got;  // the file shrank while being read: end there
+  filled_ += got;
+  bytes_read_ += got;
+  return got > 0;
+}
+
+void RecordStream::assemble(std::size_t index_count, std::uint64_t limit) {
+  const char* buf = buffer_.get();
+  std::uint32_t* index = index_.get();
+  row_starts_.clear();
+  bad_.clear();
+  reached_limit_ = false;
+  std::size_t write = 0;
+  std::size_t first = 0;  // index of the current record's first separator
+  std::uint32_t record = 0;
+  for (std::size_t idx = 0; idx < index_count; ++idx) {
+    const std::uint32_t pos = index[idx];
+    if (buf[pos] != '\n') continue;
+    if (record >= limit) {
+      reached_limit_ = true;
+      break;
+    }
+    const std::size_t fields = idx - first + 1;
+    if (fields == 1 && (pos == record || (pos == record + 1 && buf[record] == '\r'))) {
+      // a blank line: skipped, as pandas and DuckDB do
+    } else if (fields == ncols_) {
+      if (write != first) std::memmove(index + write, index + first, fields * sizeof(std::uint32_t));
+      write += fields;
+      row_starts_.push_back(record);
+    } else {
+      bad_.push_back(BadRecord{record, static_cast<std::uint32_t>(fields), row_starts_.size()});
+    }
+    record = pos + 1;
+    first = idx + 1;
+  }
+  next_record_ = record;
+  if (record >= limit) reached_limit_ = true;
+  rows_ = row_starts_.size();
+}
+
+bool RecordStream::next(RecordBatch* batch) {
+  while (!done_) {
+    discard_consumed();
+    if (buffer_offset_ >= end_ || buffer_offset_ >= file_size_) {
+      done_ = true;
+      break;
+    }
+    fill();
+    const bool at_eof = buffer_offset_ + filled_ >= file_size_;
+    std::size_t size = filled_;
+    // The last record of a file may lack its newline: give it one (the padding has room).
+    if (at_eof && size > 0 && buffer_[size - 1] != '\n') buffer_[size++] = '\n';
+    bool in_quotes = false;
+    bool saw_quote = false;
+    const std::size_t count = index_structurals(buffer_.get(), size, delimiter_, quote_,
+                                                index_.get(), &in_quotes, &saw_quote);
+    assemble(count, end_ - buffer_offset_);
+    consumed_ = std::min(next_record_, filled_);
+    if (at_eof && !reached_limit_ && next_record_ < filled_) {
+      // Only a quoted field that never closes leaves bytes after the last record of a file.
+      RecordBatch where;
+      where.data = buffer_.get();
+      where.first_line = buffer_line_;
+      throw DataError("{}: line {}: unterminated quoted field: the file ends inside quotes",
+                      file_->path(), where.line_of(static_cast<std::uint32_t>(next_record_)));
+    }
+    if (reached_limit_ || (at_eof && consumed_ >= filled_)) done_ = true;
+    if (rows_ == 0 && bad_.empty()) continue;  // blank lines only, or no complete record yet
+    batch->data = buffer_.get();
+    batch->file_offset = buffer_offset_;
+    batch->first_line = buffer_line_;
+    batch->rows = rows_;
+    batch->row_starts = row_starts_.data();
+    batch->separators = index_.get();
+    batch->bad = &bad_;
+    batch->bytes = consumed_;
+    batch->has_quotes = saw_quote;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace rankflow::io::csv

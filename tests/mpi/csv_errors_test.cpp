@@ -1,0 +1,151 @@
+// Every kind of bad CSV input: one agreed error on every rank that names the file, the line
+// (physical, 1-based, header = line 1) and the column; never a hang (CTest TIMEOUT).
+#include <gtest/gtest.h>
+
+#include "rankflow/io/csv/csv_source.hpp"
+#include "support/csv_fixtures.hpp"
+#include "support/mpi_test.hpp"
+#include "support/temp_dir.hpp"
+
+namespace rankflow::test {
+namespace {
+
+using table::ColumnType;
+
+struct BadCase {
+  const char* name;
+  const char* text;
+  std::vector<table::Field> schema;  // empty: inferred
+  const char* message;               // expected after "<path>: "
+};
+
+// Errors at every block size and with every rank boundary placement class.
+void expect_error(const std::string& path, io::CsvOptions options, const std::string& expected,
+                  const std::vector<std::uint64_t>& blocks = {1, 3, 64, 1 << 20}) {
+  for (const std::uint64_t block : blocks) {
+    options.path = path;
+    options.block_size = block;
+    const DistributedRead read = read_distributed(world(), options);
+    EXPECT_NE(read.error.find(expected), std::string::npos)
+        << "block " << block << "\nexpected: " << expected << "\nactual: " << read.error;
+  }
+}
+
+TEST(CsvErrors, BadRowsNameFileLineAndColumn) {
+  const std::vector<table::Field> ints = {{"a", ColumnType::kInt64}, {"b", ColumnType::kInt64}};
+  const std::vector<table::Field> int_text = {{"a", ColumnType::kInt64}, {"b", ColumnType::kString}};
+  const std::vector<table::Field> text_int = {{"a", ColumnType::kString}, {"b", ColumnType::kInt64}};
+  const BadCase cases[] = {
+      {"ragged.csv", "a,b,c\n1,2,3\n4,5\n6,7,8\n", {}, "line 3: 2 fields, expected 3"},
+      {"too_many.csv", "a,b\n1,2\n\"x\ny\",2\n3,4,5\n", text_int, "line 5: 3 fields, expected 2"},
+      {"value.csv", "a,b\n1,\"two\nlines\"\n2,x\nabc,y\n", int_text,
+       "line 5, column 'a': 'abc' is not a valid int64"},
+      {"value_after_quoted_newline.csv", "a,b\n1,\"p\nq\"\n\"r\ns\",9\n", int_text,
+       "line 4, column 'a': 'r\ns' is not a valid int64"},
+      {"second_line_of_record.csv", "a,b\n\"1\",\"p\nq\"\n7,\"x\n\n\"\n8,5\n", ints,
+       "line 2, column 'b': 'p\nq' is not a valid int64"},
+      {"stray_quote.csv", "a,b\n1,x\n2,ab\"c\"\n", int_text,
+       "line 3, column 'b': quote character inside an unquoted field"},
+      {"after_quote.csv", "a,b\n1,\"x\"y\n", int_text,
+       "line 2, column 'b': text after the closing quote"},
+      {"crlf_value.csv", "a,b\r\n1,2\r\n3,4.5\r\n", ints, "line 3, column 'b': '4.5' is not a valid int64"},
+  };
+  TempDir dir = TempDir::shared(world());
+  for (const BadCase& bad : cases) {
+    const auto files = write_csv_files(world(), dir.path(), {{bad.name, bad.text}});
+    io::CsvOptions options;
+    options.schema = bad.schema;
+    expect_error(files[0].name, options, files[0].name + ": " + bad.message);
+  }
+}
+
+TEST(CsvErrors, TheFirstBadRowInFileOrderIsReported) {
+  TempDir dir = TempDir::shared(world());
+  std::string text = "a,b\n";
+  for (int idx = 0; idx < 200; ++idx) text += idx == 120 || idx == 150 ? "x,1\n" : "1,2\n";
+  text += "1,2,3\n";
+  const auto files = write_csv_files(world(), dir.path(), {{"first.csv", text}});
+  io::CsvOptions options;
+  options.schema = {{"a", ColumnType::kInt64}};
+  expect_error(files[0].name, options, files[0].name + ": line 122, column 'a': 'x' is not a valid int64");
+}
+
+TEST(CsvErrors, InferredTypeMismatchSaysHowToFixIt) {
+  TempDir dir = TempDir::shared(world());
+  std::string text = "n\n";
+  for (int idx = 0; idx < 100000; ++idx) text += std::to_string(idx) + "\n";
+  text += "oops\n";
+  const auto files = write_csv_files(world(), dir.path(), {{"late.csv", text}});
+  io::CsvOptions options;
+  options.sample_size = 4096;  // the sample misses the last line
+  expect_error(files[0].name, options,
+               "late.csv: line 100002, column 'n': 'oops' is not a valid int64 (the type int64 "
+               "was inferred from a sample; set [input] schema = n:string",
+               {4096, 1 << 20});
+}
+
+TEST(CsvErrors, UnterminatedQuoteAtTheEnd) {
+  TempDir dir = TempDir::shared(world());
+  const auto files = write_csv_files(world(), dir.path(),
+                                     {{"open.csv", "a,b\n1,2\n3,\"never\nclosed,4\n5,6\n"}});
+  expect_error(files[0].name, io::CsvOptions{},
+               files[0].name + ": line 3: unterminated quoted field: the file ends inside quotes");
+  io::CsvOptions skip;
+  skip.on_bad_rows = io::BadRowPolicy::kSkip;
+  expect_error(files[0].name, skip, "unterminated quoted field");
+}
+
+TEST(CsvErrors, HeadersThatDifferNameTheFile) {
+  TempDir dir = TempDir::shared(world());
+  const auto files = write_csv_files(
+      world(), dir.path(),
+      {{"a.csv", "id,value\n1,2\n"}, {"b.csv", "\xEF\xBB\xBFid,value\r\n3,4\r\n"}, {"c.csv", "id,valeu\n5,6\n"}});
+  expect_error(dir.path() + "/*.csv", io::CsvOptions{},
+               files[2].name + ": the header row (id,valeu) differs from the header of '" +
+                   files[0].name + "' (id,value)");
+}
+
+TEST(CsvErrors, MissingInputs) {
+  TempDir dir = TempDir::shared(world());
+  expect_error(dir.path() + "/missing.csv", io::CsvOptions{},
+               "cannot open CSV input '" + dir.path() + "/missing.csv': No such file or directory");
+  expect_error(dir.path() + "/*.csv", io::CsvOptions{},
+               "no file matches the CSV input '" + dir.path() + "/*.csv'");
+  expect_error(dir.path(), io::CsvOptions{}, "is a folder");
+}
+
+TEST(CsvErrors, BadOptionsAreConfigErrors) {
+  TempDir dir = TempDir::shared(world());
+  const auto files = write_csv_files(world(), dir.path(), {{"ok.csv", "a\n1\n"}});
+  io::CsvOptions options;
+  options.path = files[0].name;
+  options.quote = ',';
+  try {
+    io::open_csv_source(world(), options);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_TRUE(error.agreed());
+    EXPECT_EQ(error.kind(), ErrorKind::kConfig);
+    EXPECT_NE(std::string(error.what()).find("quote and delimiter are both"), std::string::npos);
+  }
+}
+
+TEST(CsvErrors, SkipModeStillReadsTheGoodRows) {
+  TempDir dir = TempDir::shared(world());
+  const auto files = write_csv_files(
+      world(), dir.path(), {{"mixed.csv", "a,b\n1,2\n3\nx,4\n5,\"6\"\n7,8,9\n\"1\"0,1\n11,12"}});
+  io::CsvOptions options;
+  options.path = files[0].name;
+  options.on_bad_rows = io::BadRowPolicy::kSkip;
+  options.schema = {{"a", ColumnType::kInt64}, {"b", ColumnType::kInt64}};
+  for (const std::uint64_t block : {1ul, 4ul, 1ul << 20}) {
+    options.block_size = block;
+    const DistributedRead read = read_distributed(world(), options);
+    EXPECT_EQ(read.error, "");
+    EXPECT_EQ(read.rows, (std::vector<std::string>{"1\x1f" "2", "5\x1f" "6", "11\x1f" "12"}));
+    EXPECT_EQ(read.skipped, 4u);
+  }
+}
+
+}  // namespace
+}  // namespace rankflow::test
