@@ -6,6 +6,45 @@
 namespace rankflow::job {
 namespace {
 
+// Keys of a table input, the same in [input] and in named inputs [input.NAME] (docs/csv.md).
+std::vector<KeyDoc> input_keys() {
+  return {
+      {"path", "", "the input: a CSV file or a glob of files (read in sorted name order, split "
+                   "by bytes across ranks), or an HDF5 file"},
+      {"format", "auto", "csv, hdf5, or auto: by the path's extension (.csv .tsv .txt: csv; "
+                         ".h5 .hdf5 .he5: hdf5)"},
+      {"delimiter", ",", "CSV field delimiter: one character, or tab, comma, semicolon, pipe, "
+                         "space (tab for .tsv files)"},
+      {"quote", "\"", "CSV quote character (RFC 4180: a quote inside a quoted field is "
+                      "doubled), or none"},
+      {"header", "true", "the first line of every CSV file names the columns (all files must "
+                         "agree); false: columns are c0, c1, ... or named by schema"},
+      {"schema", "", "CSV column types, name:type, ... (int64 float64 bool string date "
+                     "timestamp); with a header any subset, the rest inferred from a sample; "
+                     "without a header every column in order"},
+      {"null_values", "", "CSV texts read as null besides the empty field, e.g. NA, NULL "
+                          "(unquoted fields only)"},
+      {"on_bad_rows", "error", "error: the first bad CSV row (wrong field count, a value that "
+                               "does not fit its column, bad quoting) stops the job naming file, "
+                               "line and column; skip: such rows are skipped, counted and "
+                               "reported"},
+      {"dataset", "", "the HDF5 dataset, e.g. /temperature (array jobs; "
+                      "`rankflow inspect FILE` lists them)"},
+      {"block_size", "1MiB (CSV), 4MiB (HDF5)",
+       "bytes read per block and rank (4096, 64KiB, 8MiB). CSV: bytes parsed at a time (memory "
+       "per rank stays near a few times this). HDF5: rounded to whole chunks when a chunk fits, "
+       "and always whole chunks for compressed datasets"},
+      {"block_rows", "", "HDF5: rows per block; overrides block_size"},
+      {"io", "independent", "HDF5 transfers: independent (MPI-IO, each rank on its own: fastest "
+                            "measured), collective (MPI-IO collective buffering) or posix (each "
+                            "rank opens the file itself with plain reads)"},
+      {"sample_size", "1MiB", "CSV bytes sampled to infer column types (16 windows across the "
+                              "input; the whole input when smaller)"},
+      {"max_record_size", "64MiB", "the largest CSV record (row) accepted; guards against a "
+                                   "quote left open"},
+  };
+}
+
 std::vector<SectionDoc> build_schema() {
   std::vector<SectionDoc> sections;
   sections.push_back({"job", "How the job runs, whatever it computes.",
@@ -17,6 +56,15 @@ std::vector<SectionDoc> build_schema() {
                            "(group-by, sort, join); larger exchanges go in rounds, so a rank "
                            "may send more than 2 GiB"},
                       }});
+  sections.push_back({"input",
+                      "What the job reads. Table jobs: CSV files (docs/csv.md). Array jobs "
+                      "([reduce], [center]): one HDF5 dataset of 1 to N axes, int8..uint64, "
+                      "float32 or float64 in either byte order; every rank reads a balanced, "
+                      "contiguous part of its first axis (whole chunks), block by block.",
+                      input_keys()});
+  sections.push_back({"input.*", "A named input table, [input.NAME] (for joins); same keys "
+                                 "as [input].",
+                      input_keys()});
   sections.push_back(
       {"groupby",
        "Distributed group-by: local pre-aggregation, one exchange of partial states to the rank "
@@ -31,23 +79,6 @@ std::vector<SectionDoc> build_schema() {
            {"skew_to_one_rank", "false",
             "debug: send every key to rank 0, to test skew (the result is the same)"},
        }});
-  sections.push_back({"input", "What the job reads. Array jobs ([reduce], [center]): one HDF5 dataset "
-                      "of 1 to N axes, int8..uint64, float32 or float64 in either byte order; every "
-                      "rank reads a balanced, contiguous part of its first axis (whole chunks), "
-                      "block by block.",
-                      {
-                          {"path", "", "the input file (required)"},
-                          {"dataset", "", "the HDF5 dataset, e.g. /temperature (array jobs; "
-                                          "`rankflow inspect FILE` lists them)"},
-                          {"block_size", "4MiB", "bytes read per block and rank (4096, 64KiB, 8MiB); "
-                                                 "rounded to whole chunks when a chunk fits, and "
-                                                 "always whole chunks for compressed datasets"},
-                          {"block_rows", "", "rows per block; overrides block_size"},
-                          {"io", "independent", "HDF5 transfers: independent (MPI-IO, each rank on "
-                                                "its own: fastest measured), collective (MPI-IO "
-                                                "collective buffering) or posix (each rank opens "
-                                                "the file itself with plain reads)"},
-                      }});
   sections.push_back({"reduce", "Reductions of the [input] array over one axis or all axes, with "
                        "numpy's semantics (docs/hdf5-reductions.md).",
                       {
