@@ -5,13 +5,13 @@
 //   /station      (N,)   int64 station of each row, 0..S-1 (for group-by jobs)
 //
 // Values depend only on (row, column, seed): the same file at any rank count.
+#include <mpi.h>
+
+#include <boost/program_options.hpp>
 #include <cmath>
 #include <iostream>
 #include <limits>
 #include <optional>
-
-#include <boost/program_options.hpp>
-#include <mpi.h>
 
 #include "commands.hpp"
 #include "rankflow/comm/environment.hpp"
@@ -63,7 +63,8 @@ void fill_rows(const GridSpec& spec, std::uint64_t first, std::uint64_t count, T
     const std::uint64_t global = first + row;
     const std::int64_t station = station_of(spec, global);
     stations[row] = station;
-    const double base = 12.0 + 16.0 * (unit(mix(static_cast<std::uint64_t>(station) + (spec.seed << 32))) - 0.5);
+    const double base =
+        12.0 + 16.0 * (unit(mix(static_cast<std::uint64_t>(station) + (spec.seed << 32))) - 0.5);
     const double daily = 5.0 * std::sin(kTwoPi * static_cast<double>(global % 24) / 24.0);
     for (std::uint64_t col = 0; col < spec.cols; ++col) {
       const std::uint64_t flat = global * spec.cols + col;
@@ -88,20 +89,26 @@ void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
   std::optional<io::hdf5::ParallelFile> file;
   std::optional<io::hdf5::ArrayWriter> values;
   std::optional<io::hdf5::ArrayWriter> stations;
-  const std::uint64_t chunk = spec.contiguous ? 0 : std::min(spec.chunk_rows, std::max<std::uint64_t>(1, spec.rows));
+  const std::uint64_t chunk =
+      spec.contiguous ? 0 : std::min(spec.chunk_rows, std::max<std::uint64_t>(1, spec.rows));
   comm::run_collective_phase(comm, "creating the output", [&] {
     file.emplace(io::hdf5::ParallelFile::create(comm, out.temp_path()));
     io::hdf5::WriterOptions layout;
     if (chunk > 0) layout = {{chunk, spec.cols}, spec.gzip, spec.big_endian};
     layout.big_endian = spec.big_endian;
-    values.emplace(*file, spec.dataset, std::vector<std::uint64_t>{spec.rows, spec.cols}, spec.dtype, layout);
+    values.emplace(*file, spec.dataset, std::vector<std::uint64_t>{spec.rows, spec.cols},
+                   spec.dtype, layout);
     io::hdf5::WriterOptions station_layout;
-    if (chunk > 0) station_layout.chunk_dims = {std::min(chunk * 16, std::max<std::uint64_t>(1, spec.rows))};
-    stations.emplace(*file, "/station", std::vector<std::uint64_t>{spec.rows}, DType::kInt64, station_layout);
+    if (chunk > 0)
+      station_layout.chunk_dims = {std::min(chunk * 16, std::max<std::uint64_t>(1, spec.rows))};
+    stations.emplace(*file, "/station", std::vector<std::uint64_t>{spec.rows}, DType::kInt64,
+                     station_layout);
   });
-  const io::hdf5::RowRange mine = io::hdf5::partition_rows(spec.rows, chunk, comm.size(), comm.rank());
+  const io::hdf5::RowRange mine =
+      io::hdf5::partition_rows(spec.rows, chunk, comm.size(), comm.rank());
   const std::uint64_t block = chunk > 0 ? chunk : 65536;
-  const std::uint64_t steps = comm.allreduce((mine.size() + block - 1) / block, comm::ReduceOp::kMax);
+  const std::uint64_t steps =
+      comm.allreduce((mine.size() + block - 1) / block, comm::ReduceOp::kMax);
   ByteBuffer value_buffer(block * spec.cols * dtype_size(spec.dtype));
   ByteBuffer station_buffer(block * sizeof(std::int64_t));
   for (std::uint64_t step = 0; step < steps; ++step) {  // collective writes: every rank, every step
@@ -126,10 +133,25 @@ void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
 }
 
 std::optional<DType> parse_dtype(const std::string& name) {
-  for (DType type : {DType::kInt8, DType::kInt16, DType::kInt32, DType::kInt64, DType::kUInt8,
-                     DType::kUInt16, DType::kUInt32, DType::kUInt64, DType::kFloat32, DType::kFloat64})
+  for (DType type :
+       {DType::kInt8, DType::kInt16, DType::kInt32, DType::kInt64, DType::kUInt8, DType::kUInt16,
+        DType::kUInt32, DType::kUInt64, DType::kFloat32, DType::kFloat64})
     if (dtype_name(type) == name) return type;
   return std::nullopt;
+}
+
+// What is wrong with the options ("" when nothing).
+std::string grid_problem(const po::variables_map& vars, const GridSpec& spec, bool known_dtype) {
+  if (!vars.count("kind") || vars["kind"].as<std::string>() != "grid")
+    return "the only kind is 'grid'";
+  if (spec.path.empty()) return "missing the output file";
+  if (!vars.count("rows")) return "--rows is required";
+  if (spec.cols == 0 || spec.chunk_rows == 0 || spec.stations == 0)
+    return "--cols, --chunk-rows and --stations must be positive";
+  if (!known_dtype) return "--dtype must be one of int8..int64, uint8..uint64, float32, float64";
+  if (spec.gzip < 0 || spec.gzip > 9 || (spec.gzip > 0 && spec.contiguous))
+    return "--gzip is 1-9, with chunks";
+  return "";
 }
 
 // Parses `generate grid OUT.h5 ...`; returns 0 with `spec` filled, or an exit code (help, usage).
@@ -143,14 +165,19 @@ int parse_grid(const Args& args, GridSpec& spec) {
     ("help,h", "show this help")
     ("rows", po::value<std::uint64_t>(&spec.rows), "rows N (required)")
     ("cols", po::value<std::uint64_t>(&spec.cols)->default_value(16), "columns C")
-    ("chunk-rows", po::value<std::uint64_t>(&spec.chunk_rows)->default_value(65536), "rows per chunk")
+    ("chunk-rows", po::value<std::uint64_t>(&spec.chunk_rows)->default_value(65536),
+     "rows per chunk")
     ("contiguous", po::bool_switch(&spec.contiguous), "contiguous layout instead of chunks")
-    ("stations", po::value<std::uint64_t>(&spec.stations)->default_value(1000), "distinct /station values")
-    ("dtype", po::value<std::string>(&dtype)->default_value("float64"), "int8..int64, uint8..uint64, float32, float64")
+    ("stations", po::value<std::uint64_t>(&spec.stations)->default_value(1000),
+     "distinct /station values")
+    ("dtype", po::value<std::string>(&dtype)->default_value("float64"),
+     "int8..int64, uint8..uint64, float32, float64")
     ("big-endian", po::bool_switch(&spec.big_endian), "store values big-endian")
     ("gzip", po::value<int>(&spec.gzip)->default_value(0), "deflate level 1-9 (chunked only)")
-    ("nan-every", po::value<std::uint64_t>(&spec.nan_every)->default_value(0), "floats: every K-th value is NaN")
-    ("dataset", po::value<std::string>(&spec.dataset)->default_value("/temperature"), "name of the values dataset")
+    ("nan-every", po::value<std::uint64_t>(&spec.nan_every)->default_value(0),
+     "floats: every K-th value is NaN")
+    ("dataset", po::value<std::string>(&spec.dataset)->default_value("/temperature"),
+     "name of the values dataset")
     ("seed", po::value<std::uint64_t>(&spec.seed)->default_value(1), "seed of the values");
   // clang-format on
   po::options_description hidden;
@@ -172,13 +199,7 @@ int parse_grid(const Args& args, GridSpec& spec) {
     return 0;
   }
   const auto type = parse_dtype(dtype);
-  std::string problem;
-  if (!vars.count("kind") || vars["kind"].as<std::string>() != "grid") problem = "the only kind is 'grid'";
-  else if (spec.path.empty()) problem = "missing the output file";
-  else if (!vars.count("rows")) problem = "--rows is required";
-  else if (spec.cols == 0 || spec.chunk_rows == 0 || spec.stations == 0) problem = "--cols, --chunk-rows and --stations must be positive";
-  else if (!type) problem = "--dtype must be one of int8..int64, uint8..uint64, float32, float64";
-  else if (spec.gzip < 0 || spec.gzip > 9 || (spec.gzip > 0 && spec.contiguous)) problem = "--gzip is 1-9, with chunks";
+  const std::string problem = grid_problem(vars, spec, type.has_value());
   if (!problem.empty()) {
     std::cerr << "rankflow generate: " << problem << "\n" << options;
     return 2;
@@ -200,8 +221,8 @@ int generate_command(const Args& args, int* argc, char*** argv) {
     log::init({comm.rank(), comm.size(), log::Level::kInfo, ""});
     try {
       generate_grid(comm, spec);
-      log::info("wrote {}: {} ({} x {} {}) and /station", spec.path, spec.dataset, spec.rows, spec.cols,
-                dtype_name(spec.dtype));
+      log::info("wrote {}: {} ({} x {} {}) and /station", spec.path, spec.dataset, spec.rows,
+                spec.cols, dtype_name(spec.dtype));
     } catch (const Error& error) {
       if (!error.agreed()) {
         log::write("error", error.what());

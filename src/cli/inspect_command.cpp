@@ -1,7 +1,6 @@
 // `rankflow inspect FILE`: what a job config needs to know about an HDF5 file. Serial: no MPI.
-#include <iostream>
-
 #include <boost/program_options.hpp>
+#include <iostream>
 
 #include "commands.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"

@@ -95,7 +95,8 @@ void OrderedTextOutput::finish() {
     }
     // Everything went to the part file: copy it through the buffer's memory (no new pages).
     spill();
-    if (std::fflush(part_) != 0) throw DataError("cannot write '{}': {}", part_path_, std::strerror(errno));
+    if (std::fflush(part_) != 0)
+      throw DataError("cannot write '{}': {}", part_path_, std::strerror(errno));
     buffer_.resize(std::max<std::size_t>(buffer_bytes_, 4096));
     std::rewind(part_);
     std::uint64_t at = offset;

@@ -51,13 +51,15 @@ ops::NanPolicy parse_nan(const Section& section) {
 
 // Edit distance that counts swapping two neighbours as one edit ("sdt" is one from "std").
 std::size_t swap_distance(const std::string& left, const std::string& right) {
-  std::vector<std::vector<std::size_t>> cost(left.size() + 1, std::vector<std::size_t>(right.size() + 1));
+  std::vector<std::vector<std::size_t>> cost(left.size() + 1,
+                                             std::vector<std::size_t>(right.size() + 1));
   for (std::size_t row = 0; row <= left.size(); ++row) cost[row][0] = row;
   for (std::size_t col = 0; col <= right.size(); ++col) cost[0][col] = col;
   for (std::size_t row = 1; row <= left.size(); ++row) {
     for (std::size_t col = 1; col <= right.size(); ++col) {
       const std::size_t same = left[row - 1] == right[col - 1] ? 0 : 1;
-      cost[row][col] = std::min({cost[row - 1][col] + 1, cost[row][col - 1] + 1, cost[row - 1][col - 1] + same});
+      cost[row][col] =
+          std::min({cost[row - 1][col] + 1, cost[row][col - 1] + 1, cost[row - 1][col - 1] + same});
       if (row > 1 && col > 1 && left[row - 1] == right[col - 2] && left[row - 2] == right[col - 1])
         cost[row][col] = std::min(cost[row][col], cost[row - 2][col - 2] + 1);
     }
@@ -101,12 +103,15 @@ std::map<ops::ReduceFunction, std::string> parse_datasets(const Section& section
   std::map<ops::ReduceFunction, std::string> names;
   for (const std::string& item : section.get_list("datasets")) {
     const auto colon = item.find(':');
-    const auto function =
-        colon == std::string::npos ? std::nullopt : ops::parse_reduce_function(trim(item.substr(0, colon)));
+    const auto function = colon == std::string::npos
+                              ? std::nullopt
+                              : ops::parse_reduce_function(trim(item.substr(0, colon)));
     const std::string name = colon == std::string::npos ? "" : trim(item.substr(colon + 1));
     if (!function || name.empty())
-      throw section.error("datasets", "expected function:dataset items, e.g. mean:/stats/mean, "
-                                      "std:/stats/std; functions are: " + ops::reduce_function_list());
+      throw section.error("datasets",
+                          "expected function:dataset items, e.g. mean:/stats/mean, "
+                          "std:/stats/std; functions are: " +
+                              ops::reduce_function_list());
     names[*function] = name.front() == '/' ? name : "/" + name;
   }
   return names;
@@ -123,12 +128,15 @@ ArrayOutputConfig parse_output(const Section& section) {
   } else if (auto detected = format_of_path(output.path)) {
     output.format = *detected;
   } else {
-    throw section.error("path", "cannot tell the format from the extension: use .csv, .h5 or "
-                                ".hdf5, or set [output] format = csv or hdf5");
+    throw section.error("path",
+                        "cannot tell the format from the extension: use .csv, .h5 or "
+                        ".hdf5, or set [output] format = csv or hdf5");
   }
   output.datasets = parse_datasets(section);
   const std::string table = section.get_choice("table", "auto", {"auto", "on", "off"});
-  output.table = table == "on" ? TableMode::kOn : table == "off" ? TableMode::kOff : TableMode::kAuto;
+  output.table = table == "on"    ? TableMode::kOn
+                 : table == "off" ? TableMode::kOff
+                                  : TableMode::kAuto;
   return output;
 }
 
@@ -145,8 +153,9 @@ CenterConfig parse_center(const Section& section, const ArrayOutputConfig& outpu
   if (center.dataset.front() != '/') center.dataset = "/" + center.dataset;
   center.path = section.get_or("path", output.format == OutputFormat::kHdf5 ? output.path : "");
   if (center.path.empty())
-    throw section.error("path", "the centered array is written to an HDF5 file: set [center] "
-                                "path (the [output] path is not HDF5)");
+    throw section.error("path",
+                        "the centered array is written to an HDF5 file: set [center] "
+                        "path (the [output] path is not HDF5)");
   if (format_of_path(center.path) == OutputFormat::kCsv)
     throw section.error("path", "the centered array is written to an HDF5 file (.h5, .hdf5)");
   return center;
@@ -171,12 +180,14 @@ ArrayJobConfig parse_array_job(const RawConfig& config) {
   if (config.has_section("reduce")) job.reduce = parse_reduce(Section(config, "reduce"));
   if (config.has_section("center")) {
     job.center = parse_center(Section(config, "center"), job.output);
-    if (job.reduce && job.output.format == OutputFormat::kHdf5 && job.center->path == job.output.path)
+    if (job.reduce && job.output.format == OutputFormat::kHdf5 &&
+        job.center->path == job.output.path)
       for (ops::ReduceFunction function : job.reduce->functions)
         if (output_dataset(job.output, function) == job.center->dataset)
-          throw Section(config, "center").error(
-              "dataset", "the reduction's " + std::string(ops::reduce_function_name(function)) +
-                             " is written to the same dataset of the same file");
+          throw Section(config, "center")
+              .error("dataset", "the reduction's " +
+                                    std::string(ops::reduce_function_name(function)) +
+                                    " is written to the same dataset of the same file");
   }
   return job;
 }

@@ -38,6 +38,7 @@ struct ArrayOutputConfig {
   OutputFormat format = OutputFormat::kCsv;
   std::map<ops::ReduceFunction, std::string> datasets;  // HDF5 dataset of each function
   TableMode table = TableMode::kAuto;
+  bool collective_writes = true;  // [output] io: HDF5 writes collective or independent
 };
 
 struct CenterConfig {

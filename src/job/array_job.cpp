@@ -68,7 +68,8 @@ class Outputs {
     collective_phase(*comm_, "closing the output", [&] {
       for (auto& entry : files_) {
         if (!entry->file) continue;
-        for (const auto& [name, value] : provenance.pairs()) entry->file->set_attribute("/", name, value);
+        for (const auto& [name, value] : provenance.pairs())
+          entry->file->set_attribute("/", name, value);
         entry->file->close();
       }
     });
@@ -97,16 +98,21 @@ struct Context {
 
 DType value_dtype(ops::ValueType type) {
   switch (type) {
-    case ops::ValueType::kInt64: return DType::kInt64;
-    case ops::ValueType::kUInt64: return DType::kUInt64;
-    case ops::ValueType::kFloat64: break;
+    case ops::ValueType::kInt64:
+      return DType::kInt64;
+    case ops::ValueType::kUInt64:
+      return DType::kUInt64;
+    case ops::ValueType::kFloat64:
+      break;
   }
   return DType::kFloat64;
 }
 
 std::string axis_text(std::optional<int> axis) { return axis ? std::to_string(*axis) : "all"; }
 
-std::string nan_text(ops::NanPolicy nan) { return nan == ops::NanPolicy::kSkip ? "skip" : "propagate"; }
+std::string nan_text(ops::NanPolicy nan) {
+  return nan == ops::NanPolicy::kSkip ? "skip" : "propagate";
+}
 
 void set_attributes(io::hdf5::ParallelFile& file, const std::string& object,
                     const Provenance& provenance, const Attributes& own) {
@@ -137,7 +143,8 @@ std::uint64_t cell_count(const std::vector<std::uint64_t>& shape) {
 
 std::string describe_input(const io::hdf5::ArrayReader& reader, const std::string& path) {
   const io::hdf5::DatasetInfo& info = reader.info();
-  return fmt::format("{} {} {} in '{}'", info.name, info.shape_text(), dtype_name(reader.dtype()), path);
+  return fmt::format("{} {} {} in '{}'", info.name, info.shape_text(), dtype_name(reader.dtype()),
+                     path);
 }
 
 // Reads every block once; returns the merged results (on rank 0) after agreement.
@@ -171,8 +178,9 @@ void write_accumulated(Context& ctx, const ops::ArrayReduction& reduction,
         set_attributes(*out.file, writer.name(), ctx.provenance, own);
       }
     } else if (root) {
-      const auto axis = ctx.job.reduce->axis ? ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
-                                             : std::nullopt;
+      const auto axis = ctx.job.reduce->axis
+                            ? ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
+                            : std::nullopt;
       const auto kept = kept_axes(ctx.reader.info().rank(), axis);
       std::string text = csv_line(result_columns(kept, ctx.job.reduce->functions));
       append_csv(text, result, 0);
@@ -200,8 +208,9 @@ void run_accumulating(Context& ctx, ops::ArrayReduction& reduction) {
               ctx.job.reduce->nan == ops::NanPolicy::kSkip ? "skipped" : "propagated");
   const std::uint64_t total = result.cells();
   if (!show_table(ctx.job.output.table, total)) return;
-  const auto axis = ctx.job.reduce->axis ? ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
-                                         : std::nullopt;
+  const auto axis = ctx.job.reduce->axis
+                        ? ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
+                        : std::nullopt;
   print_table(result_columns(kept_axes(ctx.reader.info().rank(), axis), ctx.job.reduce->functions),
               result_rows(result, 0, kTableRows), total);
 }
@@ -241,14 +250,18 @@ void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
   OutputFile& out = ctx.outputs.get(ctx.job.output.path);
   const std::vector<ops::ReduceFunction>& functions = ctx.job.reduce->functions;
   const auto axis = ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank());
-  const std::vector<std::string> header = result_columns(kept_axes(ctx.reader.info().rank(), axis), functions);
+  const std::vector<std::string> header =
+      result_columns(kept_axes(ctx.reader.info().rank(), axis), functions);
   std::vector<io::hdf5::ArrayWriter> writers;
   std::optional<io::OrderedTextOutput> text;
   if (hdf5) {
     collective_phase(ctx.comm, "preparing the output", [&] {
+      io::hdf5::WriterOptions layout;
+      layout.collective = ctx.job.output.collective_writes;
       for (ops::ReduceFunction function : functions)
-        writers.emplace_back(*out.file, output_dataset(ctx.job.output, function), reduction.output_shape(),
-                             value_dtype(ops::result_type(function, ctx.reader.dtype())));
+        writers.emplace_back(*out.file, output_dataset(ctx.job.output, function),
+                             reduction.output_shape(),
+                             value_dtype(ops::result_type(function, ctx.reader.dtype())), layout);
     });
   } else {
     text.emplace(ctx.comm, out.atomic->temp_path(), csv_line(header));
@@ -289,7 +302,9 @@ void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
       }
     });
   }
-  if (nan_count > 0) log::info("{} NaN values {}", nan_count, nan_text(ctx.job.reduce->nan) == "skip" ? "skipped" : "propagated");
+  if (nan_count > 0)
+    log::info("{} NaN values {}", nan_count,
+              nan_text(ctx.job.reduce->nan) == "skip" ? "skipped" : "propagated");
   const std::uint64_t total = cell_count(reduction.output_shape());
   if (show_table(ctx.job.output.table, total)) print_preview(ctx, preview, header, total);
 }
@@ -309,10 +324,10 @@ void run_center(Context& ctx) {
   OutputFile& out = ctx.outputs.get(center.path);
   ops::ArrayCentering centering(info.dims, ctx.reader.dtype(), center.options, info.name);
   std::optional<io::hdf5::ArrayWriter> writer;
-  collective_phase(ctx.comm, "preparing the output", [&] {
-    writer.emplace(*out.file, center.dataset, info.dims, DType::kFloat64);
-  });
-  ByteBuffer buffer(std::max<std::uint64_t>(64, ctx.reader.block_rows() * info.row_elements() * sizeof(double)));
+  collective_phase(ctx.comm, "preparing the output",
+                   [&] { writer.emplace(*out.file, center.dataset, info.dims, DType::kFloat64); });
+  ByteBuffer buffer(
+      std::max<std::uint64_t>(64, ctx.reader.block_rows() * info.row_elements() * sizeof(double)));
   comm::FailureLatch latch(ctx.comm, "centering");
   io::hdf5::ArrayBlock block;
   if (centering.needs_statistics_pass()) {
@@ -346,7 +361,8 @@ void run_center(Context& ctx) {
 // Rank 0 checks what needs the input's metadata (file, dataset, type, axes) before any rank
 // opens it for reading, and every rank throws rank 0's error: a config mistake reads as one
 // (with its key), not as "rank 0 of 64 failed".
-void check_input(const comm::Communicator& comm, const RawConfig& config, const ArrayJobConfig& job) {
+void check_input(const comm::Communicator& comm, const RawConfig& config,
+                 const ArrayJobConfig& job) {
   comm::Failure failure;
   if (comm.rank() == 0) {
     try {
@@ -357,9 +373,10 @@ void check_input(const comm::Communicator& comm, const RawConfig& config, const 
         throw Error(error.kind(), config.source() + " [input]: " + error.what());
       }
       if (!info.dtype)
-        throw DataError("{}: dataset {} in '{}' has type {}; array jobs read int8..int64, "
-                        "uint8..uint64, float32 and float64",
-                        config.source(), info.name, job.input.path, info.type);
+        throw DataError(
+            "{}: dataset {} in '{}' has type {}; array jobs read int8..int64, "
+            "uint8..uint64, float32 and float64",
+            config.source(), info.name, job.input.path, info.type);
       if (info.dims.empty())
         throw DataError("{}: dataset {} in '{}' is a scalar; array jobs need at least one axis",
                         config.source(), info.name, job.input.path);
@@ -399,20 +416,22 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
     reader.emplace(comm, io::hdf5::ReaderOptions{job.input.path, job.input.dataset, job.input.io,
                                                  job.input.block_bytes, job.input.block_rows});
   });
-  log::info("reading {} on {} rank{}, {} rows per block ({} I/O)", describe_input(*reader, job.input.path),
-            comm.size(), comm.size() == 1 ? "" : "s", reader->block_rows(), io::hdf5::io_mode_name(job.input.io));
+  log::info("reading {} on {} rank{}, {} rows per block ({} I/O)",
+            describe_input(*reader, job.input.path), comm.size(), comm.size() == 1 ? "" : "s",
+            reader->block_rows(), io::hdf5::io_mode_name(job.input.io));
   Context ctx{comm, config, job, provenance, *reader, outputs};
   if (job.reduce) run_reduce(ctx);
   if (job.center) run_center(ctx);
   const std::uint64_t bytes = comm.allreduce(reader->bytes_read(), comm::ReduceOp::kSum);
   reader.reset();
   outputs.commit(provenance);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string written;
   for (const std::string& path : outputs.paths()) written += (written.empty() ? "" : ", ") + path;
   log::info("done in {:.2f} s: read {:.1f} MiB ({:.0f} MiB/s); wrote {}", seconds,
-            static_cast<double>(bytes) / 1048576.0, static_cast<double>(bytes) / 1048576.0 / std::max(seconds, 1e-9),
-            written);
+            static_cast<double>(bytes) / 1048576.0,
+            static_cast<double>(bytes) / 1048576.0 / std::max(seconds, 1e-9), written);
 }
 
 }  // namespace rankflow::job

@@ -1,9 +1,9 @@
 #include "array_output.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iterator>
-
-#include <fmt/format.h>
 
 #include "array_config.hpp"
 
@@ -43,9 +43,15 @@ std::vector<std::string> result_columns(const std::vector<std::size_t>& kept,
 void append_value(std::string& out, const ops::ResultColumn& column, std::size_t cell) {
   auto sink = std::back_inserter(out);
   switch (column.type) {
-    case ops::ValueType::kInt64: fmt::format_to(sink, "{}", column.i64[cell]); return;
-    case ops::ValueType::kUInt64: fmt::format_to(sink, "{}", column.u64[cell]); return;
-    case ops::ValueType::kFloat64: fmt::format_to(sink, "{}", column.f64[cell]); return;
+    case ops::ValueType::kInt64:
+      fmt::format_to(sink, "{}", column.i64[cell]);
+      return;
+    case ops::ValueType::kUInt64:
+      fmt::format_to(sink, "{}", column.u64[cell]);
+      return;
+    case ops::ValueType::kFloat64:
+      fmt::format_to(sink, "{}", column.f64[cell]);
+      return;
   }
 }
 

@@ -117,6 +117,8 @@ std::vector<SectionDoc> build_schema() {
                                                       "mean:/stats/mean, std:/stats/std"},
                           {"table", "auto", "print the results on stdout (rank 0): on (the first "
                                             "50 rows), off, or auto (when there are at most 50)"},
+                          {"io", "collective", "HDF5 writes of rows (centered arrays, row-by-row "
+                                               "results): collective or independent MPI-IO"},
                       }});
   return sections;
 }

@@ -11,13 +11,12 @@ namespace rankflow::ops {
 namespace {
 
 using detail::FloatCell;
-using detail::IntCell;
 using detail::int128;
+using detail::IntCell;
 
 constexpr ReduceFunction kAllFunctions[] = {
-    ReduceFunction::kSum, ReduceFunction::kMean, ReduceFunction::kMin,
-    ReduceFunction::kMax, ReduceFunction::kCount, ReduceFunction::kVar,
-    ReduceFunction::kStd, ReduceFunction::kNanCount};
+    ReduceFunction::kSum,   ReduceFunction::kMean, ReduceFunction::kMin, ReduceFunction::kMax,
+    ReduceFunction::kCount, ReduceFunction::kVar,  ReduceFunction::kStd, ReduceFunction::kNanCount};
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -43,19 +42,28 @@ void append_float(ResultColumn& column, const FloatCell& cell, const FinalizeCon
     case ReduceFunction::kCount:
       column.i64.push_back(static_cast<std::int64_t>(cell.count + (poisoned ? cell.nans : 0)));
       return;
-    case ReduceFunction::kNanCount: column.i64.push_back(static_cast<std::int64_t>(cell.nans)); return;
-    default: break;
+    case ReduceFunction::kNanCount:
+      column.i64.push_back(static_cast<std::int64_t>(cell.nans));
+      return;
+    default:
+      break;
   }
   if (poisoned) return append(column, kNaN);
   switch (column.function) {
-    case ReduceFunction::kSum: return append(column, cell.sum + cell.comp);
-    case ReduceFunction::kMean: return append(column, cell.count ? (cell.sum + cell.comp) / count : kNaN);
-    case ReduceFunction::kMin: return append(column, cell.count ? cell.min : kNaN);
-    case ReduceFunction::kMax: return append(column, cell.count ? cell.max : kNaN);
-    case ReduceFunction::kVar: return append(column, variance(cell.count, cell.m2, context.options->ddof));
+    case ReduceFunction::kSum:
+      return append(column, cell.sum + cell.comp);
+    case ReduceFunction::kMean:
+      return append(column, cell.count ? (cell.sum + cell.comp) / count : kNaN);
+    case ReduceFunction::kMin:
+      return append(column, cell.count ? cell.min : kNaN);
+    case ReduceFunction::kMax:
+      return append(column, cell.count ? cell.max : kNaN);
+    case ReduceFunction::kVar:
+      return append(column, variance(cell.count, cell.m2, context.options->ddof));
     case ReduceFunction::kStd:
       return append(column, std::sqrt(variance(cell.count, cell.m2, context.options->ddof)));
-    default: return;
+    default:
+      return;
   }
 }
 
@@ -64,17 +72,19 @@ void append_integer(ResultColumn& column, int128 value, std::uint64_t cell_idx,
   if (column.type == ValueType::kInt64) {
     if (value < std::numeric_limits<std::int64_t>::min() ||
         value > std::numeric_limits<std::int64_t>::max())
-      throw DataError("the {} of {} is {}, which does not fit in int64; rankflow never wraps "
-                      "integer sums (mean is exact: use it, or store the data as float64)",
-                      reduce_function_name(column.function),
-                      describe_cell(*context.label, *context.shape, context.axis, cell_idx), value);
+      throw DataError(
+          "the {} of {} is {}, which does not fit in int64; rankflow never wraps "
+          "integer sums (mean is exact: use it, or store the data as float64)",
+          reduce_function_name(column.function),
+          describe_cell(*context.label, *context.shape, context.axis, cell_idx), value);
     column.i64.push_back(static_cast<std::int64_t>(value));
   } else {
     if (value < 0 || value > static_cast<int128>(std::numeric_limits<std::uint64_t>::max()))
-      throw DataError("the {} of {} is {}, which does not fit in uint64; rankflow never wraps "
-                      "integer sums (mean is exact: use it, or store the data as float64)",
-                      reduce_function_name(column.function),
-                      describe_cell(*context.label, *context.shape, context.axis, cell_idx), value);
+      throw DataError(
+          "the {} of {} is {}, which does not fit in uint64; rankflow never wraps "
+          "integer sums (mean is exact: use it, or store the data as float64)",
+          reduce_function_name(column.function),
+          describe_cell(*context.label, *context.shape, context.axis, cell_idx), value);
     column.u64.push_back(static_cast<std::uint64_t>(value));
   }
 }
@@ -83,9 +93,14 @@ void append_int(ResultColumn& column, const IntCell& cell, std::uint64_t cell_id
                 const FinalizeContext& context) {
   const double count = static_cast<double>(cell.count);
   switch (column.function) {
-    case ReduceFunction::kCount: column.i64.push_back(static_cast<std::int64_t>(cell.count)); return;
-    case ReduceFunction::kNanCount: column.i64.push_back(0); return;
-    case ReduceFunction::kSum: return append_integer(column, cell.sum, cell_idx, context);
+    case ReduceFunction::kCount:
+      column.i64.push_back(static_cast<std::int64_t>(cell.count));
+      return;
+    case ReduceFunction::kNanCount:
+      column.i64.push_back(0);
+      return;
+    case ReduceFunction::kSum:
+      return append_integer(column, cell.sum, cell_idx, context);
     case ReduceFunction::kMean:
       return append(column, cell.count ? static_cast<double>(cell.sum) / count : kNaN);
     case ReduceFunction::kMin:
@@ -96,7 +111,8 @@ void append_int(ResultColumn& column, const IntCell& cell, std::uint64_t cell_id
                         describe_cell(*context.label, *context.shape, context.axis, cell_idx));
       return append_integer(column, column.function == ReduceFunction::kMin ? cell.min : cell.max,
                             cell_idx, context);
-    case ReduceFunction::kVar: return append(column, variance(cell.count, cell.m2, context.options->ddof));
+    case ReduceFunction::kVar:
+      return append(column, variance(cell.count, cell.m2, context.options->ddof));
     case ReduceFunction::kStd:
       return append(column, std::sqrt(variance(cell.count, cell.m2, context.options->ddof)));
   }
@@ -169,18 +185,21 @@ class Kernel final : public KernelBase {
     const std::size_t cells = spec_.row_elements;
     const std::size_t per_tile = detail::tile_rows(cells * sizeof(T));
     for (std::uint64_t done = 0; done < rows; done += per_tile) {
-      const std::size_t count = static_cast<std::size_t>(std::min<std::uint64_t>(per_tile, rows - done));
+      const std::size_t count =
+          static_cast<std::size_t>(std::min<std::uint64_t>(per_tile, rows - done));
       if (spec_.min_max)
         detail::reduce_tile<T, true>(values + done * cells, count, cells, scratch_, states_.data());
       else
-        detail::reduce_tile<T, false>(values + done * cells, count, cells, scratch_, states_.data());
+        detail::reduce_tile<T, false>(values + done * cells, count, cells, scratch_,
+                                      states_.data());
     }
   }
 
   void finish(const comm::Communicator* comm, int root, ReduceResult& out) override {
     std::vector<Cell> merged = states_;
     if (!spec_.axis) {  // all axes: fold the cells locally first, then one state travels
-      for (std::size_t cell = 1; cell < merged.size(); ++cell) detail::merge_cells(merged[cell], merged[0]);
+      for (std::size_t cell = 1; cell < merged.size(); ++cell)
+        detail::merge_cells(merged[cell], merged[0]);
       merged.resize(1);
     }
     if (comm != nullptr && root >= 0)
@@ -193,7 +212,8 @@ class Kernel final : public KernelBase {
       return;
     }
     const FinalizeContext context = spec_.context();
-    for (std::size_t cell = 0; cell < merged.size(); ++cell) append_cell(out, merged[cell], cell, context);
+    for (std::size_t cell = 0; cell < merged.size(); ++cell)
+      append_cell(out, merged[cell], cell, context);
   }
 
   void reduce_rows(const void* data, std::uint64_t first_row, std::uint64_t rows,
@@ -209,8 +229,8 @@ class Kernel final : public KernelBase {
       const T* row_values = values + row * spec_.row_elements;
       for (std::uint64_t outer = 0; outer < spec_.outer; ++outer) {
         for (std::uint64_t inner = 0; inner < spec_.inner; ++inner) {
-          const Cell cell = detail::reduce_strided(row_values + outer * spec_.reduced * spec_.inner + inner,
-                                                   spec_.reduced, spec_.inner);
+          const Cell cell = detail::reduce_strided(
+              row_values + outer * spec_.reduced * spec_.inner + inner, spec_.reduced, spec_.inner);
           append_cell(out, cell, out.first_cell + row * cells_per_row + outer * spec_.inner + inner,
                       context);
         }
@@ -234,14 +254,22 @@ struct ArrayReduction::Impl {
 
 std::string_view reduce_function_name(ReduceFunction function) noexcept {
   switch (function) {
-    case ReduceFunction::kSum: return "sum";
-    case ReduceFunction::kMean: return "mean";
-    case ReduceFunction::kMin: return "min";
-    case ReduceFunction::kMax: return "max";
-    case ReduceFunction::kCount: return "count";
-    case ReduceFunction::kVar: return "var";
-    case ReduceFunction::kStd: return "std";
-    case ReduceFunction::kNanCount: break;
+    case ReduceFunction::kSum:
+      return "sum";
+    case ReduceFunction::kMean:
+      return "mean";
+    case ReduceFunction::kMin:
+      return "min";
+    case ReduceFunction::kMax:
+      return "max";
+    case ReduceFunction::kCount:
+      return "count";
+    case ReduceFunction::kVar:
+      return "var";
+    case ReduceFunction::kStd:
+      return "std";
+    case ReduceFunction::kNanCount:
+      break;
   }
   return "nan_count";
 }
@@ -277,39 +305,50 @@ std::vector<std::uint64_t> reduced_shape(const std::vector<std::uint64_t>& shape
 ValueType result_type(ReduceFunction function, DType dtype) noexcept {
   switch (function) {
     case ReduceFunction::kCount:
-    case ReduceFunction::kNanCount: return ValueType::kInt64;
+    case ReduceFunction::kNanCount:
+      return ValueType::kInt64;
     case ReduceFunction::kSum:
     case ReduceFunction::kMin:
     case ReduceFunction::kMax:
       if (dtype_is_float(dtype)) return ValueType::kFloat64;
       return dtype_is_signed(dtype) ? ValueType::kInt64 : ValueType::kUInt64;
-    default: return ValueType::kFloat64;
+    default:
+      return ValueType::kFloat64;
   }
 }
 
 std::size_t ResultColumn::size() const noexcept {
   switch (type) {
-    case ValueType::kInt64: return i64.size();
-    case ValueType::kUInt64: return u64.size();
-    case ValueType::kFloat64: break;
+    case ValueType::kInt64:
+      return i64.size();
+    case ValueType::kUInt64:
+      return u64.size();
+    case ValueType::kFloat64:
+      break;
   }
   return f64.size();
 }
 
 double ResultColumn::as_double(std::size_t cell) const noexcept {
   switch (type) {
-    case ValueType::kInt64: return static_cast<double>(i64[cell]);
-    case ValueType::kUInt64: return static_cast<double>(u64[cell]);
-    case ValueType::kFloat64: break;
+    case ValueType::kInt64:
+      return static_cast<double>(i64[cell]);
+    case ValueType::kUInt64:
+      return static_cast<double>(u64[cell]);
+    case ValueType::kFloat64:
+      break;
   }
   return f64[cell];
 }
 
 const void* ResultColumn::data() const noexcept {
   switch (type) {
-    case ValueType::kInt64: return i64.data();
-    case ValueType::kUInt64: return u64.data();
-    case ValueType::kFloat64: break;
+    case ValueType::kInt64:
+      return i64.data();
+    case ValueType::kUInt64:
+      return u64.data();
+    case ValueType::kFloat64:
+      break;
   }
   return f64.data();
 }
@@ -336,11 +375,12 @@ std::string describe_cell(const std::string& label, const std::vector<std::uint6
   return text + "]";
 }
 
-ArrayReduction::ArrayReduction(std::vector<std::uint64_t> shape, DType dtype,
-                               ReduceOptions options, std::string label)
+ArrayReduction::ArrayReduction(std::vector<std::uint64_t> shape, DType dtype, ReduceOptions options,
+                               std::string label)
     : impl_(std::make_unique<Impl>()) {
   ReductionSpec& self = impl_->spec;
-  if (shape.empty()) throw ConfigError("{}: a reduction needs an array with at least one axis", label);
+  if (shape.empty())
+    throw ConfigError("{}: a reduction needs an array with at least one axis", label);
   if (options.functions.empty()) throw ConfigError("{}: no reduce functions given", label);
   if (options.axis) {
     self.axis = normalize_axis(*options.axis, shape.size());
@@ -357,7 +397,8 @@ ArrayReduction::ArrayReduction(std::vector<std::uint64_t> shape, DType dtype,
   if (self.row_local()) {
     for (std::size_t dim = 1; dim < *self.axis; ++dim) self.outer *= self.shape[dim];
     self.reduced = self.shape[*self.axis];
-    for (std::size_t dim = *self.axis + 1; dim < self.shape.size(); ++dim) self.inner *= self.shape[dim];
+    for (std::size_t dim = *self.axis + 1; dim < self.shape.size(); ++dim)
+      self.inner *= self.shape[dim];
   }
   for (ReduceFunction function : self.options.functions)
     self.min_max |= function == ReduceFunction::kMin || function == ReduceFunction::kMax;

@@ -20,7 +20,8 @@ bool contains(const std::string& text, const std::string& part) {
 
 std::size_t occurrences(const std::string& text, const std::string& part) {
   std::size_t count = 0;
-  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++count;
   return count;
 }
 
@@ -73,8 +74,9 @@ FixtureSpec grid(std::vector<std::uint64_t> dims) {
 TEST(ArrayJob, ColumnStatsCsvMatchesTheOracleAtEveryRankCount) {
   Fixture data(grid({23, 5}));
   const std::string out = data.dir.file("stats.csv");
-  const std::string job = job_file(data.dir, data.input,
-                                   "[reduce]\nfunctions = mean, std, min, max, count, sum\n[output]\npath = " + out + "\n");
+  const std::string job = job_file(
+      data.dir, data.input,
+      "[reduce]\nfunctions = mean, std, min, max, count, sum\n[output]\npath = " + out + "\n");
   oracle::ArrayOracleOptions options;
   options.axis = 0;
   for (int np : {1, 2, 3, 4}) {
@@ -83,14 +85,16 @@ TEST(ArrayJob, ColumnStatsCsvMatchesTheOracleAtEveryRankCount) {
     EXPECT_EQ(occurrences(run.out, "mean"), 1u) << "one table, from rank 0:\n" << run.out;
     const auto rows = read_csv(out);
     ASSERT_EQ(rows.size(), 6u);
-    EXPECT_EQ(rows[0], (std::vector<std::string>{"col", "mean", "std", "min", "max", "count", "sum"}));
+    EXPECT_EQ(rows[0],
+              (std::vector<std::string>{"col", "mean", "std", "min", "max", "count", "sum"}));
     for (std::size_t column = 1; column < rows[0].size(); ++column) {
       const auto expected = oracle::reduce_array(data.values, data.shape, rows[0][column], options);
       for (std::size_t cell = 0; cell < 5; ++cell)
         EXPECT_TRUE(close_to(expected[cell], std::strtold(rows[cell + 1][column].c_str(), nullptr)))
             << rows[0][column] << " col " << cell << " np " << np << ": " << rows[cell + 1][column];
     }
-    EXPECT_EQ(list_dir(data.dir.path()), (std::vector<std::string>{"in.h5", "job.ini", "stats.csv"}));
+    EXPECT_EQ(list_dir(data.dir.path()),
+              (std::vector<std::string>{"in.h5", "job.ini", "stats.csv"}));
   }
 }
 
@@ -100,8 +104,9 @@ TEST(ArrayJob, RowResultsStreamToCsvAndHdf5) {
   options.axis = 2;
   const auto mean = oracle::reduce_array(data.values, data.shape, "mean", options);
   const std::string csv = data.dir.file("rows.csv");
-  const std::string job = job_file(data.dir, data.input,
-                                   "[reduce]\nfunctions = mean, nan_count\naxis = -1\n[output]\npath = " + csv + "\n");
+  const std::string job =
+      job_file(data.dir, data.input,
+               "[reduce]\nfunctions = mean, nan_count\naxis = -1\n[output]\npath = " + csv + "\n");
   RunResult run = run_rankflow(3, {"run", job, "--set", "output.table=off"}, 60);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, "");
@@ -113,12 +118,16 @@ TEST(ArrayJob, RowResultsStreamToCsvAndHdf5) {
     EXPECT_TRUE(close_to(mean[cell], std::strtold(rows[cell + 1][2].c_str(), nullptr))) << cell;
   }
   const std::string h5 = data.dir.file("rows.h5");
-  run = run_rankflow(4, {"run", job, "--set", "output.path=" + h5, "--set", "output.datasets=mean:/stats/row_mean"}, 60);
+  run = run_rankflow(
+      4,
+      {"run", job, "--set", "output.path=" + h5, "--set", "output.datasets=mean:/stats/row_mean"},
+      60);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::vector<std::uint64_t> dims;
   const std::vector<double> written = read_doubles(h5, "/stats/row_mean", &dims);
   EXPECT_EQ(dims, (std::vector<std::uint64_t>{37, 2}));
-  for (std::size_t cell = 0; cell < mean.size(); ++cell) EXPECT_TRUE(close_to(mean[cell], written[cell])) << cell;
+  for (std::size_t cell = 0; cell < mean.size(); ++cell)
+    EXPECT_TRUE(close_to(mean[cell], written[cell])) << cell;
   EXPECT_EQ(read_int64s(h5, "/nan_count").size(), 74u);
   EXPECT_EQ(read_string_attribute(h5, "/stats/row_mean", "function"), "mean");
   EXPECT_EQ(read_string_attribute(h5, "/stats/row_mean", "ranks"), "4");
@@ -127,13 +136,15 @@ TEST(ArrayJob, RowResultsStreamToCsvAndHdf5) {
 TEST(ArrayJob, Hdf5OutputCarriesProvenance) {
   Fixture data(grid({10, 3}));
   const std::string out = data.dir.file("stats.h5");
-  const std::string job = job_file(data.dir, data.input,
-                                   "[reduce]\nfunctions = var, max\naxis = all\nddof = 1\n[output]\npath = " + out + "\n");
+  const std::string job = job_file(
+      data.dir, data.input,
+      "[reduce]\nfunctions = var, max\naxis = all\nddof = 1\n[output]\npath = " + out + "\n");
   RunResult run = run_rankflow(2, {"run", job}, 60);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   oracle::ArrayOracleOptions options;
   options.ddof = 1;
-  EXPECT_TRUE(close_to(oracle::reduce_array(data.values, data.shape, "var", options)[0], read_doubles(out, "/var")[0]));
+  EXPECT_TRUE(close_to(oracle::reduce_array(data.values, data.shape, "var", options)[0],
+                       read_doubles(out, "/var")[0]));
   EXPECT_EQ(read_string_attribute(out, "/", "rankflow_version"), RANKFLOW_VERSION);
   EXPECT_TRUE(contains(read_string_attribute(out, "/", "config"), "functions = var, max"));
   EXPECT_EQ(read_string_attribute(out, "/var", "input_path"), data.input);
@@ -143,12 +154,19 @@ TEST(ArrayJob, Hdf5OutputCarriesProvenance) {
 
 TEST(ArrayJob, CenteringWritesTheSameShapeInParallel) {
   Fixture data(grid({29, 4}));
-  for (const auto& [kind, axis] : std::vector<std::pair<std::string, int>>{{"center", 1}, {"zscore", 0}}) {
+  for (const auto& [kind, axis] :
+       std::vector<std::pair<std::string, int>>{{"center", 1}, {"zscore", 0}}) {
     const std::string out = data.dir.file(kind + ".h5");
-    const std::string job = job_file(data.dir, data.input,
-                                     "[center]\nkind = " + kind + "\naxis = " + std::to_string(axis) +
-                                         "\ndataset = /anomaly\n[output]\npath = " + out + "\n");
-    RunResult run = run_rankflow(3, {"run", job}, 60);
+    const std::string job =
+        job_file(data.dir, data.input,
+                 "[center]\nkind = " + kind + "\naxis = " + std::to_string(axis) +
+                     "\ndataset = /anomaly\n[output]\npath = " + out + "\n");
+    // Both write modes: collective for the row means, independent for the z-scores.
+    RunResult run = run_rankflow(
+        3,
+        {"run", job, "--set",
+         std::string("output.io=") + (kind == "center" ? "collective" : "independent")},
+        60);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     oracle::ArrayOracleOptions options;
     options.axis = static_cast<std::size_t>(axis);
@@ -168,8 +186,10 @@ TEST(ArrayJob, GenerateIsTheSameAtAnyRankCountAndInspectDescribesIt) {
   TempDir dir;
   for (int np : {1, 3}) {
     const std::string out = dir.file("grid" + std::to_string(np) + ".h5");
-    RunResult run = run_rankflow(np, {"generate", "grid", out, "--rows", "1000", "--cols", "3",
-                                      "--chunk-rows", "64", "--stations", "7", "--nan-every", "50"}, 60);
+    RunResult run = run_rankflow(np,
+                                 {"generate", "grid", out, "--rows", "1000", "--cols", "3",
+                                  "--chunk-rows", "64", "--stations", "7", "--nan-every", "50"},
+                                 60);
     ASSERT_EQ(run.exit_code, 0) << run.err;
   }
   const auto one = read_serial(dir.file("grid1.h5"), "/temperature");
@@ -177,12 +197,14 @@ TEST(ArrayJob, GenerateIsTheSameAtAnyRankCountAndInspectDescribesIt) {
   ASSERT_EQ(one.size(), 3000u);
   for (std::size_t idx = 0; idx < one.size(); ++idx)
     EXPECT_TRUE(one[idx] == three[idx] || (std::isnan(one[idx]) && std::isnan(three[idx]))) << idx;
-  EXPECT_EQ(read_int64s(dir.file("grid1.h5"), "/station"), read_int64s(dir.file("grid3.h5"), "/station"));
+  EXPECT_EQ(read_int64s(dir.file("grid1.h5"), "/station"),
+            read_int64s(dir.file("grid3.h5"), "/station"));
   RunResult inspect = run_rankflow(0, {"inspect", dir.file("grid3.h5")}, 60);
   EXPECT_EQ(inspect.exit_code, 0) << inspect.err;
   EXPECT_TRUE(contains(inspect.out, "/temperature\n  shape       (1000, 3)")) << inspect.out;
   EXPECT_TRUE(contains(inspect.out, "chunks (64, 3)")) << inspect.out;
-  EXPECT_TRUE(contains(inspect.out, "/station\n  shape       (1000,)\n  type        int64")) << inspect.out;
+  EXPECT_TRUE(contains(inspect.out, "/station\n  shape       (1000,)\n  type        int64"))
+      << inspect.out;
   EXPECT_EQ(run_rankflow(0, {"inspect", dir.file("none.h5")}, 60).exit_code, 1);
   EXPECT_EQ(run_rankflow(0, {"inspect"}, 60).exit_code, 2);
 }
@@ -190,11 +212,14 @@ TEST(ArrayJob, GenerateIsTheSameAtAnyRankCountAndInspectDescribesIt) {
 TEST(ArrayJob, ShippedJobsValidate) {
   for (const char* job : {"jobs/hdf5_column_stats.ini", "jobs/demo.ini", "jobs/hdf5_center.ini"}) {
     TempDir dir;
-    RunResult generate = run_rankflow(2, {"generate", "grid", dir.file("grid.h5"), "--rows", "300", "--cols", "4"}, 60);
+    RunResult generate = run_rankflow(
+        2, {"generate", "grid", dir.file("grid.h5"), "--rows", "300", "--cols", "4"}, 60);
     ASSERT_EQ(generate.exit_code, 0) << generate.err;
-    RunResult run = run_rankflow(2, {"run", source_dir() + "/" + job, "--set", "input.path=" + dir.file("grid.h5"),
-                                     "--set", std::string("output.path=") + dir.file(contains(job, "center") ? "o.h5" : "o.csv")},
-                                 60);
+    RunResult run = run_rankflow(
+        2,
+        {"run", source_dir() + "/" + job, "--set", "input.path=" + dir.file("grid.h5"), "--set",
+         std::string("output.path=") + dir.file(contains(job, "center") ? "o.h5" : "o.csv")},
+        60);
     EXPECT_EQ(run.exit_code, 0) << job << "\n" << run.err;
   }
 }

@@ -1,12 +1,13 @@
 // Centering and z-scores at every rank count against the serial oracle: every axis (and all
 // axes), 2-D and 3-D, float/integer inputs in both byte orders, NaN policies, ddof, tiny blocks.
+#include "rankflow/ops/center.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "oracle/array_oracle.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
-#include "rankflow/ops/center.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/mpi_test.hpp"
 #include "support/temp_dir.hpp"
@@ -47,8 +48,8 @@ int check_one(const std::string& path, const FixtureSpec& spec, const CenterOpti
       const long double tolerance = 1e-12L * (std::fabs(values[flat]) + std::fabs(want) + 1);
       if (!(std::fabs(have - want) <= tolerance)) {
         if (++mismatches < 4)
-          ADD_FAILURE() << "element " << flat << ": got " << static_cast<double>(have) << ", oracle "
-                        << static_cast<double>(want);
+          ADD_FAILURE() << "element " << flat << ": got " << static_cast<double>(have)
+                        << ", oracle " << static_cast<double>(want);
       }
     }
   }
@@ -67,8 +68,9 @@ void check(const FixtureSpec& spec) {
     for (CenterKind kind : {CenterKind::kCenter, CenterKind::kZScore}) {
       for (NanPolicy nan : {NanPolicy::kSkip, NanPolicy::kPropagate}) {
         CenterOptions options{kind, axis, kind == CenterKind::kZScore ? 1 : 0, nan};
-        SCOPED_TRACE(fmt::format("{} rank {} axis {} {} nan {}", dtype_name(spec.dtype), shape.size(),
-                                 axis ? std::to_string(*axis) : "all", center_kind_name(kind),
+        SCOPED_TRACE(fmt::format("{} rank {} axis {} {} nan {}", dtype_name(spec.dtype),
+                                 shape.size(), axis ? std::to_string(*axis) : "all",
+                                 center_kind_name(kind),
                                  nan == NanPolicy::kSkip ? "skip" : "propagate"));
         EXPECT_EQ(check_one(path, spec, options, values, shape), 0);
       }
@@ -104,11 +106,13 @@ TEST(ArrayCentering, MoreRanksThanRows) {
 
 TEST(ArrayCentering, AxisOutOfRangeIsAConfigError) {
   try {
-    ArrayCentering bad({4, 3}, DType::kFloat64, {CenterKind::kCenter, -3, 0, NanPolicy::kSkip}, "/x");
+    ArrayCentering bad({4, 3}, DType::kFloat64, {CenterKind::kCenter, -3, 0, NanPolicy::kSkip},
+                       "/x");
     ADD_FAILURE() << "no error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kConfig);
-    EXPECT_NE(std::string(error.what()).find("axis -3 is out of range"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("axis -3 is out of range"), std::string::npos)
+        << error.what();
   }
 }
 

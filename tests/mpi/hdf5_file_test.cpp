@@ -4,10 +4,10 @@
 
 #include <cmath>
 
+#include "rankflow/io/hdf5/array_reader.hpp"
 #include "rankflow/io/hdf5/array_writer.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
 #include "rankflow/io/hdf5/handle.hpp"
-#include "rankflow/io/hdf5/array_reader.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/mpi_test.hpp"
 #include "support/temp_dir.hpp"
@@ -34,14 +34,14 @@ std::string error_of(Body&& body) {
 
 TEST(ParallelFile, MissingOrForeignFileFailsOnEveryRankWithoutLeaks) {
   const long long ids_before = test::open_hdf5_ids();
-  std::string message = error_of([] {
-    ParallelFile::open_read(world(), "/nonexistent/x.h5", IoMode::kCollective);
-  });
+  std::string message =
+      error_of([] { ParallelFile::open_read(world(), "/nonexistent/x.h5", IoMode::kCollective); });
   EXPECT_TRUE(contains(message, "cannot open '/nonexistent/x.h5': no such file")) << message;
   test::TempDir dir = test::TempDir::shared(world());
   if (world().rank() == 0) test::write_file(dir.file("text.h5"), "not hdf5 at all\n");
   world().barrier();
-  message = error_of([&] { ParallelFile::open_read(world(), dir.file("text.h5"), IoMode::kPosix); });
+  message =
+      error_of([&] { ParallelFile::open_read(world(), dir.file("text.h5"), IoMode::kPosix); });
   EXPECT_TRUE(contains(message, "not an HDF5 file")) << message;
   EXPECT_EQ(test::open_hdf5_ids(), ids_before);
 }
@@ -91,9 +91,8 @@ TEST(Hdf5Errors, StackBecomesTheMessageAndSilencingRestores) {
     void* inside_data = nullptr;
     H5Eget_auto2(H5E_DEFAULT, &inside, &inside_data);
     EXPECT_EQ(inside, nullptr);
-    const std::string message = error_of([] {
-      check_id(H5Dopen2(-1, "/x", H5P_DEFAULT), "opening /x");
-    });
+    const std::string message =
+        error_of([] { check_id(H5Dopen2(-1, "/x", H5P_DEFAULT), "opening /x"); });
     EXPECT_TRUE(contains(message, "opening /x: ")) << message;
     EXPECT_GT(message.size(), std::string("opening /x: ").size()) << "no HDF5 explanation";
     // IDs of a type are numbered in sequence: the copy of the error stack that check_id took
@@ -113,15 +112,17 @@ TEST(ArrayWriter, EveryRankWritesItsRowsCollectively) {
   test::TempDir dir = test::TempDir::shared(world());
   const std::string path = dir.file("out.h5");
   const std::uint64_t rows = 11;
-  const std::vector<WriterOptions> layouts = {{}, {{3, 2}, 0, true}, {{4, 2}, 6, false}};
+  const std::vector<WriterOptions> layouts = {
+      {}, {{3, 2}, 0, true, true}, {{4, 2}, 6, false, true}, {{}, 0, false, /*collective=*/false}};
   {
     ParallelFile file = ParallelFile::create(world(), path);
     for (std::size_t layout = 0; layout < layouts.size(); ++layout) {
-      ArrayWriter writer(file, "/out/layout" + std::to_string(layout), {rows, 2},
-                         DType::kFloat64, layouts[layout]);
+      ArrayWriter writer(file, "/out/layout" + std::to_string(layout), {rows, 2}, DType::kFloat64,
+                         layouts[layout]);
       const RowRange mine = partition_rows(rows, 0, world().size(), world().rank());
       // Two-row steps, the same number on every rank (ranks past their rows write nothing).
-      const std::uint64_t steps = world().allreduce<std::uint64_t>((mine.size() + 1) / 2, comm::ReduceOp::kMax);
+      const std::uint64_t steps =
+          world().allreduce<std::uint64_t>((mine.size() + 1) / 2, comm::ReduceOp::kMax);
       for (std::uint64_t step = 0; step < steps; ++step) {
         const std::uint64_t first = std::min(mine.end, mine.begin + 2 * step);
         const std::uint64_t count = std::min<std::uint64_t>(2, mine.end - first);
@@ -141,14 +142,15 @@ TEST(ArrayWriter, EveryRankWritesItsRowsCollectively) {
   world().barrier();
   for (std::size_t layout = 0; layout < layouts.size(); ++layout) {
     std::vector<std::uint64_t> dims;
-    const std::vector<double> values = test::read_doubles(path, "/out/layout" + std::to_string(layout), &dims);
+    const std::vector<double> values =
+        test::read_doubles(path, "/out/layout" + std::to_string(layout), &dims);
     EXPECT_EQ(dims, (std::vector<std::uint64_t>{rows, 2}));
     for (std::size_t idx = 0; idx < values.size(); ++idx)
       EXPECT_EQ(values[idx], 0.5 * static_cast<double>(idx) + static_cast<double>(layout)) << idx;
   }
   EXPECT_EQ(test::read_string_attribute(path, "/", "config"), "replaced");
   const FileSummary summary = inspect_file(path);
-  ASSERT_EQ(summary.datasets.size(), 3u);
+  ASSERT_EQ(summary.datasets.size(), 4u);
   EXPECT_EQ(summary.datasets[1].layout, "chunked");
   EXPECT_EQ(summary.datasets[1].type, "float64 (big-endian)");
   EXPECT_EQ(summary.datasets[2].type, "float64");

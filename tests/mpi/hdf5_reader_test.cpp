@@ -26,10 +26,10 @@ struct Case {
 std::string describe(const Case& c) {
   std::string shape;
   for (std::uint64_t dim : c.spec.dims) shape += std::to_string(dim) + " ";
-  return fmt::format("{} {}{} shape [{}] chunk {} gzip {} mode {} block_rows {}",
-                     c.spec.name, dtype_name(c.spec.dtype), c.spec.big_endian ? " BE" : "",
-                     shape, c.spec.chunk.empty() ? 0 : c.spec.chunk[0], c.spec.gzip,
-                     io_mode_name(c.mode), c.block_rows);
+  return fmt::format("{} {}{} shape [{}] chunk {} gzip {} mode {} block_rows {}", c.spec.name,
+                     dtype_name(c.spec.dtype), c.spec.big_endian ? " BE" : "", shape,
+                     c.spec.chunk.empty() ? 0 : c.spec.chunk[0], c.spec.gzip, io_mode_name(c.mode),
+                     c.block_rows);
 }
 
 // Reads every block and compares each value with the fixture oracle; returns mismatches.
@@ -72,7 +72,8 @@ void check_case(const Case& c) {
   for (std::size_t rank = 1; rank < ranges.size(); ++rank)
     EXPECT_EQ(ranges[rank].begin, ranges[rank - 1].end);
   if (!c.spec.chunk.empty()) {
-    EXPECT_TRUE(mine.begin % c.spec.chunk[0] == 0 || mine.begin == rows) << "rank range not on a chunk boundary";
+    EXPECT_TRUE(mine.begin % c.spec.chunk[0] == 0 || mine.begin == rows)
+        << "rank range not on a chunk boundary";
     if (c.spec.gzip > 0 && mine.size() > 0 && mine.end != rows) {
       EXPECT_EQ(reader.block_rows() % c.spec.chunk[0], 0u);
     }
@@ -87,11 +88,12 @@ void check_case(const Case& c) {
   EXPECT_EQ(calls, reader.steps());
   EXPECT_EQ(world().allreduce(calls, comm::ReduceOp::kMin),
             world().allreduce(calls, comm::ReduceOp::kMax));
-  EXPECT_EQ(reader.bytes_read(), mine.size() * reader.info().row_elements() * dtype_size(c.spec.dtype));
+  EXPECT_EQ(reader.bytes_read(),
+            mine.size() * reader.info().row_elements() * dtype_size(c.spec.dtype));
 }
 
-constexpr DType kAllTypes[] = {DType::kInt8,   DType::kInt16,  DType::kInt32,   DType::kInt64,
-                               DType::kUInt8,  DType::kUInt16, DType::kUInt32,  DType::kUInt64,
+constexpr DType kAllTypes[] = {DType::kInt8,    DType::kInt16,  DType::kInt32,  DType::kInt64,
+                               DType::kUInt8,   DType::kUInt16, DType::kUInt32, DType::kUInt64,
                                DType::kFloat32, DType::kFloat64};
 
 TEST(ArrayReader, EveryTypeInBothByteOrders) {
@@ -120,7 +122,8 @@ TEST(ArrayReader, RanksOneToFiveAndEveryLayout) {
       if (layout > 0) {
         c.spec.chunk = dims;
         c.spec.chunk[0] = 2;
-        if (dims.size() > 1) c.spec.chunk[1] = std::max<std::uint64_t>(1, dims[1] / 2);  // partial inner chunks
+        if (dims.size() > 1)
+          c.spec.chunk[1] = std::max<std::uint64_t>(1, dims[1] / 2);  // partial inner chunks
         c.spec.gzip = layout == 2 ? 4 : 0;
       }
       c.block_rows = 1;
@@ -181,7 +184,8 @@ TEST(ArrayReader, RestartReadsTheSameRowsAgain) {
     for (std::uint64_t idx = 0; idx < block.elements(); ++idx) first += block.values<double>()[idx];
   reader.restart();
   while (reader.next(block))
-    for (std::uint64_t idx = 0; idx < block.elements(); ++idx) second += block.values<double>()[idx];
+    for (std::uint64_t idx = 0; idx < block.elements(); ++idx)
+      second += block.values<double>()[idx];
   EXPECT_EQ(first, second);
 }
 

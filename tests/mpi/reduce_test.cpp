@@ -2,13 +2,14 @@
 // every function, every axis (and all axes), every dtype in both byte orders, datasets of rank
 // 1 to 4, contiguous/chunked/gzip, tiny blocks, more ranks than rows, NaN policies, ddof,
 // exact integer sums and overflow errors, no catastrophic cancellation.
+#include "rankflow/ops/reduce.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "oracle/array_oracle.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
-#include "rankflow/ops/reduce.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/mpi_test.hpp"
 #include "support/temp_dir.hpp"
@@ -20,8 +21,8 @@ using test::FixtureSpec;
 using test::world;
 
 const std::vector<ReduceFunction> kEveryFunction = {
-    ReduceFunction::kSum, ReduceFunction::kMean, ReduceFunction::kMin,   ReduceFunction::kMax,
-    ReduceFunction::kCount, ReduceFunction::kVar, ReduceFunction::kStd, ReduceFunction::kNanCount};
+    ReduceFunction::kSum,   ReduceFunction::kMean, ReduceFunction::kMin, ReduceFunction::kMax,
+    ReduceFunction::kCount, ReduceFunction::kVar,  ReduceFunction::kStd, ReduceFunction::kNanCount};
 
 // What one rank holds after a distributed reduction: everything on rank 0 (axis 0 / all
 // axes), or its own rows' cells (row-local), starting at flat output cell first_cell.
@@ -34,9 +35,12 @@ struct Distributed {
 
 long double value_at(const ResultColumn& column, std::size_t idx) {
   switch (column.type) {
-    case ValueType::kInt64: return static_cast<long double>(column.i64[idx]);
-    case ValueType::kUInt64: return static_cast<long double>(column.u64[idx]);
-    case ValueType::kFloat64: break;
+    case ValueType::kInt64:
+      return static_cast<long double>(column.i64[idx]);
+    case ValueType::kUInt64:
+      return static_cast<long double>(column.u64[idx]);
+    case ValueType::kFloat64:
+      break;
   }
   return static_cast<long double>(column.f64[idx]);
 }
@@ -95,7 +99,8 @@ int compare(const Distributed& got, const std::vector<long double>& values,
   oracle_options.skip_nan = options.nan == NanPolicy::kSkip;
   for (const ResultColumn& column : got.columns) {
     const std::string function(reduce_function_name(column.function));
-    const std::vector<long double> expected = oracle::reduce_array(values, shape, function, oracle_options);
+    const std::vector<long double> expected =
+        oracle::reduce_array(values, shape, function, oracle_options);
     for (std::size_t idx = 0; idx < column.size(); ++idx) {
       const long double want = expected.at(got.first_cell + idx);
       const long double have = value_at(column, idx);
@@ -104,8 +109,8 @@ int compare(const Distributed& got, const std::vector<long double>& values,
           column.type == ValueType::kFloat64 ? 1e-12L * std::fabs(want) : 0.0L;
       if (!same_nan && !(std::fabs(have - want) <= tolerance)) {
         ++mismatches;
-        ADD_FAILURE() << function << " cell " << got.first_cell + idx << ": got " << static_cast<double>(have)
-                      << ", oracle " << static_cast<double>(want);
+        ADD_FAILURE() << function << " cell " << got.first_cell + idx << ": got "
+                      << static_cast<double>(have) << ", oracle " << static_cast<double>(want);
       }
     }
   }
@@ -114,18 +119,20 @@ int compare(const Distributed& got, const std::vector<long double>& values,
 
 // Writes the fixture once, then for each options: reduces it distributed and checks every
 // rank's part with the oracle.
-void check(const FixtureSpec& spec, const std::vector<ReduceOptions>& cases, std::uint64_t block_rows) {
+void check(const FixtureSpec& spec, const std::vector<ReduceOptions>& cases,
+           std::uint64_t block_rows) {
   test::TempDir dir = test::TempDir::shared(world());
   const std::string path = dir.file("x.h5");
   test::write_fixture(world(), path, spec);
   std::vector<std::uint64_t> shape;
   const std::vector<long double> values = test::read_serial(path, spec.name, &shape);
   for (const ReduceOptions& options : cases) {
-    SCOPED_TRACE(fmt::format("{} {}{} rank {} axis {} ddof {} nan {} block_rows {} chunk {} gzip {}",
-                             spec.name, dtype_name(spec.dtype), spec.big_endian ? " BE" : "",
-                             spec.dims.size(), options.axis ? std::to_string(*options.axis) : "all",
-                             options.ddof, options.nan == NanPolicy::kSkip ? "skip" : "propagate",
-                             block_rows, spec.chunk.empty() ? 0 : spec.chunk[0], spec.gzip));
+    SCOPED_TRACE(
+        fmt::format("{} {}{} rank {} axis {} ddof {} nan {} block_rows {} chunk {} gzip {}",
+                    spec.name, dtype_name(spec.dtype), spec.big_endian ? " BE" : "",
+                    spec.dims.size(), options.axis ? std::to_string(*options.axis) : "all",
+                    options.ddof, options.nan == NanPolicy::kSkip ? "skip" : "propagate",
+                    block_rows, spec.chunk.empty() ? 0 : spec.chunk[0], spec.gzip));
     const Distributed got = run_reduction(path, spec.name, options, block_rows);
     EXPECT_EQ(got.error, "");
     EXPECT_EQ(compare(got, values, shape, options), 0);
@@ -149,8 +156,8 @@ std::vector<std::optional<int>> every_axis(std::size_t rank) {
 }
 
 TEST(ArrayReduction, EveryDTypeEveryAxis) {
-  const DType types[] = {DType::kInt8,   DType::kInt16,  DType::kInt32,   DType::kInt64,
-                         DType::kUInt8,  DType::kUInt16, DType::kUInt32,  DType::kUInt64,
+  const DType types[] = {DType::kInt8,    DType::kInt16,  DType::kInt32,  DType::kInt64,
+                         DType::kUInt8,   DType::kUInt16, DType::kUInt32, DType::kUInt64,
                          DType::kFloat32, DType::kFloat64};
   for (DType dtype : types) {
     FixtureSpec spec;
@@ -262,8 +269,8 @@ TEST(ArrayReduction, ResultsDoNotDependOnTheIoMode) {
   ReduceOptions options;
   options.functions = {ReduceFunction::kMean, ReduceFunction::kStd};
   std::vector<double> first;
-  for (auto mode : {io::hdf5::IoMode::kCollective, io::hdf5::IoMode::kIndependent,
-                    io::hdf5::IoMode::kPosix}) {
+  for (auto mode :
+       {io::hdf5::IoMode::kCollective, io::hdf5::IoMode::kIndependent, io::hdf5::IoMode::kPosix}) {
     const Distributed got = run_reduction(dir.file("x.h5"), "/data", options, 2, mode);
     if (world().rank() != 0) continue;
     if (first.empty()) first = got.columns[1].f64;
@@ -273,7 +280,8 @@ TEST(ArrayReduction, ResultsDoNotDependOnTheIoMode) {
 
 TEST(ArrayReduction, ConfigErrorsNameTheAxis) {
   try {
-    ArrayReduction bad({4, 3}, DType::kFloat64, {{ReduceFunction::kSum}, 2, 0, NanPolicy::kSkip}, "/x");
+    ArrayReduction bad({4, 3}, DType::kFloat64, {{ReduceFunction::kSum}, 2, 0, NanPolicy::kSkip},
+                       "/x");
     ADD_FAILURE() << "no error";
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kConfig);

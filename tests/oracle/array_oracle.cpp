@@ -86,14 +86,22 @@ std::vector<long double> reduce_array(const std::vector<long double>& values,
   std::vector<long double> out;
   for (const std::vector<std::uint64_t>& members : groups(shape, options.axis)) {
     const Stats stats = stats_of(values, members, options);
-    if (function == "sum") out.push_back(stats.sum);
-    else if (function == "mean") out.push_back(stats.mean);
-    else if (function == "min") out.push_back(stats.min);
-    else if (function == "max") out.push_back(stats.max);
-    else if (function == "count") out.push_back(stats.count);
-    else if (function == "nan_count") out.push_back(stats.nans);
-    else if (function == "var") out.push_back(stats.var);
-    else if (function == "std") out.push_back(std::sqrt(stats.var));
+    if (function == "sum")
+      out.push_back(stats.sum);
+    else if (function == "mean")
+      out.push_back(stats.mean);
+    else if (function == "min")
+      out.push_back(stats.min);
+    else if (function == "max")
+      out.push_back(stats.max);
+    else if (function == "count")
+      out.push_back(stats.count);
+    else if (function == "nan_count")
+      out.push_back(stats.nans);
+    else if (function == "var")
+      out.push_back(stats.var);
+    else if (function == "std")
+      out.push_back(std::sqrt(stats.var));
   }
   return out;
 }

@@ -21,16 +21,26 @@ hid_t ok_id(hid_t id, const char* what) {
 
 hid_t memory_type(DType type) {
   switch (type) {
-    case DType::kInt8: return H5T_NATIVE_INT8;
-    case DType::kInt16: return H5T_NATIVE_INT16;
-    case DType::kInt32: return H5T_NATIVE_INT32;
-    case DType::kInt64: return H5T_NATIVE_INT64;
-    case DType::kUInt8: return H5T_NATIVE_UINT8;
-    case DType::kUInt16: return H5T_NATIVE_UINT16;
-    case DType::kUInt32: return H5T_NATIVE_UINT32;
-    case DType::kUInt64: return H5T_NATIVE_UINT64;
-    case DType::kFloat32: return H5T_NATIVE_FLOAT;
-    case DType::kFloat64: break;
+    case DType::kInt8:
+      return H5T_NATIVE_INT8;
+    case DType::kInt16:
+      return H5T_NATIVE_INT16;
+    case DType::kInt32:
+      return H5T_NATIVE_INT32;
+    case DType::kInt64:
+      return H5T_NATIVE_INT64;
+    case DType::kUInt8:
+      return H5T_NATIVE_UINT8;
+    case DType::kUInt16:
+      return H5T_NATIVE_UINT16;
+    case DType::kUInt32:
+      return H5T_NATIVE_UINT32;
+    case DType::kUInt64:
+      return H5T_NATIVE_UINT64;
+    case DType::kFloat32:
+      return H5T_NATIVE_FLOAT;
+    case DType::kFloat64:
+      break;
   }
   return H5T_NATIVE_DOUBLE;
 }
@@ -38,16 +48,26 @@ hid_t memory_type(DType type) {
 hid_t stored_type(DType type, bool big_endian) {
   // Written out in full (not via rankflow's io/hdf5) to keep the fixture independent.
   switch (type) {
-    case DType::kInt8: return big_endian ? H5T_STD_I8BE : H5T_STD_I8LE;
-    case DType::kInt16: return big_endian ? H5T_STD_I16BE : H5T_STD_I16LE;
-    case DType::kInt32: return big_endian ? H5T_STD_I32BE : H5T_STD_I32LE;
-    case DType::kInt64: return big_endian ? H5T_STD_I64BE : H5T_STD_I64LE;
-    case DType::kUInt8: return big_endian ? H5T_STD_U8BE : H5T_STD_U8LE;
-    case DType::kUInt16: return big_endian ? H5T_STD_U16BE : H5T_STD_U16LE;
-    case DType::kUInt32: return big_endian ? H5T_STD_U32BE : H5T_STD_U32LE;
-    case DType::kUInt64: return big_endian ? H5T_STD_U64BE : H5T_STD_U64LE;
-    case DType::kFloat32: return big_endian ? H5T_IEEE_F32BE : H5T_IEEE_F32LE;
-    case DType::kFloat64: break;
+    case DType::kInt8:
+      return big_endian ? H5T_STD_I8BE : H5T_STD_I8LE;
+    case DType::kInt16:
+      return big_endian ? H5T_STD_I16BE : H5T_STD_I16LE;
+    case DType::kInt32:
+      return big_endian ? H5T_STD_I32BE : H5T_STD_I32LE;
+    case DType::kInt64:
+      return big_endian ? H5T_STD_I64BE : H5T_STD_I64LE;
+    case DType::kUInt8:
+      return big_endian ? H5T_STD_U8BE : H5T_STD_U8LE;
+    case DType::kUInt16:
+      return big_endian ? H5T_STD_U16BE : H5T_STD_U16LE;
+    case DType::kUInt32:
+      return big_endian ? H5T_STD_U32BE : H5T_STD_U32LE;
+    case DType::kUInt64:
+      return big_endian ? H5T_STD_U64BE : H5T_STD_U64LE;
+    case DType::kFloat32:
+      return big_endian ? H5T_IEEE_F32BE : H5T_IEEE_F32LE;
+    case DType::kFloat64:
+      break;
   }
   return big_endian ? H5T_IEEE_F64BE : H5T_IEEE_F64LE;
 }
@@ -81,8 +101,8 @@ long double fixture_value(const FixtureSpec& spec, std::uint64_t index) {
   });
 }
 
-void write_fixture(const comm::Communicator& comm, const std::string& path,
-                   const FixtureSpec& spec, bool create) {
+void write_fixture(const comm::Communicator& comm, const std::string& path, const FixtureSpec& spec,
+                   bool create) {
   if (comm.rank() == 0) write_fixture_serial(path, spec, create);
   comm.barrier();
 }
@@ -95,7 +115,8 @@ void write_fixture_serial(const std::string& path, const FixtureSpec& spec, bool
     std::vector<hsize_t> dims(spec.dims.begin(), spec.dims.end());
     std::uint64_t count = 1;
     for (hsize_t dim : dims) count *= dim;
-    const hid_t space = ok_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "space");
+    const hid_t space =
+        ok_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), "space");
     const hid_t dcpl = ok_id(H5Pcreate(H5P_DATASET_CREATE), "dcpl");
     if (!spec.chunk.empty()) {
       std::vector<hsize_t> chunk(spec.chunk.begin(), spec.chunk.end());
@@ -104,9 +125,10 @@ void write_fixture_serial(const std::string& path, const FixtureSpec& spec, bool
     }
     const hid_t lcpl = ok_id(H5Pcreate(H5P_LINK_CREATE), "lcpl");
     ok(H5Pset_create_intermediate_group(lcpl, 1), "intermediate groups");
-    const hid_t dataset = ok_id(H5Dcreate2(file, spec.name.c_str(), stored_type(spec.dtype, spec.big_endian),
-                                           space, lcpl, dcpl, H5P_DEFAULT),
-                                "create dataset");
+    const hid_t dataset =
+        ok_id(H5Dcreate2(file, spec.name.c_str(), stored_type(spec.dtype, spec.big_endian), space,
+                         lcpl, dcpl, H5P_DEFAULT),
+              "create dataset");
     if (count > 0) {
       visit_dtype(spec.dtype, [&](auto tag) {
         using T = decltype(tag);
@@ -116,7 +138,8 @@ void write_fixture_serial(const std::string& path, const FixtureSpec& spec, bool
       });
     }
     const hid_t attr_space = H5Screate(H5S_SCALAR);
-    const hid_t attr = H5Acreate2(dataset, "units", H5T_NATIVE_INT32, attr_space, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t attr =
+        H5Acreate2(dataset, "units", H5T_NATIVE_INT32, attr_space, H5P_DEFAULT, H5P_DEFAULT);
     const int units = 7;
     H5Awrite(attr, H5T_NATIVE_INT32, &units);
     H5Aclose(attr);
@@ -135,12 +158,14 @@ void write_odd_datasets(const std::string& path) {
   H5Tset_size(text, 8);
   const hsize_t two = 2;
   const hid_t space = H5Screate_simple(1, &two, nullptr);
-  const hid_t names = ok_id(H5Dcreate2(file, "/names", text, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "names");
+  const hid_t names = ok_id(
+      H5Dcreate2(file, "/names", text, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), "names");
   const char values[16] = "alpha\0\0\0beta\0\0\0";
   H5Dwrite(names, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
   const hid_t scalar_space = H5Screate(H5S_SCALAR);
   const hid_t scalar = ok_id(H5Dcreate2(file, "/scalar", H5T_IEEE_F64LE, scalar_space, H5P_DEFAULT,
-                                        H5P_DEFAULT, H5P_DEFAULT), "scalar");
+                                        H5P_DEFAULT, H5P_DEFAULT),
+                             "scalar");
   const double one = 1.0;
   H5Dwrite(scalar, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &one);
   H5Dclose(scalar);
@@ -194,7 +219,8 @@ std::string read_string_attribute(const std::string& path, const std::string& ob
   if (file < 0) return "";
   std::string value;
   if (H5Aexists_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT) > 0) {
-    const hid_t attr = H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t attr =
+        H5Aopen_by_name(file, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
     const hid_t type = H5Aget_type(attr);
     if (H5Tis_variable_str(type) > 0) {
       char* text = nullptr;

@@ -31,8 +31,8 @@ long double fixture_value(const FixtureSpec& spec, std::uint64_t index);
 
 // Collective: rank 0 writes the dataset (creating the file when `create` is true, else adding
 // to it), then every rank waits for it.
-void write_fixture(const comm::Communicator& comm, const std::string& path,
-                   const FixtureSpec& spec, bool create = true);
+void write_fixture(const comm::Communicator& comm, const std::string& path, const FixtureSpec& spec,
+                   bool create = true);
 
 // The same without MPI (end-to-end tests, which only launch mpirun): writes in this process.
 void write_fixture_serial(const std::string& path, const FixtureSpec& spec, bool create = true);

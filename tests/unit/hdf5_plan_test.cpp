@@ -25,7 +25,8 @@ TEST(PartitionRows, BalancedContiguousAndCovering) {
         }
         EXPECT_EQ(expected_begin, rows);
         // One chunk of imbalance, plus the missing rows of a partial last chunk.
-        EXPECT_LE(largest - smallest, chunk > 0 ? 2 * chunk - 1 : 1) << rows << " " << chunk << " " << ranks;
+        EXPECT_LE(largest - smallest, chunk > 0 ? 2 * chunk - 1 : 1)
+            << rows << " " << chunk << " " << ranks;
       }
     }
   }

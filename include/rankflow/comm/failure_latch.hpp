@@ -27,7 +27,8 @@ namespace rankflow::comm {
 class FailureLatch {
  public:
   // Local. Latches an injected failure when RANKFLOW_INJECT_FAILURE names `phase` and this rank.
-  FailureLatch(const Communicator& comm, std::string phase) : comm_(&comm), phase_(std::move(phase)) {
+  FailureLatch(const Communicator& comm, std::string phase)
+      : comm_(&comm), phase_(std::move(phase)) {
     run([&] { maybe_inject_failure(comm, phase_); });
   }
 

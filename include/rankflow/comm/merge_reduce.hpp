@@ -83,9 +83,9 @@ void allreduce_merge(const Communicator& comm, T* values, std::size_t count) {
   detail::MergeOp<T, Merge> merge;
   for (std::size_t done = 0; done < count; done += detail::kMergeRound) {
     const int round = static_cast<int>(std::min(detail::kMergeRound, count - done));
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, values + done, round, merge.type(), merge.op(),
-                            comm.native()),
-              "MPI_Allreduce");
+    check_mpi(
+        MPI_Allreduce(MPI_IN_PLACE, values + done, round, merge.type(), merge.op(), comm.native()),
+        "MPI_Allreduce");
   }
 }
 

@@ -27,9 +27,13 @@ class ByteBuffer {
   std::byte* data() noexcept { return data_; }
   const std::byte* data() const noexcept { return data_; }
   template <typename T>
-  T* as() noexcept { return reinterpret_cast<T*>(data_); }
+  T* as() noexcept {
+    return reinterpret_cast<T*>(data_);
+  }
   template <typename T>
-  const T* as() const noexcept { return reinterpret_cast<const T*>(data_); }
+  const T* as() const noexcept {
+    return reinterpret_cast<const T*>(data_);
+  }
 
  private:
   void release() noexcept;

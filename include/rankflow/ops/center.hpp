@@ -50,8 +50,8 @@ class ArrayCentering {
 
   // True along axis 0 or all axes: consume() + finish_statistics() before transform().
   bool needs_statistics_pass() const noexcept;
-  void consume(const void* data, std::uint64_t rows);        // local
-  void finish_statistics(const comm::Communicator& comm);    // collective
+  void consume(const void* data, std::uint64_t rows);      // local
+  void finish_statistics(const comm::Communicator& comm);  // collective
   // NaN values met: along axis 0 / all axes, in the whole array (every rank, after
   // finish_statistics); along an axis >= 1, in the rows this rank transformed.
   std::uint64_t nan_count() const noexcept;

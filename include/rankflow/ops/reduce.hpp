@@ -77,12 +77,12 @@ struct ResultColumn {
 };
 
 struct ReduceResult {
-  std::vector<std::uint64_t> shape;  // the whole output's shape (all ranks' rows)
-  std::uint64_t first_cell = 0;      // row-local: flat index of cells()[0] in the output
-  std::uint64_t first_row = 0;       // row-local: output row of the first result row
-  std::uint64_t rows = 0;            // row-local: result rows held here
-  std::vector<ResultColumn> columns; // in the order of ReduceOptions::functions
-  std::uint64_t nan_count = 0;       // NaN values met by the cells held here
+  std::vector<std::uint64_t> shape;   // the whole output's shape (all ranks' rows)
+  std::uint64_t first_cell = 0;       // row-local: flat index of cells()[0] in the output
+  std::uint64_t first_row = 0;        // row-local: output row of the first result row
+  std::uint64_t rows = 0;             // row-local: result rows held here
+  std::vector<ResultColumn> columns;  // in the order of ReduceOptions::functions
+  std::uint64_t nan_count = 0;        // NaN values met by the cells held here
 
   std::size_t cells() const noexcept { return columns.empty() ? 0 : columns.front().size(); }
 };

@@ -27,7 +27,8 @@ RowRange partition_rows(std::uint64_t rows, std::uint64_t chunk_rows, int ranks,
 std::uint64_t plan_block_rows(const BlockPlan& plan) {
   std::uint64_t rows = plan.block_rows > 0
                            ? plan.block_rows
-                           : std::max<std::uint64_t>(1, plan.block_bytes / std::max<std::uint64_t>(1, plan.row_bytes));
+                           : std::max<std::uint64_t>(
+                                 1, plan.block_bytes / std::max<std::uint64_t>(1, plan.row_bytes));
   if (plan.chunk_rows == 0) return rows;
   if (plan.filtered || rows >= plan.chunk_rows) {
     // Whole chunks: a compressed chunk is decompressed whole, and reading it once per block
@@ -65,16 +66,17 @@ struct ArrayReader::Impl {
 void ArrayReader::Impl::open(const ReaderOptions& options) {
   info = read_dataset_info(file, options.dataset);
   if (!info.dtype)
-    throw DataError("dataset {} in '{}' has type {}; arrays must be int8..int64, uint8..uint64, "
-                    "float32 or float64",
-                    info.name, options.path, info.type);
+    throw DataError(
+        "dataset {} in '{}' has type {}; arrays must be int8..int64, uint8..uint64, "
+        "float32 or float64",
+        info.name, options.path, info.type);
   if (info.dims.empty())
     throw DataError("dataset {} in '{}' is a scalar; arrays need at least one axis", info.name,
                     options.path);
   dtype = *info.dtype;
   const std::uint64_t row_bytes = info.row_elements() * dtype_size(dtype);
-  block_rows = plan_block_rows({row_bytes, info.chunk_rows(), info.filtered(),
-                                options.block_bytes, options.block_rows});
+  block_rows = plan_block_rows(
+      {row_bytes, info.chunk_rows(), info.filtered(), options.block_bytes, options.block_rows});
   rows = partition_rows(info.rows(), info.chunk_rows(), comm->size(), comm->rank());
   const std::uint64_t my_steps = (rows.size() + block_rows - 1) / block_rows;
   steps = comm->allreduce(my_steps, comm::ReduceOp::kMax);
@@ -85,16 +87,17 @@ void ArrayReader::Impl::open(const ReaderOptions& options) {
     // add a copy.
     check(H5Pset_chunk_cache(access.get(), 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT), "chunk cache");
   }
-  dataset = DatasetHandle(check_id(H5Dopen2(file.id(), info.name.c_str(), access.get()),
-                                   "opening " + info.name));
+  dataset = DatasetHandle(
+      check_id(H5Dopen2(file.id(), info.name.c_str(), access.get()), "opening " + info.name));
   file_space = DataspaceHandle(check_id(H5Dget_space(dataset.get()), "dataset space"));
   // The memory space has the dataset's rank and inner dims: HDF5 maps a block to chunks
   // with a fast path only when memory and file selections have the same shape (a 1-D memory
   // space makes it map element by element, ~10x slower).
   std::vector<hsize_t> capacity(info.dims.begin(), info.dims.end());
   capacity[0] = std::max<hsize_t>(1, block_rows);
-  memory_space = DataspaceHandle(check_id(
-      H5Screate_simple(static_cast<int>(capacity.size()), capacity.data(), nullptr), "memory space"));
+  memory_space = DataspaceHandle(
+      check_id(H5Screate_simple(static_cast<int>(capacity.size()), capacity.data(), nullptr),
+               "memory space"));
   transfer = PropListHandle(check_id(H5Pcreate(H5P_DATASET_XFER), "transfer list"));
   if (file.mode() != IoMode::kPosix) {
     const H5FD_mpio_xfer_t mode =
@@ -118,8 +121,8 @@ void ArrayReader::Impl::select(std::uint64_t first_row, std::uint64_t row_count)
                             nullptr),
         "selecting rows");
   start[0] = 0;
-  check(H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_SET, start.data(), nullptr,
-                            count.data(), nullptr),
+  check(H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                            nullptr),
         "selecting the block buffer");
 }
 

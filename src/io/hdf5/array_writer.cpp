@@ -36,9 +36,10 @@ PropListHandle ArrayWriter::Impl::creation_list(const WriterOptions& options) co
       chunk[axis] = std::max<hsize_t>(1, dims[axis]);
   check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), what);
   if (options.gzip_level > 0 && options.big_endian)
-    throw DataError("{}: parallel HDF5 cannot compress data that needs a type conversion "
-                    "(big-endian storage); store it little-endian or uncompressed",
-                    what);
+    throw DataError(
+        "{}: parallel HDF5 cannot compress data that needs a type conversion "
+        "(big-endian storage); store it little-endian or uncompressed",
+        what);
   if (options.gzip_level > 0) {
     check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(options.gzip_level)), what);
     check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_INCR), what);
@@ -49,8 +50,7 @@ PropListHandle ArrayWriter::Impl::creation_list(const WriterOptions& options) co
 }
 
 ArrayWriter::ArrayWriter(ParallelFile& file, const std::string& name,
-                         std::vector<std::uint64_t> dims, DType dtype,
-                         const WriterOptions& options)
+                         std::vector<std::uint64_t> dims, DType dtype, const WriterOptions& options)
     : impl_(std::make_unique<Impl>()) {
   SilenceErrors quiet;
   Impl& self = *impl_;
@@ -68,13 +68,16 @@ ArrayWriter::ArrayWriter(ParallelFile& file, const std::string& name,
   PropListHandle links(check_id(H5Pcreate(H5P_LINK_CREATE), what));
   check(H5Pset_create_intermediate_group(links.get(), 1), what);
   PropListHandle dcpl = self.creation_list(options);
-  self.dataset = DatasetHandle(check_id(
-      H5Dcreate2(static_cast<hid_t>(file.id()), self.name.c_str(),
-                 file_type(dtype, options.big_endian), self.file_space.get(), links.get(),
-                 dcpl.get(), H5P_DEFAULT),
-      what));
+  self.dataset =
+      DatasetHandle(check_id(H5Dcreate2(static_cast<hid_t>(file.id()), self.name.c_str(),
+                                        file_type(dtype, options.big_endian), self.file_space.get(),
+                                        links.get(), dcpl.get(), H5P_DEFAULT),
+                             what));
   self.transfer = PropListHandle(check_id(H5Pcreate(H5P_DATASET_XFER), what));
-  check(H5Pset_dxpl_mpio(self.transfer.get(), H5FD_MPIO_COLLECTIVE), what);
+  const bool collective = options.collective || options.gzip_level > 0;
+  check(H5Pset_dxpl_mpio(self.transfer.get(),
+                         collective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT),
+        what);
 }
 
 ArrayWriter::~ArrayWriter() = default;
@@ -98,8 +101,8 @@ void ArrayWriter::write(std::uint64_t first_row, std::uint64_t rows, const void*
   std::vector<hsize_t> shape(self.dims.begin(), self.dims.end());
   if (shape.empty()) shape.push_back(1);
   shape[0] = std::max<hsize_t>(1, rows);
-  DataspaceHandle memory(check_id(
-      H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), what));
+  DataspaceHandle memory(
+      check_id(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), what));
   if (rows == 0) {
     check(H5Sselect_none(self.file_space.get()), what);
     check(H5Sselect_none(memory.get()), what);
@@ -115,8 +118,8 @@ void ArrayWriter::write(std::uint64_t first_row, std::uint64_t rows, const void*
           what);
   }
   static const std::uint64_t kNothing = 0;  // HDF5 wants a buffer even for an empty selection
-  check(H5Dwrite(self.dataset.get(), native_type(self.dtype), memory.get(),
-                 self.file_space.get(), self.transfer.get(), data != nullptr ? data : &kNothing),
+  check(H5Dwrite(self.dataset.get(), native_type(self.dtype), memory.get(), self.file_space.get(),
+                 self.transfer.get(), data != nullptr ? data : &kNothing),
         what);
 }
 

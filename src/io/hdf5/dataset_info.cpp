@@ -1,8 +1,8 @@
 #include "rankflow/io/hdf5/dataset_info.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "rankflow/io/hdf5/handle.hpp"
 #include "rankflow/io/hdf5/types.hpp"
@@ -103,8 +103,7 @@ herr_t collect_attribute(hid_t location, const char* name, const H5A_info_t* /*i
 std::vector<AttributeInfo> read_attributes(hid_t object) {
   std::vector<AttributeInfo> attributes;
   hsize_t position = 0;
-  check(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &position, collect_attribute,
-                    &attributes),
+  check(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &position, collect_attribute, &attributes),
         "listing attributes");
   return attributes;
 }
@@ -115,17 +114,23 @@ std::string describe_filter(hid_t dcpl, unsigned filter_idx) {
   unsigned values[8] = {};
   char name[64] = {};
   unsigned config = 0;
-  const H5Z_filter_t filter = H5Pget_filter2(dcpl, filter_idx, &flags, &values_count, values,
-                                             sizeof(name), name, &config);
+  const H5Z_filter_t filter =
+      H5Pget_filter2(dcpl, filter_idx, &flags, &values_count, values, sizeof(name), name, &config);
   switch (filter) {
     case H5Z_FILTER_DEFLATE:
       return values_count > 0 ? fmt::format("deflate (gzip level {})", values[0]) : "deflate";
-    case H5Z_FILTER_SHUFFLE: return "shuffle";
-    case H5Z_FILTER_FLETCHER32: return "fletcher32";
-    case H5Z_FILTER_SZIP: return "szip";
-    case H5Z_FILTER_NBIT: return "nbit";
-    case H5Z_FILTER_SCALEOFFSET: return "scaleoffset";
-    default: break;
+    case H5Z_FILTER_SHUFFLE:
+      return "shuffle";
+    case H5Z_FILTER_FLETCHER32:
+      return "fletcher32";
+    case H5Z_FILTER_SZIP:
+      return "szip";
+    case H5Z_FILTER_NBIT:
+      return "nbit";
+    case H5Z_FILTER_SCALEOFFSET:
+      return "scaleoffset";
+    default:
+      break;
   }
   return fmt::format("filter {} ({})", filter, name[0] != '\0' ? name : "unknown");
 }
@@ -133,9 +138,15 @@ std::string describe_filter(hid_t dcpl, unsigned filter_idx) {
 void read_layout(hid_t dataset, DatasetInfo& info) {
   PropListHandle dcpl(check_id(H5Dget_create_plist(dataset), "reading the creation list"));
   switch (H5Pget_layout(dcpl.get())) {
-    case H5D_CONTIGUOUS: info.layout = "contiguous"; break;
-    case H5D_COMPACT: info.layout = "compact"; break;
-    case H5D_VIRTUAL: info.layout = "virtual"; break;
+    case H5D_CONTIGUOUS:
+      info.layout = "contiguous";
+      break;
+    case H5D_COMPACT:
+      info.layout = "compact";
+      break;
+    case H5D_VIRTUAL:
+      info.layout = "virtual";
+      break;
     case H5D_CHUNKED: {
       info.layout = "chunked";
       std::vector<hsize_t> chunk(info.dims.size() == 0 ? 1 : info.dims.size());
@@ -144,7 +155,9 @@ void read_layout(hid_t dataset, DatasetInfo& info) {
       info.chunk_dims.assign(chunk.begin(), chunk.begin() + chunk_rank);
       break;
     }
-    default: info.layout = "unknown"; break;
+    default:
+      info.layout = "unknown";
+      break;
   }
   const int filters = H5Pget_nfilters(dcpl.get());
   for (int filter_idx = 0; filter_idx < filters; ++filter_idx)
@@ -226,8 +239,8 @@ DatasetInfo read_dataset_info(const std::string& path, const std::string& name) 
   std::string why;
   if (!is_readable_hdf5(path, &why)) throw DataError("cannot open '{}': {}", path, why);
   SilenceErrors quiet;
-  FileHandle file(check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                           "opening '" + path + "'"));
+  FileHandle file(
+      check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening '" + path + "'"));
   return describe_dataset(file.get(), path, name);
 }
 
@@ -240,8 +253,8 @@ FileSummary inspect_file(const std::string& path) {
   std::string why;
   if (!is_readable_hdf5(path, &why)) throw DataError("cannot open '{}': {}", path, why);
   SilenceErrors quiet;
-  FileHandle file(check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT),
-                           "opening '" + path + "'"));
+  FileHandle file(
+      check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening '" + path + "'"));
   FileSummary summary;
   summary.path = path;
   GroupHandle root(check_id(H5Gopen2(file.get(), "/", H5P_DEFAULT), "opening '/'"));
@@ -257,9 +270,8 @@ std::string format_summary(const FileSummary& summary) {
     out += fmt::format("  @{} = {}\n", attribute.name, attribute.value);
   if (summary.datasets.empty()) out += "  (no datasets)\n";
   for (const DatasetInfo& info : summary.datasets) {
-    out += fmt::format("\n{}\n  shape       {}\n  type        {}{}\n", info.name,
-                       info.shape_text(), info.type,
-                       info.dtype ? "" : "  (not an array type rankflow reduces)");
+    out += fmt::format("\n{}\n  shape       {}\n  type        {}{}\n", info.name, info.shape_text(),
+                       info.type, info.dtype ? "" : "  (not an array type rankflow reduces)");
     std::string layout = info.layout;
     if (!info.chunk_dims.empty()) {
       layout += ", chunks (";
@@ -269,7 +281,8 @@ std::string format_summary(const FileSummary& summary) {
     }
     out += fmt::format("  layout      {}\n", layout);
     std::string filters;
-    for (const std::string& filter : info.filters) filters += (filters.empty() ? "" : ", ") + filter;
+    for (const std::string& filter : info.filters)
+      filters += (filters.empty() ? "" : ", ") + filter;
     out += fmt::format("  compression {}\n", filters.empty() ? "none" : filters);
     out += fmt::format("  storage     {} bytes\n", info.storage_bytes);
     for (const AttributeInfo& attribute : info.attributes)

@@ -51,9 +51,12 @@ void write_attribute(hid_t file, const std::string& object, const std::string& n
 
 std::string_view io_mode_name(IoMode mode) noexcept {
   switch (mode) {
-    case IoMode::kCollective: return "collective";
-    case IoMode::kIndependent: return "independent";
-    case IoMode::kPosix: break;
+    case IoMode::kCollective:
+      return "collective";
+    case IoMode::kIndependent:
+      return "independent";
+    case IoMode::kPosix:
+      break;
   }
   return "posix";
 }
@@ -99,8 +102,8 @@ ParallelFile ParallelFile::open_read(const comm::Communicator& comm, const std::
   impl->path = path;
   impl->mode = mode;
   PropListHandle fapl = file_access(comm, mode);
-  impl->file = FileHandle(check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()),
-                                   "opening '" + path + "'"));
+  impl->file = FileHandle(
+      check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), "opening '" + path + "'"));
   return ParallelFile(std::move(impl));
 }
 
@@ -140,8 +143,7 @@ void ParallelFile::set_attribute(const std::string& object, const std::string& n
   write_attribute(impl_->file.get(), object, name, H5T_NATIVE_INT64, space.get(), &value);
 }
 
-void ParallelFile::set_attribute(const std::string& object, const std::string& name,
-                                 double value) {
+void ParallelFile::set_attribute(const std::string& object, const std::string& name, double value) {
   SilenceErrors quiet;
   DataspaceHandle space(check_id(H5Screate(H5S_SCALAR), "creating a dataspace"));
   write_attribute(impl_->file.get(), object, name, H5T_NATIVE_DOUBLE, space.get(), &value);
@@ -149,7 +151,8 @@ void ParallelFile::set_attribute(const std::string& object, const std::string& n
 
 void ParallelFile::close() {
   SilenceErrors quiet;
-  if (impl_->writable) check(H5Fflush(impl_->file.get(), H5F_SCOPE_LOCAL), "flushing " + impl_->path);
+  if (impl_->writable)
+    check(H5Fflush(impl_->file.get(), H5F_SCOPE_LOCAL), "flushing " + impl_->path);
   impl_->file.close();
 }
 

@@ -23,14 +23,30 @@ herr_t collect_message(unsigned /*depth*/, const H5E_error2_t* entry, void* clie
 bool close_handle(HandleKind kind, hid_t id) noexcept {
   herr_t status = 0;
   switch (kind) {
-    case HandleKind::kFile: status = H5Fclose(id); break;
-    case HandleKind::kGroup: status = H5Gclose(id); break;
-    case HandleKind::kDataset: status = H5Dclose(id); break;
-    case HandleKind::kDataspace: status = H5Sclose(id); break;
-    case HandleKind::kDatatype: status = H5Tclose(id); break;
-    case HandleKind::kAttribute: status = H5Aclose(id); break;
-    case HandleKind::kPropList: status = H5Pclose(id); break;
-    case HandleKind::kObject: status = H5Oclose(id); break;
+    case HandleKind::kFile:
+      status = H5Fclose(id);
+      break;
+    case HandleKind::kGroup:
+      status = H5Gclose(id);
+      break;
+    case HandleKind::kDataset:
+      status = H5Dclose(id);
+      break;
+    case HandleKind::kDataspace:
+      status = H5Sclose(id);
+      break;
+    case HandleKind::kDatatype:
+      status = H5Tclose(id);
+      break;
+    case HandleKind::kAttribute:
+      status = H5Aclose(id);
+      break;
+    case HandleKind::kPropList:
+      status = H5Pclose(id);
+      break;
+    case HandleKind::kObject:
+      status = H5Oclose(id);
+      break;
   }
   if (status >= 0) return true;
   // A destructor must not throw; the failure is worth a line when debugging.
@@ -50,7 +66,8 @@ std::string take_error_stack() {
   if (messages.empty()) return "";
   // The outermost entry says what failed, the innermost why; the middle is HDF5's internals.
   std::string text = messages.front();
-  if (messages.size() > 1 && messages.back() != messages.front()) text += " (" + messages.back() + ")";
+  if (messages.size() > 1 && messages.back() != messages.front())
+    text += " (" + messages.back() + ")";
   return text;
 }
 

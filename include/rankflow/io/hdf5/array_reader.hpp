@@ -46,11 +46,11 @@ struct RowRange {
 RowRange partition_rows(std::uint64_t rows, std::uint64_t chunk_rows, int ranks, int rank);
 
 struct BlockPlan {
-  std::uint64_t row_bytes = 0;    // bytes of one row in memory
-  std::uint64_t chunk_rows = 0;   // 0 when not chunked
+  std::uint64_t row_bytes = 0;   // bytes of one row in memory
+  std::uint64_t chunk_rows = 0;  // 0 when not chunked
   bool filtered = false;
   std::uint64_t block_bytes = kDefaultBlockBytes;
-  std::uint64_t block_rows = 0;   // > 0: asked for explicitly (overrides block_bytes)
+  std::uint64_t block_rows = 0;  // > 0: asked for explicitly (overrides block_bytes)
 };
 
 // Rows per block for `plan` (at least 1); see the header comment for the chunk rules.
@@ -74,7 +74,9 @@ struct ArrayBlock {
 
   std::uint64_t elements() const noexcept { return rows * row_elements; }
   template <typename T>
-  const T* values() const noexcept { return static_cast<const T*>(data); }
+  const T* values() const noexcept {
+    return static_cast<const T*>(data);
+  }
 };
 
 class ArrayReader {
@@ -86,8 +88,8 @@ class ArrayReader {
   ArrayReader& operator=(ArrayReader&&) = delete;
 
   const DatasetInfo& info() const noexcept;
-  DType dtype() const noexcept;          // *info().dtype
-  RowRange rows() const noexcept;        // this rank's rows
+  DType dtype() const noexcept;    // *info().dtype
+  RowRange rows() const noexcept;  // this rank's rows
   std::uint64_t block_rows() const noexcept;
   std::uint64_t steps() const noexcept;  // calls of next() that return true (every rank)
 

@@ -14,6 +14,7 @@
 //
 // Collective contract: constructor, write() and close() are called by every rank, in the same
 // order; write() the same number of times on every rank (rows == 0 where a rank has nothing).
+// With independent transfers (WriterOptions::collective = false) write() is local.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,9 @@ struct WriterOptions {
   std::vector<std::uint64_t> chunk_dims;  // empty: contiguous
   int gzip_level = 0;                     // 1..9 with chunk_dims: deflate; 0: none
   bool big_endian = false;                // store big-endian (tests, fixtures)
+  // Collective MPI-IO transfers (required for gzip), or independent ones: every rank writes
+  // its own contiguous rows, so collective buffering only adds a copy and a synchronization.
+  bool collective = true;
 };
 
 class ArrayWriter {

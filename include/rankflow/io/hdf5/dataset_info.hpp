@@ -24,15 +24,15 @@ struct AttributeInfo {
 };
 
 struct DatasetInfo {
-  std::string name;                        // "/group/temperature"
-  std::vector<std::uint64_t> dims;         // empty for a scalar dataset
-  std::optional<DType> dtype;              // nullopt: not int8..uint64/float32/float64
-  bool big_endian = false;                 // stored big-endian (read as native)
-  std::string type;                        // describe_type
-  std::string layout;                      // "contiguous", "chunked", "compact", "virtual"
-  std::vector<std::uint64_t> chunk_dims;   // empty unless chunked
-  std::vector<std::string> filters;        // "deflate (level 4)", "shuffle", ...
-  std::uint64_t storage_bytes = 0;         // bytes allocated in the file
+  std::string name;                       // "/group/temperature"
+  std::vector<std::uint64_t> dims;        // empty for a scalar dataset
+  std::optional<DType> dtype;             // nullopt: not int8..uint64/float32/float64
+  bool big_endian = false;                // stored big-endian (read as native)
+  std::string type;                       // describe_type
+  std::string layout;                     // "contiguous", "chunked", "compact", "virtual"
+  std::vector<std::uint64_t> chunk_dims;  // empty unless chunked
+  std::vector<std::string> filters;       // "deflate (level 4)", "shuffle", ...
+  std::uint64_t storage_bytes = 0;        // bytes allocated in the file
   std::vector<AttributeInfo> attributes;
 
   std::size_t rank() const noexcept { return dims.size(); }

@@ -25,7 +25,13 @@
 namespace rankflow::io::hdf5 {
 
 enum class HandleKind {
-  kFile, kGroup, kDataset, kDataspace, kDatatype, kAttribute, kPropList,
+  kFile,
+  kGroup,
+  kDataset,
+  kDataspace,
+  kDatatype,
+  kAttribute,
+  kPropList,
   kObject,  // any object opened with H5Oopen
 };
 
