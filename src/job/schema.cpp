@@ -66,6 +66,22 @@ std::vector<SectionDoc> build_schema() {
                                  "as [input].",
                       input_keys()});
   sections.push_back(
+      {"filter",
+       "Keeps the rows where a condition is true (false and null rows are dropped), block by "
+       "block as they are read (docs/pipeline.md).",
+       {
+           {"where", "",
+            "a true/false expression over the input's columns, e.g. qty > 5 and category != "
+            "\"misc\"; operators, functions and null rules: docs/pipeline.md"},
+       }});
+  sections.push_back(
+      {"derive",
+       "New columns computed from each row after the filter, in the order given: each key is "
+       "a column name, its value an expression (revenue = value * qty) that may use the "
+       "input's columns and the derived columns above it (docs/pipeline.md).",
+       {},
+       /*free_keys=*/true});
+  sections.push_back(
       {"groupby",
        "Distributed group-by: local pre-aggregation, one exchange of partial states to the rank "
        "that owns each key, merge (docs/groupby-and-sort.md).",
@@ -108,10 +124,13 @@ std::vector<SectionDoc> build_schema() {
   sections.push_back({"output", "Where results go. Array jobs: CSV (one row per index of the "
                        "kept axes: index columns row, col, axis2..., then one column per "
                        "function) or HDF5 (one dataset per function, with the job's provenance "
-                       "as attributes). Written under a temporary name, renamed on success.",
+                       "as attributes). Table jobs: the result table as CSV, in the order of "
+                       "`sort` (docs/pipeline.md). Written under a temporary name, renamed on "
+                       "success.",
                       {
-                          {"path", "", "the output file (required); the format follows the "
-                                       "extension (.csv, .h5, .hdf5)"},
+                          {"path", "", "the output file (required for array jobs; a table job "
+                                       "without one only prints its summary); the format "
+                                       "follows the extension (.csv, .h5, .hdf5)"},
                           {"format", "auto", "auto (from the extension), csv or hdf5"},
                           {"datasets", "/<function>", "HDF5 dataset of each function: "
                                                       "mean:/stats/mean, std:/stats/std"},
@@ -119,6 +138,15 @@ std::vector<SectionDoc> build_schema() {
                                             "50 rows), off, or auto (when there are at most 50)"},
                           {"io", "collective", "HDF5 writes of rows (centered arrays, row-by-row "
                                                "results): collective or independent MPI-IO"},
+                          {"sort", "", "table jobs: order of the output rows, column [asc|desc] "
+                                       "[nulls first|nulls last], comma separated (a stable "
+                                       "distributed sample sort); without it each rank's rows "
+                                       "follow the previous rank's"},
+                          {"delimiter", ",", "table jobs, CSV: field delimiter, one character "
+                                             "or tab, comma, semicolon, pipe, space"},
+                          {"quote", "\"", "table jobs, CSV: quote character of fields that hold "
+                                          "the delimiter, the quote or a line break"},
+                          {"header", "true", "table jobs, CSV: a first row of column names"},
                       }});
   return sections;
 }

@@ -1,0 +1,63 @@
+// The plan of a table job: what the config asks for, checked as far as it can be without data.
+// Internal to job/.
+//
+//   [input] / [input.NAME] -> [filter] where -> [derive] name = expr, ... -> [groupby]
+//     -> [output] sort -> [output] path (and a summary on stdout)
+//
+// plan_table_job is local (no MPI, no files): `rankflow submit` runs it on a login node through
+// validate_job. Everything that needs the inputs' schema (column names and types in
+// expressions, aggregates, sort keys) is checked by bind_table_job (table_job.hpp) once the
+// inputs are open, before any row is read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rankflow/expr/ast.hpp"
+#include "rankflow/job/config.hpp"
+#include "rankflow/ops/groupby.hpp"
+#include "rankflow/ops/sort.hpp"
+
+namespace rankflow::job {
+
+struct DerivedColumn {
+  std::string name;  // the key in [derive]
+  expr::Expression expression;
+};
+
+struct OutputPlan {
+  std::string path;                // empty: the result is only summarized on stdout
+  std::string format;              // "csv" (or "hdf5")
+  std::vector<ops::SortKey> sort;  // empty: ranks' parts in rank order, unordered within
+  std::string table = "auto";       // stdout: auto (when at most 50 rows), on (the first 50), off
+};
+
+struct TablePlan {
+  std::vector<std::string> inputs;  // config sections: "input" or "input.NAME"
+  std::optional<expr::Expression> where;
+  std::vector<DerivedColumn> derive;
+  std::optional<ops::GroupByOptions> groupby;
+  OutputPlan output;
+  std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;  // [job]: group-by and sort
+};
+
+// True when the config describes a table job (it has an [input] or an [input.NAME] section and
+// no array-job section).
+bool is_table_job(const RawConfig& config);
+
+// Local. Throws ConfigError naming the file, section and key.
+TablePlan plan_table_job(const RawConfig& config);
+// plan_table_job for validate_job: everything checkable without data.
+inline void validate_table_job(const RawConfig& config) { plan_table_job(config); }
+
+// A ConfigError for an expression key, without repeating its value: the message of an
+// expression error already shows the text with a caret under the problem.
+//   job.ini: [filter] where: unknown column 'qyt' (did you mean 'qty'?) at position 1
+//       qyt > 5
+//       ^~~
+Error key_error(const RawConfig& config, const std::string& section, const std::string& key,
+                const std::string& problem);
+
+}  // namespace rankflow::job
