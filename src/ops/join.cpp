@@ -163,7 +163,8 @@ void HashJoin::State::build_shuffle(const Table& rows) {
   const auto me = static_cast<std::size_t>(comm->rank());
   check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
                rows.memory_bytes() + parts.bytes.size() + incoming[me] +
-                   JoinIndexBuilder::estimate_bytes(incoming[ranks + me], key_width));
+                   JoinIndexBuilder::estimate_bytes(incoming[ranks + me], incoming[me],
+                                                    build_schema().size(), key_width));
   comm::exchange_bytes(*comm, parts.bytes.data(), parts.counts, build_recv,
                        options.exchange_round_bytes);
   stats.bytes_sent += parts.bytes.size();
@@ -173,10 +174,10 @@ void HashJoin::State::build_shuffle(const Table& rows) {
                              build_recv.data.size());
     private_index.assign(builder.bytes() / 8, 0);
     builder.write(reinterpret_cast<std::byte*>(private_index.data()));
-    view = JoinIndexView(build_schema(), reinterpret_cast<const std::byte*>(private_index.data()),
-                         build_recv.data.data());
+    view = JoinIndexView(build_schema(), reinterpret_cast<const std::byte*>(private_index.data()));
     stats.build_rows = builder.rows();
   });
+  build_recv = comm::ExchangeBuffer();  // the index holds the rows now
 }
 
 void HashJoin::State::build_broadcast(const Table& rows) {
@@ -193,8 +194,9 @@ void HashJoin::State::build_broadcast(const Table& rows) {
   const auto total_rows = comm->allreduce<std::uint64_t>(rows.num_rows(), comm::ReduceOp::kSum);
   check_memory(*comm, options.memory, "join (build side, broadcast strategy)",
                rows.memory_bytes() + encoded.size() +
-                   (leader ? stats.build_bytes_total +
-                                 JoinIndexBuilder::estimate_bytes(total_rows, key_width)
+                   (leader ? stats.build_bytes_total + JoinIndexBuilder::estimate_bytes(
+                                                           total_rows, stats.build_bytes_total,
+                                                           build_schema().size(), key_width)
                            : 0));
   data_window = comm::gather_to_nodes(*comm, *node, encoded.data(), encoded.size());
   stats.bytes_sent += encoded.size();
@@ -214,10 +216,11 @@ void HashJoin::State::build_broadcast(const Table& rows) {
     builder.reset();
   });
   index_window.publish();
-  view = JoinIndexView(build_schema(), index_window.data(), data_window.data());
+  view = JoinIndexView(build_schema(), index_window.data());
   stats.build_rows = view.rows();
   stats.shared_bytes_here = data_window.local_bytes() + index_window.local_bytes();
   stats.shared_bytes_mapped = data_window.size() + index_window.size();
+  data_window.release();  // the index holds the rows now (collective over the node)
 }
 
 void HashJoin::State::probe_rounds(const BlockSource& next, JoinProber& prober) {
@@ -275,14 +278,8 @@ void HashJoin::State::emit_build_rows(JoinAssembler& assembler) {
     }
     const std::uint8_t wanted = build_is_left && plan.how == JoinHow::kSemi ? 1 : 0;
     assembler.set_probe(nullptr);
-    std::vector<std::uint64_t> refs;
-    constexpr std::uint64_t kBatch = 65536;
-    for (std::uint64_t first = begin; first < end; first += kBatch) {
-      refs.clear();
-      view.refs_of_range(first, std::min(end, first + kBatch), refs);
-      for (std::uint64_t ref : refs)
-        if (matched[view.flat(ref)] == wanted) assembler.add(kNoRow, ref);
-    }
+    for (std::uint64_t row = begin; row < end; ++row)
+      if (matched[row] == wanted) assembler.add(kNoRow, row);
     assembler.flush();
   });
 }

@@ -1,7 +1,6 @@
 #include "join_index.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <numeric>
 
 #include "group_table.hpp"
@@ -15,32 +14,30 @@ namespace {
 using table::Column;
 using table::ColumnType;
 
-constexpr std::uint64_t kMagic = 0x3130584449464a52ull;  // "RJFIDX01"
-constexpr std::uint64_t kAbsent = ~std::uint64_t{0};
+constexpr std::uint64_t kMagic = 0x3230584449464a52ull;  // "RJFIDX02"
 constexpr std::size_t kKeyBatchRows = 16384;
+constexpr std::uint32_t kInlineString = 12;  // a string value: u32 length, then 12 bytes inline
+                                             // or (4 bytes unused) a u64 heap offset
 
-// Header words.
+// Header words; the per-column value offsets follow.
 enum : std::size_t {
   kWordMagic,
   kWordRows,
-  kWordChunks,
   kWordColumns,
   kWordGroups,
   kWordSlotCount,
   kWordKeyWidth,
-  kWordChunkTable,
+  kWordStride,
+  kWordValidity,
   kWordSlots,
-  kWordKeyOffsets,
-  kWordKeys,
-  kWordGroupStarts,
-  kWordRefs,
+  kWordRecords,
+  kWordKeyHeap,
+  kWordStringHeap,
+  kWordTotal,
   kHeaderWords
 };
-// Per chunk: first row, rows, then per column these four.
-enum : std::size_t { kColValidity, kColValues, kColChars, kColStringOffsets, kColumnWords };
-constexpr std::size_t kChunkFixedWords = 2;
 
-std::uint64_t words_for(std::uint64_t bytes) { return (bytes + 7) / 8; }
+std::uint64_t round8(std::uint64_t bytes) { return (bytes + 7) / 8 * 8; }
 
 std::uint64_t slot_count_for(std::uint64_t groups) {
   std::uint64_t count = 2;
@@ -48,292 +45,383 @@ std::uint64_t slot_count_for(std::uint64_t groups) {
   return count;
 }
 
+template <typename T>
+T load(const std::byte* where) {
+  T value;
+  std::memcpy(&value, where, sizeof(T));
+  return value;
+}
+
+// Reads one chunk column row after row, in order (strings need the running character offset).
+class ColumnCursor {
+ public:
+  ColumnCursor(const table::ChunkColumn& column, ColumnType type) : column_(column), type_(type) {}
+  bool valid(std::uint64_t row) const {
+    return column_.validity == nullptr || column_.validity[row] != std::byte{0};
+  }
+  const std::byte* fixed(std::uint64_t row) const {
+    return column_.values + row * (type_ == ColumnType::kBool ? 1 : 8);
+  }
+  // The string of `row`; rows must be visited in order.
+  std::pair<const std::byte*, std::uint32_t> next_string(std::uint64_t row) {
+    const auto length = load<std::uint32_t>(column_.values + row * 4);
+    const std::byte* chars = column_.chars + chars_;
+    chars_ += length;
+    return {chars, length};
+  }
+
+ private:
+  const table::ChunkColumn& column_;
+  ColumnType type_;
+  std::uint64_t chars_ = 0;
+};
+
 }  // namespace
 
 // ------------------------------------------------------------------------------- the view
 
-JoinIndexView::JoinIndexView(const table::Schema& schema, const std::byte* index,
-                             const std::byte* data)
-    : data_(data), index_(reinterpret_cast<const std::uint64_t*>(index)) {
+JoinIndexView::JoinIndexView(const table::Schema& schema, const std::byte* index) : base_(index) {
+  const auto* words = reinterpret_cast<const std::uint64_t*>(index);
+  if (words[kWordMagic] != kMagic) throw DataError("internal: a join index is corrupt");
   for (const table::Field& field : schema.fields()) types_.push_back(field.type);
-  if (index_[kWordMagic] != kMagic) throw DataError("internal: a join index is corrupt");
-  rows_ = index_[kWordRows];
-  chunks_ = index_[kWordChunks];
-  groups_ = index_[kWordGroups];
-  slot_mask_ = index_[kWordSlotCount] - 1;
-  key_width_ = index_[kWordKeyWidth];
-  chunk_words_ = kChunkFixedWords + kColumnWords * index_[kWordColumns];
-  chunk_table_ = index_ + index_[kWordChunkTable];
-  slots_ = index_ + index_[kWordSlots];
-  key_offsets_ = index_ + index_[kWordKeyOffsets];
-  keys_ = reinterpret_cast<const std::uint8_t*>(index_ + index_[kWordKeys]);
-  group_starts_ = index_ + index_[kWordGroupStarts];
-  refs_ = index_ + index_[kWordRefs];
+  rows_ = words[kWordRows];
+  groups_ = words[kWordGroups];
+  slot_mask_ = words[kWordSlotCount] - 1;
+  key_width_ = words[kWordKeyWidth];
+  stride_ = words[kWordStride];
+  validity_offset_ = words[kWordValidity];
+  slots_ = reinterpret_cast<const JoinSlot*>(index + words[kWordSlots]);
+  records_ = index + words[kWordRecords];
+  key_heap_ = index + words[kWordKeyHeap];
+  string_heap_ = index + words[kWordStringHeap];
+  value_offsets_.assign(words + kHeaderWords, words + kHeaderWords + words[kWordColumns]);
 }
 
-bool JoinIndexView::key_equals(std::uint64_t group, const std::uint8_t* key,
+bool JoinIndexView::key_equals(std::uint64_t row, const std::uint8_t* key,
                                std::uint32_t size) const noexcept {
-  if (key_width_ != 0) return std::memcmp(keys_ + group * key_width_, key, key_width_) == 0;
-  const std::uint64_t begin = key_offsets_[group];
-  return key_offsets_[group + 1] - begin == size && std::memcmp(keys_ + begin, key, size) == 0;
+  const std::byte* stored = record(row);
+  if (key_width_ != 0) {
+    if (key_width_ >= 8 && key_width_ <= 16) {  // two overlapping words, inline
+      const std::uint64_t a = load<std::uint64_t>(stored) ^
+                              load<std::uint64_t>(reinterpret_cast<const std::byte*>(key));
+      const std::uint64_t b =
+          load<std::uint64_t>(stored + key_width_ - 8) ^
+          load<std::uint64_t>(reinterpret_cast<const std::byte*>(key) + key_width_ - 8);
+      return (a | b) == 0;
+    }
+    return std::memcmp(stored, key, key_width_) == 0;
+  }
+  const auto offset = load<std::uint64_t>(stored);
+  const auto stored_size = load<std::uint64_t>(stored + 8);
+  return stored_size == size && std::memcmp(key_heap_ + offset, key, size) == 0;
 }
 
-void JoinIndexView::refs_of_range(std::uint64_t begin, std::uint64_t end,
-                                  std::vector<std::uint64_t>& refs) const {
-  for (std::uint64_t chunk = 0; chunk < chunks_ && begin < end; ++chunk) {
-    const std::uint64_t first = chunk_word(chunk, 0);
-    const std::uint64_t last = first + chunk_word(chunk, 1);
-    for (std::uint64_t row = std::max(begin, first); row < std::min(end, last); ++row)
-      refs.push_back(make_ref(chunk, row - first));
+void JoinIndexView::gather(const std::vector<std::size_t>& columns, const std::uint64_t* refs,
+                           std::size_t count, const std::vector<Column*>& outs) const {
+  struct Target {
+    Column* out;
+    ColumnType type;
+    std::uint64_t value_offset;
+    std::uint64_t validity;
+    std::size_t first;  // the out column's size before this call
+  };
+  std::vector<Target> targets;
+  for (std::size_t idx = 0; idx < columns.size(); ++idx) {
+    Column* out = outs[idx];
+    const std::size_t column = columns[idx];
+    targets.push_back(
+        {out, types_[column], value_offsets_[column], validity_offset_ + column, out->size()});
+    if (types_[column] != ColumnType::kString) out->resize_fixed(out->size() + count);
   }
-}
-
-template <typename Fixed>
-void JoinIndexView::gather_fixed(std::size_t column, const std::uint64_t* refs, std::size_t count,
-                                 Column& out, Fixed* values) const {
-  const std::size_t base = kChunkFixedWords + column * kColumnWords;
-  for (std::size_t idx = 0; idx < count; ++idx) {
-    const std::uint64_t ref = refs[idx];
-    if (ref == kNoRef) {
-      out.set_null(out.size() - count + idx);
-      continue;
+  for (std::size_t pair = 0; pair < count; ++pair) {
+    const std::uint64_t ref = refs[pair];
+    if (pair + 8 < count && refs[pair + 8] != kNoRef) __builtin_prefetch(record(refs[pair + 8]));
+    const std::byte* rec = ref == kNoRef ? nullptr : record(ref);
+    for (const Target& target : targets) {
+      const bool present = rec != nullptr && rec[target.validity] != std::byte{0};
+      const std::size_t at = target.first + pair;
+      switch (target.type) {
+        case ColumnType::kString:
+          if (present)
+            target.out->append_string(string_at(rec + target.value_offset));
+          else
+            target.out->append_null();
+          break;
+        case ColumnType::kFloat64:
+          if (present)
+            target.out->mutable_f64()[at] = load<double>(rec + target.value_offset);
+          else
+            target.out->set_null(at);
+          break;
+        case ColumnType::kBool:
+          if (present)
+            target.out->mutable_u8()[at] = load<std::uint8_t>(rec + target.value_offset);
+          else
+            target.out->set_null(at);
+          break;
+        default:
+          if (present)
+            target.out->mutable_i64()[at] = load<std::int64_t>(rec + target.value_offset);
+          else
+            target.out->set_null(at);
+          break;
+      }
     }
-    const std::uint64_t chunk = ref >> 32;
-    const std::uint64_t row = ref & 0xffffffffu;
-    const std::uint64_t validity = chunk_word(chunk, base + kColValidity);
-    if (validity != kAbsent && data_[validity + row] == std::byte{0}) {
-      out.set_null(out.size() - count + idx);
-      continue;
-    }
-    std::memcpy(values + idx, data_ + chunk_word(chunk, base + kColValues) + row * sizeof(Fixed),
-                sizeof(Fixed));
-  }
-}
-
-void JoinIndexView::gather(std::size_t column, const std::uint64_t* refs, std::size_t count,
-                           Column& out) const {
-  const ColumnType type = types_[column];
-  if (type != ColumnType::kString) {
-    const std::size_t old_rows = out.size();
-    out.resize_fixed(old_rows + count);
-    if (type == ColumnType::kFloat64)
-      gather_fixed(column, refs, count, out, out.mutable_f64() + old_rows);
-    else if (type == ColumnType::kBool)
-      gather_fixed(column, refs, count, out, out.mutable_u8() + old_rows);
-    else
-      gather_fixed(column, refs, count, out, out.mutable_i64() + old_rows);
-    return;
-  }
-  const std::size_t base = kChunkFixedWords + column * kColumnWords;
-  for (std::size_t idx = 0; idx < count; ++idx) {
-    const std::uint64_t ref = refs[idx];
-    if (ref == kNoRef) {
-      out.append_null();
-      continue;
-    }
-    const std::uint64_t chunk = ref >> 32;
-    const std::uint64_t row = ref & 0xffffffffu;
-    const std::uint64_t validity = chunk_word(chunk, base + kColValidity);
-    if (validity != kAbsent && data_[validity + row] == std::byte{0}) {
-      out.append_null();
-      continue;
-    }
-    const std::uint64_t* offsets = index_ + chunk_word(chunk, base + kColStringOffsets);
-    out.append_string(std::string_view(reinterpret_cast<const char*>(data_ + offsets[row]),
-                                       offsets[row + 1] - offsets[row]));
   }
 }
 
 // ---------------------------------------------------------------------------- the builder
 
-struct JoinIndexBuilder::Grouping {
-  Grouping(bool fixed, std::size_t width) : groups(fixed, width) {}
+struct JoinIndexBuilder::Plan {
+  Plan(bool fixed, std::size_t width) : groups(fixed, width) {}
+
+  void scan(const std::byte* data, std::uint64_t size);
+  void group_keys(const std::vector<std::size_t>& key_columns);
+  void lay_out();
+  void write_records(std::byte* out, const std::vector<std::uint64_t>& first) const;
+
+  table::Schema schema;
+  std::vector<ColumnType> types;
+  std::vector<table::ChunkLayout> layouts;
+  std::uint64_t rows = 0;
+  std::uint64_t string_bytes = 0;
+  std::uint64_t key_width = 0;  // 0: variable
   GroupTable groups;
-  std::uint64_t key_width = 0;          // 0: variable
-  std::vector<std::uint32_t> group_of;  // per flat row; kNoRow for a null key
-  std::vector<std::uint64_t> starts;    // groups + 1
-  std::uint64_t key_bytes = 0;
+  std::vector<std::uint32_t> group_of;         // per row in arrival order; kNoRow: a null key
+  std::vector<std::uint64_t> key_heap_offset;  // per group (variable keys)
+  std::uint64_t key_heap_bytes = 0;
+  // Layout.
+  std::uint64_t validity_offset = 0;
+  std::vector<std::uint64_t> value_offsets;
+  std::uint64_t stride = 0;
+  std::uint64_t slot_count = 0;
+  std::uint64_t slots_at = 0, records_at = 0, key_heap_at = 0, string_heap_at = 0, total = 0;
 };
 
-JoinIndexBuilder::JoinIndexBuilder(const table::Schema& schema,
-                                   const std::vector<std::size_t>& key_columns,
-                                   const std::byte* data, std::uint64_t size) {
-  scan(schema, data, size);
-  group(schema, key_columns, data);
-}
-
-JoinIndexBuilder::~JoinIndexBuilder() = default;
-
-void JoinIndexBuilder::scan(const table::Schema& schema, const std::byte* data,
-                            std::uint64_t size) {
-  std::vector<table::ChunkLayout> layouts;
+void JoinIndexBuilder::Plan::scan(const std::byte* data, std::uint64_t size) {
   const std::byte* end = data + size;
   for (const std::byte* cursor = data; cursor < end;) {
     layouts.emplace_back();
     cursor = table::scan_chunk(schema, cursor, end, layouts.back());
-  }
-  const std::size_t columns = schema.size();
-  const std::uint64_t chunk_words = kChunkFixedWords + kColumnWords * columns;
-  std::uint64_t string_words = 0;
-  for (const table::ChunkLayout& layout : layouts)
-    for (std::size_t column = 0; column < columns; ++column)
-      if (schema.field(column).type == ColumnType::kString) string_words += layout.rows + 1;
-
-  head_.assign(kHeaderWords + layouts.size() * chunk_words + string_words, 0);
-  head_[kWordMagic] = kMagic;
-  head_[kWordChunks] = layouts.size();
-  head_[kWordColumns] = columns;
-  head_[kWordSlotCount] = 1;
-  head_[kWordChunkTable] = kHeaderWords;
-  std::uint64_t string_cursor = kHeaderWords + layouts.size() * chunk_words;
-  auto offset_of = [data](const std::byte* where) {
-    return where == nullptr ? kAbsent : static_cast<std::uint64_t>(where - data);
-  };
-  for (std::size_t chunk = 0; chunk < layouts.size(); ++chunk) {
-    const table::ChunkLayout& layout = layouts[chunk];
-    std::uint64_t* entry = head_.data() + kHeaderWords + chunk * chunk_words;
-    entry[0] = rows_;
-    entry[1] = layout.rows;
-    if (rows_ + layout.rows < rows_ || layout.rows > 0xffffffffu)
-      throw DataError("join: a build chunk of {} rows is too large", layout.rows);
-    rows_ += layout.rows;
-    for (std::size_t column = 0; column < columns; ++column) {
-      const table::ChunkColumn& where = layout.columns[column];
-      std::uint64_t* words = entry + kChunkFixedWords + column * kColumnWords;
-      words[kColValidity] = offset_of(where.validity);
-      words[kColValues] = offset_of(where.values);
-      words[kColChars] = offset_of(where.chars);
-      words[kColStringOffsets] = kAbsent;
-      if (schema.field(column).type != ColumnType::kString) continue;
-      words[kColStringOffsets] = string_cursor;
-      std::uint64_t* offsets = head_.data() + string_cursor;
-      offsets[0] = offset_of(where.chars);
-      for (std::uint64_t row = 0; row < layout.rows; ++row) {
-        std::uint32_t length;
-        std::memcpy(&length, where.values + row * 4, 4);
-        offsets[row + 1] = offsets[row] + length;
+    rows += layouts.back().rows;
+    for (std::size_t column = 0; column < types.size(); ++column) {
+      if (types[column] != ColumnType::kString) continue;
+      const table::ChunkColumn& where = layouts.back().columns[column];
+      for (std::uint64_t row = 0; row < layouts.back().rows; ++row) {
+        const auto length = load<std::uint32_t>(where.values + row * 4);
+        if (length > kInlineString) string_bytes += length;
       }
-      string_cursor += layout.rows + 1;
     }
   }
-  head_[kWordRows] = rows_;
+  if (rows >= kNoRow)
+    throw DataError("join: {} build rows in one index is more than 2^32 - 2: use more ranks", rows);
 }
 
-void JoinIndexBuilder::group(const table::Schema& schema,
-                             const std::vector<std::size_t>& key_columns, const std::byte* data) {
+void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_columns) {
   std::vector<ColumnType> key_types;
   table::Schema key_schema;
   for (std::size_t key_idx = 0; key_idx < key_columns.size(); ++key_idx) {
-    key_types.push_back(schema.field(key_columns[key_idx]).type);
+    key_types.push_back(types[key_columns[key_idx]]);
     key_schema.add({"k" + std::to_string(key_idx), key_types.back()});
   }
   KeyEncoder encoder(key_types);
-  grouping_ = std::make_unique<Grouping>(encoder.is_fixed(), encoder.fixed_width());
-  Grouping& grouping = *grouping_;
-  grouping.key_width = encoder.is_fixed() ? encoder.fixed_width() : 0;
-  grouping.group_of.assign(rows_, kNoRow);
-
-  // Keys are encoded in batches gathered through a view of the chunk table built so far.
-  const JoinIndexView view(schema, reinterpret_cast<const std::byte*>(head_.data()), data);
+  key_width = encoder.is_fixed() ? encoder.fixed_width() : 0;
+  groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
+  group_of.assign(rows, kNoRow);
   table::Table keys(key_schema);
   std::vector<std::size_t> all_keys(key_columns.size());
   std::iota(all_keys.begin(), all_keys.end(), std::size_t{0});
-  std::vector<std::uint64_t> refs;
-  for (std::uint64_t begin = 0; begin < rows_; begin += kKeyBatchRows) {
-    const std::uint64_t end = std::min(rows_, begin + kKeyBatchRows);
-    refs.clear();
-    view.refs_of_range(begin, end, refs);
-    keys.clear();
-    for (std::size_t key_idx = 0; key_idx < key_columns.size(); ++key_idx)
-      view.gather(key_columns[key_idx], refs.data(), refs.size(), keys.column(key_idx));
-    encoder.encode(keys, all_keys);
-    for (std::size_t row = 0; row < refs.size(); ++row) {
-      bool null_key = false;
-      for (std::size_t key_idx = 0; key_idx < key_columns.size(); ++key_idx)
-        null_key = null_key || !keys.column(key_idx).is_valid(row);
-      if (null_key) continue;
-      grouping.group_of[begin + row] = grouping.groups.find_or_insert(
-          encoder.key(row), encoder.key_size(row), encoder.hashes()[row]);
-    }
-  }
-  const std::size_t group_count = grouping.groups.size();
-  grouping.starts.assign(group_count + 1, 0);
-  for (std::uint32_t group : grouping.group_of)
-    if (group != kNoRow) ++grouping.starts[group + 1];
-  for (std::size_t group = 0; group < group_count; ++group)
-    grouping.starts[group + 1] += grouping.starts[group];
-  for (std::uint32_t group = 0; group < group_count; ++group)
-    grouping.key_bytes += grouping.groups.key_size(group);
-
-  total_words_ = head_.size() + slot_count_for(group_count) +
-                 (grouping.key_width == 0 ? group_count + 1 : 0) + words_for(grouping.key_bytes) +
-                 (group_count + 1) + grouping.starts.back();
-}
-
-void JoinIndexBuilder::write(std::byte* out_bytes) const {
-  auto* out = reinterpret_cast<std::uint64_t*>(out_bytes);
-  const Grouping& grouping = *grouping_;
-  const GroupTable& groups = grouping.groups;
-  const std::uint64_t group_count = groups.size();
-  const std::uint64_t slot_count = slot_count_for(group_count);
-  std::copy(head_.begin(), head_.end(), out);
-
-  std::uint64_t cursor = head_.size();
-  out[kWordGroups] = group_count;
-  out[kWordSlotCount] = slot_count;
-  out[kWordKeyWidth] = grouping.key_width;
-  out[kWordSlots] = cursor;
-  std::uint64_t* slots = out + cursor;
-  std::fill(slots, slots + slot_count, 0);
-  for (std::uint32_t group = 0; group < group_count; ++group) {
-    const std::uint64_t hash = groups.hash(group);
-    std::uint64_t pos = hash & (slot_count - 1);
-    while (slots[pos] != 0) pos = (pos + 1) & (slot_count - 1);
-    slots[pos] = (hash & 0xffffffff00000000ull) | (std::uint64_t{group} + 1);
-  }
-  cursor += slot_count;
-
-  out[kWordKeyOffsets] = cursor;
-  if (grouping.key_width == 0) {
-    std::uint64_t offset = 0;
-    for (std::uint32_t group = 0; group < group_count; ++group) {
-      out[cursor + group] = offset;
-      offset += groups.key_size(group);
-    }
-    out[cursor + group_count] = offset;
-    cursor += group_count + 1;
-  }
-  out[kWordKeys] = cursor;
-  auto* keys = reinterpret_cast<std::uint8_t*>(out + cursor);
-  for (std::uint32_t group = 0; group < group_count; ++group) {
-    std::memcpy(keys, groups.key(group), groups.key_size(group));
-    keys += groups.key_size(group);
-  }
-  cursor += words_for(grouping.key_bytes);
-
-  out[kWordGroupStarts] = cursor;
-  std::copy(grouping.starts.begin(), grouping.starts.end(), out + cursor);
-  cursor += group_count + 1;
-
-  // Refs by group, in build order within a group: a counting sort straight into place.
-  out[kWordRefs] = cursor;
-  std::uint64_t* refs = out + cursor;
-  std::vector<std::uint64_t> next(grouping.starts.begin(), grouping.starts.end() - 1);
   std::uint64_t flat = 0;
-  for (std::uint64_t chunk = 0; chunk < head_[kWordChunks]; ++chunk) {
-    const std::uint64_t rows =
-        head_[kHeaderWords + chunk * (kChunkFixedWords + kColumnWords * head_[kWordColumns]) + 1];
-    for (std::uint64_t row = 0; row < rows; ++row, ++flat) {
-      const std::uint32_t group = grouping.group_of[flat];
-      if (group != kNoRow) refs[next[group]++] = make_ref(chunk, row);
+  for (const table::ChunkLayout& layout : layouts) {
+    std::vector<ColumnCursor> cursors;
+    for (std::size_t column : key_columns)
+      cursors.emplace_back(layout.columns[column], types[column]);
+    for (std::uint64_t begin = 0; begin < layout.rows; begin += kKeyBatchRows) {
+      const std::uint64_t end = std::min(layout.rows, begin + kKeyBatchRows);
+      keys.clear();
+      for (std::size_t key_idx = 0; key_idx < key_columns.size(); ++key_idx) {
+        Column& out = keys.column(key_idx);
+        ColumnCursor& cursor = cursors[key_idx];
+        for (std::uint64_t row = begin; row < end; ++row) {
+          const bool valid = cursor.valid(row);
+          switch (key_types[key_idx]) {
+            case ColumnType::kString: {
+              const auto text = cursor.next_string(row);
+              if (valid)
+                out.append_string({reinterpret_cast<const char*>(text.first), text.second});
+              else
+                out.append_null();
+              break;
+            }
+            case ColumnType::kFloat64:
+              if (valid)
+                out.append_f64(load<double>(cursor.fixed(row)));
+              else
+                out.append_null();
+              break;
+            case ColumnType::kBool:
+              if (valid)
+                out.append_bool(load<std::uint8_t>(cursor.fixed(row)) != 0);
+              else
+                out.append_null();
+              break;
+            default:
+              if (valid)
+                out.append_i64(load<std::int64_t>(cursor.fixed(row)));
+              else
+                out.append_null();
+              break;
+          }
+        }
+      }
+      encoder.encode(keys, all_keys);
+      for (std::uint64_t row = 0; row < end - begin; ++row, ++flat) {
+        bool null_key = false;
+        for (std::size_t key_idx = 0; key_idx < key_columns.size(); ++key_idx)
+          null_key = null_key || !keys.column(key_idx).is_valid(row);
+        if (!null_key)
+          group_of[flat] =
+              groups.find_or_insert(encoder.key(row), encoder.key_size(row), encoder.hashes()[row]);
+      }
     }
   }
 }
 
-std::uint64_t JoinIndexBuilder::estimate_bytes(std::uint64_t rows, std::uint64_t key_width) {
-  // Per row: group number (4), ref (8), slots and group starts (<= 24 per group), the key bytes
-  // in the group table and the index (2 x width), the group table's hash and slots (~24).
-  return rows * (60 + 2 * key_width) + 4096;
+void JoinIndexBuilder::Plan::lay_out() {
+  const std::size_t columns = types.size();
+  const std::uint64_t group_count = groups.size();
+  if (key_width == 0) {
+    key_heap_offset.resize(group_count);
+    for (std::uint32_t group = 0; group < group_count; ++group) {
+      key_heap_offset[group] = key_heap_bytes;
+      key_heap_bytes += groups.key_size(group);
+    }
+  }
+  validity_offset = key_width == 0 ? 16 : round8(key_width);
+  std::uint64_t at = validity_offset + round8(columns);
+  for (ColumnType type : types) {
+    value_offsets.push_back(at);
+    at += type == ColumnType::kString ? 16 : 8;
+  }
+  stride = std::max<std::uint64_t>(at, 8);
+  slot_count = slot_count_for(group_count);
+  slots_at = 8 * (kHeaderWords + columns);
+  records_at = slots_at + slot_count * sizeof(JoinSlot);
+  key_heap_at = records_at + rows * stride;
+  string_heap_at = round8(key_heap_at + key_heap_bytes);
+  total = round8(string_heap_at + string_bytes);
+}
+
+JoinIndexBuilder::JoinIndexBuilder(const table::Schema& schema,
+                                   const std::vector<std::size_t>& key_columns,
+                                   const std::byte* data, std::uint64_t size)
+    : plan_(std::make_unique<Plan>(true, 0)) {
+  Plan& plan = *plan_;
+  plan.schema = schema;
+  for (const table::Field& field : schema.fields()) plan.types.push_back(field.type);
+  plan.scan(data, size);
+  plan.group_keys(key_columns);
+  plan.lay_out();
+}
+
+JoinIndexBuilder::~JoinIndexBuilder() = default;
+std::uint64_t JoinIndexBuilder::bytes() const noexcept { return plan_->total; }
+std::uint64_t JoinIndexBuilder::rows() const noexcept { return plan_->rows; }
+
+void JoinIndexBuilder::Plan::write_records(std::byte* out,
+                                           const std::vector<std::uint64_t>& first) const {
+  std::vector<std::uint64_t> next = first;  // per group, then the null-key rows
+  std::byte* records = out + records_at;
+  std::byte* string_heap = out + string_heap_at;
+  std::uint64_t string_cursor = 0;
+  std::uint64_t flat = 0;
+  const std::size_t columns = types.size();
+  for (const table::ChunkLayout& layout : layouts) {
+    std::vector<ColumnCursor> cursors;
+    for (std::size_t column = 0; column < columns; ++column)
+      cursors.emplace_back(layout.columns[column], types[column]);
+    for (std::uint64_t row = 0; row < layout.rows; ++row, ++flat) {
+      const std::uint32_t group = group_of[flat];
+      std::byte* rec = records + (group == kNoRow ? next.back()++ : next[group]++) * stride;
+      std::memset(rec, 0, stride);
+      if (group != kNoRow && key_width != 0) {
+        std::memcpy(rec, groups.key(group), key_width);
+      } else if (group != kNoRow) {
+        const std::uint64_t size = groups.key_size(group);
+        std::memcpy(rec, &key_heap_offset[group], 8);
+        std::memcpy(rec + 8, &size, 8);
+      }
+      for (std::size_t column = 0; column < columns; ++column) {
+        ColumnCursor& cursor = cursors[column];
+        const bool valid = cursor.valid(row);
+        rec[validity_offset + column] = valid ? std::byte{1} : std::byte{0};
+        std::byte* value = rec + value_offsets[column];
+        if (types[column] == ColumnType::kString) {
+          const auto text = cursor.next_string(row);
+          const std::uint32_t length = valid ? text.second : 0;
+          std::memcpy(value, &length, 4);
+          if (length <= kInlineString) {  // short strings live in the record: no second miss
+            std::memcpy(value + 4, text.first, length);
+          } else {
+            std::memcpy(string_heap + string_cursor, text.first, length);
+            std::memcpy(value + 8, &string_cursor, 8);
+            string_cursor += length;
+          }
+        } else if (valid) {
+          std::memcpy(value, cursor.fixed(row), types[column] == ColumnType::kBool ? 1 : 8);
+        }
+      }
+    }
+  }
+}
+
+void JoinIndexBuilder::write(std::byte* out) const {
+  const Plan& plan = *plan_;
+  const std::uint64_t group_count = plan.groups.size();
+  auto* words = reinterpret_cast<std::uint64_t*>(out);
+  words[kWordMagic] = kMagic;
+  words[kWordRows] = plan.rows;
+  words[kWordColumns] = plan.types.size();
+  words[kWordGroups] = group_count;
+  words[kWordSlotCount] = plan.slot_count;
+  words[kWordKeyWidth] = plan.key_width;
+  words[kWordStride] = plan.stride;
+  words[kWordValidity] = plan.validity_offset;
+  words[kWordSlots] = plan.slots_at;
+  words[kWordRecords] = plan.records_at;
+  words[kWordKeyHeap] = plan.key_heap_at;
+  words[kWordStringHeap] = plan.string_heap_at;
+  words[kWordTotal] = plan.total;
+  std::copy(plan.value_offsets.begin(), plan.value_offsets.end(), words + kHeaderWords);
+
+  // Each group's rows start where the previous group's end; null-key rows come last.
+  std::vector<std::uint64_t> first(group_count + 1, 0);
+  for (std::uint32_t group : plan.group_of)
+    if (group != kNoRow) ++first[group + 1];
+  for (std::uint64_t group = 0; group < group_count; ++group) first[group + 1] += first[group];
+
+  auto* slots = reinterpret_cast<JoinSlot*>(out + plan.slots_at);
+  std::fill(slots, slots + plan.slot_count, JoinSlot{0, 0, 0});
+  for (std::uint32_t group = 0; group < group_count; ++group) {
+    const std::uint64_t hash = plan.groups.hash(group);
+    std::uint64_t pos = hash & (plan.slot_count - 1);
+    while (slots[pos].count != 0) pos = (pos + 1) & (plan.slot_count - 1);
+    slots[pos] = {hash, static_cast<std::uint32_t>(first[group]),
+                  static_cast<std::uint32_t>(first[group + 1] - first[group])};
+  }
+  std::byte* key_heap = out + plan.key_heap_at;
+  for (std::uint32_t group = 0; group < group_count && plan.key_width == 0; ++group)
+    std::memcpy(key_heap + plan.key_heap_offset[group], plan.groups.key(group),
+                plan.groups.key_size(group));
+  plan.write_records(out, first);
+}
+
+std::uint64_t JoinIndexBuilder::estimate_bytes(std::uint64_t rows, std::uint64_t row_bytes,
+                                               std::uint64_t columns, std::uint64_t key_width) {
+  // Records (about the encoded bytes, plus a validity byte and padding per column and the key),
+  // slots (<= 32 bytes per row), and while building: a group number per row and the group
+  // table (its slots, key bytes and hash).
+  return row_bytes + rows * (2 * columns + 3 * key_width + 72) + 4096;
 }
 
 }  // namespace rankflow::ops

@@ -1,10 +1,16 @@
 #include "join_probe.hpp"
 
+#include <algorithm>
+
 namespace rankflow::ops {
 namespace {
 
 using table::Column;
 using table::ColumnType;
+
+// Rows looked up per batch: the slots and records prefetched for a batch stay in cache until
+// the batch is confirmed.
+constexpr std::size_t kLookupBatch = 256;
 
 template <typename T>
 void gather_probe_fixed(const T* values, const std::uint8_t* validity, const std::uint32_t* rows,
@@ -60,51 +66,65 @@ JoinAssembler::JoinAssembler(const JoinPlan& plan, bool build_is_left, const Joi
       out_(plan.output) {
   probe_rows_.reserve(block_rows_);
   build_refs_.reserve(block_rows_);
+  for (std::size_t idx = 0; idx < plan.columns.size(); ++idx) {
+    const JoinOutputColumn& column = plan.columns[idx];
+    if (column.from == JoinOutputColumn::From::kKey && coalesce_keys_) {
+      coalesced_.push_back(idx);
+      continue;
+    }
+    const bool left = column.from != JoinOutputColumn::From::kRight;
+    const std::size_t source = left ? column.left_column : column.right_column;
+    if (left == build_is_left) {
+      build_columns_.push_back(source);
+      build_outs_.push_back(&out_.column(idx));
+    } else {
+      probe_columns_.emplace_back(idx, source);
+    }
+  }
 }
 
-void JoinAssembler::gather_side(bool left, std::size_t column, Column& out) {
-  if (left == build_is_left_) {
-    view_.gather(column, build_refs_.data(), build_refs_.size(), out);
-  } else if (probe_ == nullptr) {  // build rows without a partner
+void JoinAssembler::gather_probe_side(std::size_t column, Column& out) {
+  if (probe_ == nullptr) {  // build rows without a partner
     for (std::size_t pair = 0; pair < probe_rows_.size(); ++pair) out.append_null();
-  } else {
-    gather_probe(probe_->column(column), probe_rows_.data(), probe_rows_.size(), out);
+    return;
   }
+  gather_probe(probe_->column(column), probe_rows_.data(), probe_rows_.size(), out);
+}
+
+void JoinAssembler::gather_build() {
+  const std::size_t pairs = build_refs_.size();
+  if (pairs == build_gathered_) return;
+  view_.gather(build_columns_, build_refs_.data() + build_gathered_, pairs - build_gathered_,
+               build_outs_);
+  build_gathered_ = pairs;
 }
 
 void JoinAssembler::flush() {
   const std::size_t pairs = probe_rows_.size();
   if (pairs == 0) return;
-  out_.clear();
-  for (std::size_t column_idx = 0; column_idx < plan_.columns.size(); ++column_idx) {
-    const JoinOutputColumn& column = plan_.columns[column_idx];
-    Column& out = out_.column(column_idx);
-    switch (column.from) {
-      case JoinOutputColumn::From::kLeft:
-        gather_side(true, column.left_column, out);
-        break;
-      case JoinOutputColumn::From::kRight:
-        gather_side(false, column.right_column, out);
-        break;
-      case JoinOutputColumn::From::kKey:
-        if (!coalesce_keys_) {
-          gather_side(true, column.left_column, out);
-          break;
-        }
-        // Right and full joins: the key of whichever side is present.
-        left_scratch_ = Column(out.type());
-        right_scratch_ = Column(out.type());
-        gather_side(true, column.left_column, left_scratch_);
-        gather_side(false, column.right_column, right_scratch_);
-        for (std::size_t pair = 0; pair < pairs; ++pair)
-          out.append_from(left_present(pair) ? left_scratch_ : right_scratch_, pair);
-        break;
-    }
+  gather_build();
+  for (const auto& [out_idx, column] : probe_columns_)
+    gather_probe_side(column, out_.column(out_idx));
+  for (std::size_t out_idx : coalesced_) {
+    // Right and full joins: the key of whichever side is present.
+    const JoinOutputColumn& column = plan_.columns[out_idx];
+    Column& out = out_.column(out_idx);
+    left_scratch_ = Column(out.type());
+    right_scratch_ = Column(out.type());
+    Column& build_scratch = build_is_left_ ? left_scratch_ : right_scratch_;
+    Column& probe_scratch = build_is_left_ ? right_scratch_ : left_scratch_;
+    view_.gather({build_is_left_ ? column.left_column : column.right_column}, build_refs_.data(),
+                 pairs, {&build_scratch});
+    gather_probe_side(build_is_left_ ? column.right_column : column.left_column, probe_scratch);
+    for (std::size_t pair = 0; pair < pairs; ++pair)
+      out.append_from(left_present(pair) ? left_scratch_ : right_scratch_, pair);
   }
   rows_out_ += pairs;
   probe_rows_.clear();
   build_refs_.clear();
+  build_gathered_ = 0;
   sink_(out_);
+  out_.clear();
 }
 
 JoinProber::JoinProber(const JoinPlan& plan, bool build_is_left,
@@ -122,6 +142,48 @@ JoinProber::JoinProber(const JoinPlan& plan, bool build_is_left,
                  how == JoinHow::kFull;
   keeps_unmatched_probe_ =
       build_is_left_ ? plan.keeps_unmatched_right() : plan.keeps_unmatched_left();
+  semi_from_probe_ = !build_is_left_ && how == JoinHow::kSemi;
+  slots_.resize(kLookupBatch);
+}
+
+void JoinProber::emit(std::size_t row, JoinIndexView::Range found) {
+  const auto probe_row = static_cast<std::uint32_t>(row);
+  if (found.count == 0) {
+    if (keeps_unmatched_probe_) assembler_.add(probe_row, kNoRef);
+    return;
+  }
+  if (matched_ != nullptr) std::fill_n(matched_ + found.first, found.count, std::uint8_t{1});
+  if (emits_pairs_) {
+    for (std::uint64_t build_row = found.first; build_row < found.first + found.count; ++build_row)
+      assembler_.add(probe_row, build_row);
+  } else if (semi_from_probe_) {
+    assembler_.add(probe_row, kNoRef);
+  }
+}
+
+void JoinProber::look_up(const table::Table& block, std::size_t begin, std::size_t end) {
+  (void)block;
+  const std::uint64_t* hashes = encoder_.hashes();
+  // Step 1: the slot of each row's hash (prefetched a few rows ahead), and its record.
+  constexpr std::size_t kAhead = 16;
+  for (std::size_t row = begin; row < end; ++row) {
+    if (row + kAhead < end) __builtin_prefetch(view_.slot_for(hashes[row + kAhead]));
+    std::uint64_t& slot = slots_[row - begin];
+    bool null_key = false;
+    for (const std::uint8_t* valid : key_validity_) null_key = null_key || valid[row] == 0;
+    slot = null_key ? JoinIndexView::kNoSlot : view_.slot_of_hash(hashes[row]);
+    if (slot != JoinIndexView::kNoSlot) __builtin_prefetch(view_.record(view_.slot_first(slot)));
+  }
+  // Step 2: confirm the key against the record, and emit.
+  for (std::size_t row = begin; row < end; ++row) {
+    const std::uint64_t slot = slots_[row - begin];
+    const JoinIndexView::Range found =
+        slot == JoinIndexView::kNoSlot
+            ? JoinIndexView::Range{}
+            : view_.confirm(slot, encoder_.key(row), encoder_.key_size(row), hashes[row]);
+    emit(row, found);
+  }
+  assembler_.gather_build();
 }
 
 void JoinProber::probe(const table::Table& block) {
@@ -129,33 +191,12 @@ void JoinProber::probe(const table::Table& block) {
   if (rows == 0) return;
   assembler_.set_probe(&block);
   encoder_.encode(block, probe_keys_);
-  std::vector<const std::uint8_t*> validity;
+  key_validity_.clear();
   for (std::size_t column : probe_keys_)
     if (block.column(column).validity() != nullptr)
-      validity.push_back(block.column(column).validity());
-  const bool semi_from_probe = !build_is_left_ && plan_.how == JoinHow::kSemi;
-  const std::uint64_t* hashes = encoder_.hashes();
-  for (std::size_t row = 0; row < rows; ++row) {
-    bool null_key = false;
-    for (const std::uint8_t* valid : validity) null_key = null_key || valid[row] == 0;
-    const auto found = null_key
-                           ? std::pair<const std::uint64_t*, const std::uint64_t*>{}
-                           : view_.find(encoder_.key(row), encoder_.key_size(row), hashes[row]);
-    const auto probe_row = static_cast<std::uint32_t>(row);
-    if (found.first == found.second) {
-      if (keeps_unmatched_probe_) assembler_.add(probe_row, kNoRef);
-      continue;
-    }
-    if (matched_ != nullptr)
-      for (const std::uint64_t* ref = found.first; ref != found.second; ++ref)
-        matched_[view_.flat(*ref)] = 1;
-    if (emits_pairs_) {
-      for (const std::uint64_t* ref = found.first; ref != found.second; ++ref)
-        assembler_.add(probe_row, *ref);
-    } else if (semi_from_probe) {
-      assembler_.add(probe_row, kNoRef);
-    }
-  }
+      key_validity_.push_back(block.column(column).validity());
+  for (std::size_t begin = 0; begin < rows; begin += kLookupBatch)
+    look_up(block, begin, std::min(rows, begin + kLookupBatch));
   assembler_.flush();
   assembler_.set_probe(nullptr);
 }

@@ -138,6 +138,32 @@ TEST(Join, SeveralKeysOfEveryTypeWithDifferentNames) {
   expect_all_kinds(left, right, options, "date, timestamp keys");
 }
 
+// Strings longer than a record holds inline (12 bytes) live in the index's string heap.
+TEST(Join, LongStringsAndLongStringKeys) {
+  auto make = [](std::size_t rows, std::uint64_t seed, const std::string& value_name) {
+    table::Table base = keyed_table(rows, seed, 0.1, 12, value_name);
+    table::Column name(ColumnType::kString);
+    table::Column text(ColumnType::kString);
+    const table::Column& keys = base.column(0);
+    for (std::size_t row = 0; row < rows; ++row) {
+      if (!keys.is_valid(row)) {
+        name.append_null();
+      } else {
+        name.append_string("a rather long key number " + std::to_string(keys.i64()[row] % 9));
+      }
+      text.append_string(std::string(row % 40, static_cast<char>('a' + row % 26)));
+    }
+    base.add_column("name", std::move(name));
+    base.add_column(value_name + "_text", std::move(text));
+    return base;
+  };
+  const table::Table left = make(90, 57, "v");
+  const table::Table right = make(70, 58, "w");
+  JoinOptions options;
+  options.on = {"name"};
+  expect_all_kinds(left, right, options, "long string keys and values");
+}
+
 TEST(Join, EmptySides) {
   const table::Table rows = keyed_table(40, 37, 0.1, 10, "v");
   const table::Table none = keyed_table(0, 38, 0.1, 10, "w");
