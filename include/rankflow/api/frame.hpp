@@ -1,0 +1,91 @@
+// Frame: a distributed table for users who write their own job in C++, with the operations of
+// a job config as methods (pandas / Dask DataFrame style):
+//
+//   comm::MpiEnvironment mpi(&argc, &argv);
+//   comm::Communicator comm(MPI_COMM_WORLD);
+//   api::Frame sales = api::Frame::read_csv(comm, "data/sales.csv");
+//   api::Frame dim = api::Frame::read_csv(comm, "data/dim.csv");
+//   api::Frame result = sales.join(dim, api::on({"key"}))
+//                           .derive("vw", "value * weight")
+//                           .groupby({"region"}, "sum(vw) as total")
+//                           .sort("region");
+//   result.write_csv("out/by_region.csv");
+//
+// A Frame holds this rank's part of the table, in order: every row of rank r comes before the
+// rows of rank r + 1 (a read gives each rank a consecutive part of the input; sort and limit
+// keep that meaning). Frames are values: every operation returns a new Frame and leaves its
+// operand as it was.
+//
+// Collective contract: every method that takes or returns a Frame, and every read and write,
+// is collective over the Frame's communicator: every rank calls it, in the same order, with the
+// same arguments, also ranks that hold no rows. Each one agrees on errors (comm::run_phase): a
+// bad expression, an unknown column or one rank's bad row throws the same rankflow::Error on
+// every rank (ErrorKind::kConfig for mistakes in the arguments, kRuntime for data and I/O), so
+// a caller may catch it on every rank and go on. Semantics are those of the job config's
+// sections (docs/pipeline.md, docs/groupby-and-sort.md, docs/joins.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rankflow/comm/communicator.hpp"
+#include "rankflow/ops/join.hpp"
+#include "rankflow/ops/memory_budget.hpp"
+#include "rankflow/table/table.hpp"
+
+namespace rankflow::api {
+
+// Join options for `on` keys / different key names, as shorthands.
+ops::JoinOptions on(std::vector<std::string> keys, ops::JoinHow how = ops::JoinHow::kInner);
+ops::JoinOptions on(std::vector<std::string> left_keys, std::vector<std::string> right_keys,
+                    ops::JoinHow how = ops::JoinHow::kInner);
+
+class Frame {
+ public:
+  // This rank's part of a table (collective only in that every rank must make its Frame with
+  // the same schema; checked by the first operation).
+  Frame(const comm::Communicator& comm, table::Table local);
+
+  const comm::Communicator& comm() const noexcept { return *comm_; }
+  const table::Schema& schema() const noexcept { return local_.schema(); }
+  // This rank's rows.
+  const table::Table& local() const noexcept { return local_; }
+  // Collective: the rows of all ranks.
+  std::uint64_t num_rows() const;
+
+  // [filter] where: the rows where the predicate is true (null counts as false).
+  Frame filter(const std::string& where) const;
+  // [derive] name = expression: a new column after the others.
+  Frame derive(const std::string& name, const std::string& expression) const;
+  // [join]: this Frame is the left side.
+  Frame join(const Frame& right, const ops::JoinOptions& options) const;
+  // [groupby]: `aggregates` as in the config ("sum(x), count(), quantile(v, 0.9) as p90").
+  Frame groupby(const std::vector<std::string>& keys, const std::string& aggregates) const;
+  // [sort] by = "value desc, key": globally ordered across ranks, stable.
+  Frame sort(const std::string& by) const;
+  // [distinct] columns: the first row of each distinct key (all columns when empty).
+  Frame distinct(const std::vector<std::string>& columns = {}) const;
+  // [top] by/k/per: the first k rows of the order `by` (per group of `per`).
+  Frame top(const std::string& by, std::uint64_t k, const std::vector<std::string>& per = {}) const;
+  // [limit] n: the first n rows in the current order.
+  Frame limit(std::uint64_t n) const;
+
+  // Every rank's rows, in order, on `root` (an empty table elsewhere): for small results.
+  table::Table collect(int root = 0) const;
+
+  // The memory budget that join and sort check (default: none).
+  Frame& set_memory_budget(ops::MemoryBudget budget) {
+    memory_ = std::move(budget);
+    return *this;
+  }
+
+ private:
+  Frame with(table::Table local) const;
+
+  const comm::Communicator* comm_;
+  table::Table local_;
+  ops::MemoryBudget memory_;
+};
+
+}  // namespace rankflow::api
