@@ -401,7 +401,7 @@ Table join(const comm::Communicator& comm, const Table& left, const Table& right
         cursor += count;
         return true;
       },
-      [&](const Table& block) { out.append_rows(block, 0, block.num_rows()); });
+      [&](Table& block) { out.append_rows(block, 0, block.num_rows()); });
   if (stats != nullptr) *stats = hash_join.stats();
   return out;
 }

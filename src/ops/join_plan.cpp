@@ -120,6 +120,24 @@ void plan_columns(const JoinOptions& options, JoinPlan& plan) {
   }
 }
 
+// Keeps the output columns named in `names` (in output order).
+void keep_output_columns(const std::vector<std::string>& names, JoinPlan& plan) {
+  for (const std::string& name : names)
+    if (!plan.output.find(name))
+      throw ConfigError("join: no output column '{}'; the join's output columns are: {}", name,
+                        names_of(plan.output));
+  table::Schema output;
+  std::vector<JoinOutputColumn> columns;
+  for (std::size_t idx = 0; idx < plan.columns.size(); ++idx) {
+    const table::Field& field = plan.output.field(idx);
+    if (std::find(names.begin(), names.end(), field.name) == names.end()) continue;
+    output.add(field);
+    columns.push_back(plan.columns[idx]);
+  }
+  plan.output = output;
+  plan.columns = columns;
+}
+
 }  // namespace
 
 JoinPlan plan_join(const Schema& left, const Schema& right, const JoinOptions& options) {
@@ -132,6 +150,7 @@ JoinPlan plan_join(const Schema& left, const Schema& right, const JoinOptions& o
     throw ConfigError("join: left_suffix and right_suffix are both '{}'; they must differ",
                       options.left_suffix);
   plan_columns(options, plan);
+  if (!options.output_columns.empty()) keep_output_columns(options.output_columns, plan);
   return plan;
 }
 

@@ -71,7 +71,10 @@ struct JoinOptions {
   MemoryBudget memory;
   std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;  // comm::exchange_bytes rounds
   std::size_t output_block_rows = 65536;  // probe output is handed to the sink in such blocks
-  bool skew_to_one_rank = false;          // debug: every key is owned by rank 0 (shuffle)
+  // The output columns to produce, by output name (after suffixes), in output order; empty:
+  // all. A pipeline passes only what later steps read, so the rest is never gathered.
+  std::vector<std::string> output_columns;
+  bool skew_to_one_rank = false;  // debug: every key is owned by rank 0 (shuffle)
   // Tests: pretend that nodes are groups of this many consecutive ranks (0: the real nodes,
   // MPI_COMM_TYPE_SHARED), to check that broadcast keeps one copy per node.
   int test_ranks_per_node = 0;
@@ -93,8 +96,10 @@ struct JoinStats {
 // Fills `block` with this rank's next rows of the probe side; false when there are no more.
 // Local, never collective; may throw (the join agrees on the error).
 using BlockSource = std::function<bool(table::Table& block)>;
-// Receives output blocks; local. The block is reused after the call returns.
-using BlockSink = std::function<void(const table::Table& block)>;
+// Receives output blocks; local. The sink may modify the block or swap its columns with
+// others of the same types (a pipeline swaps them into its own buffers instead of copying);
+// the join clears it after the call and reuses its columns' capacity.
+using BlockSink = std::function<void(table::Table& block)>;
 
 class HashJoin {
  public:
