@@ -219,7 +219,8 @@ ArrayCentering::ArrayCentering(std::vector<std::uint64_t> shape, DType dtype, Ce
     for (std::size_t dim = *self.axis + 1; dim < shape.size(); ++dim) self.inner *= shape[dim];
   } else {
     ReduceOptions reduce;
-    reduce.functions = {ReduceFunction::kMean, ReduceFunction::kStd, ReduceFunction::kNanCount};
+    reduce.functions = std::vector<ReduceFunction>{ReduceFunction::kMean, ReduceFunction::kStd,
+                                                   ReduceFunction::kNanCount};
     reduce.axis = self.axis ? std::optional<int>(0) : std::nullopt;
     reduce.ddof = options.ddof;
     reduce.nan = options.nan;

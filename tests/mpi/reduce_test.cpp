@@ -213,8 +213,9 @@ TEST(ArrayReduction, MoreRanksThanRowsAndEmptyArrays) {
     std::vector<ReduceOptions> cases;
     for (const auto& axis : every_axis(dims.size())) {
       ReduceOptions options;
-      options.functions = {ReduceFunction::kSum, ReduceFunction::kMean, ReduceFunction::kMax,
-                           ReduceFunction::kCount, ReduceFunction::kStd};
+      options.functions = std::vector<ReduceFunction>{ReduceFunction::kSum, ReduceFunction::kMean,
+                                                      ReduceFunction::kMax, ReduceFunction::kCount,
+                                                      ReduceFunction::kStd};
       options.axis = axis;
       cases.push_back(options);
     }
@@ -231,7 +232,8 @@ TEST(ArrayReduction, NoCatastrophicCancellation) {
   spec.offset = 1000000000;
   spec.chunk = {64, 2};
   ReduceOptions options;
-  options.functions = {ReduceFunction::kMean, ReduceFunction::kVar, ReduceFunction::kStd};
+  options.functions = std::vector<ReduceFunction>{ReduceFunction::kMean, ReduceFunction::kVar,
+                                                  ReduceFunction::kStd};
   check(spec, options, 7);
   spec.dtype = DType::kFloat64;  // float values 1000 +- 40: the same on a smaller scale
   check(spec, options, 7);
@@ -244,7 +246,8 @@ TEST(ArrayReduction, IntegerSumsAreExactOrAnError) {
   spec.dtype = DType::kUInt64;
   spec.offset = std::int64_t{1} << 58;  // sum ~ 40 * 2^58 = 1.15e19: past int64, fits uint64
   ReduceOptions options;
-  options.functions = {ReduceFunction::kSum, ReduceFunction::kMin, ReduceFunction::kMax};
+  options.functions =
+      std::vector<ReduceFunction>{ReduceFunction::kSum, ReduceFunction::kMin, ReduceFunction::kMax};
   check(spec, options, 3);
 
   spec.dtype = DType::kInt64;
@@ -267,7 +270,7 @@ TEST(ArrayReduction, ResultsDoNotDependOnTheIoMode) {
   spec.chunk = {5, 3};
   test::write_fixture(world(), dir.file("x.h5"), spec);
   ReduceOptions options;
-  options.functions = {ReduceFunction::kMean, ReduceFunction::kStd};
+  options.functions = std::vector<ReduceFunction>{ReduceFunction::kMean, ReduceFunction::kStd};
   std::vector<double> first;
   for (auto mode :
        {io::hdf5::IoMode::kCollective, io::hdf5::IoMode::kIndependent, io::hdf5::IoMode::kPosix}) {
