@@ -8,12 +8,10 @@
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
-#include "rankflow/io/csv/csv_sink.hpp"
-#include "rankflow/io/csv/csv_source.hpp"
-#include "rankflow/job/csv_config.hpp"
 #include "rankflow/job/schema.hpp"
 #include "rankflow/ops/filter.hpp"
 #include "row_pipeline.hpp"
+#include "table_io.hpp"
 #include "table_plan.hpp"
 #include "table_summary.hpp"
 
@@ -141,15 +139,6 @@ void log_reading(const comm::Communicator& comm, const io::TableSource& source,
   if (totals[3] > 0) log::warn("skipped {} bad rows (on_bad_rows = skip)", totals[3]);
 }
 
-std::unique_ptr<io::TableSink> open_output(const comm::Communicator& comm, const RawConfig& config,
-                                           const OutputPlan& output, const table::Schema& schema) {
-  if (output.path.empty()) return nullptr;
-  const io::CsvWriteOptions options = comm::run_phase(comm, "opening the output", [&] {
-    return csv_write_options_from(Section(config, "output"));
-  });
-  return io::open_csv_sink(comm, output.path, schema, options);
-}
-
 table::Table finish_result(const comm::Communicator& comm, const TablePlan& plan, BoundJob& job,
                            ReadResult& read) {
   table::Table result = job.groupby ? job.groupby->finish() : std::move(read.rows);
@@ -170,13 +159,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   const TablePlan plan =
       comm::run_phase(comm, "checking the job config", [&] { return plan_table_job(config); });
-  const io::CsvOptions input_options = comm::run_phase(comm, "opening the input", [&] {
-    return csv_options_from(Section(config, plan.inputs.front()));
-  });
-  std::unique_ptr<io::TableSource> source = io::open_csv_source(comm, input_options);
+  std::unique_ptr<io::TableSource> source = open_table_input(comm, config, plan.inputs.front());
   BoundJob job = comm::run_phase(comm, "checking columns and types",
                                  [&] { return bind_job(comm, config, plan, source->schema()); });
-  std::unique_ptr<io::TableSink> sink = open_output(comm, config, plan.output, job.result_schema);
+  std::unique_ptr<io::TableSink> sink =
+      open_table_output(comm, config, plan.output, job.result_schema);
 
   const auto start = std::chrono::steady_clock::now();
   ReadResult read;

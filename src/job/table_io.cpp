@@ -1,0 +1,29 @@
+#include "table_io.hpp"
+
+#include "rankflow/comm/phase.hpp"
+#include "rankflow/io/csv/csv_sink.hpp"
+#include "rankflow/io/csv/csv_source.hpp"
+#include "rankflow/job/csv_config.hpp"
+
+namespace rankflow::job {
+
+std::unique_ptr<io::TableSource> open_table_input(const comm::Communicator& comm,
+                                                  const RawConfig& config,
+                                                  const std::string& section) {
+  // plan_table_job has already refused formats other than CSV.
+  const io::CsvOptions options = comm::run_phase(
+      comm, "opening the input", [&] { return csv_options_from(Section(config, section)); });
+  return io::open_csv_source(comm, options);
+}
+
+std::unique_ptr<io::TableSink> open_table_output(const comm::Communicator& comm,
+                                                 const RawConfig& config, const OutputPlan& output,
+                                                 const table::Schema& schema) {
+  if (output.path.empty()) return nullptr;
+  const io::CsvWriteOptions options = comm::run_phase(comm, "opening the output", [&] {
+    return csv_write_options_from(Section(config, "output"));
+  });
+  return io::open_csv_sink(comm, output.path, schema, options);
+}
+
+}  // namespace rankflow::job
