@@ -1,9 +1,11 @@
 #include "rankflow/io/hdf5/array_reader.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/io/hdf5/handle.hpp"
+#include "row_slab.hpp"
 #include "rankflow/io/hdf5/types.hpp"
 
 namespace rankflow::io::hdf5 {
@@ -45,10 +47,7 @@ std::uint64_t plan_block_rows(const BlockPlan& plan) {
 struct ArrayReader::Impl {
   const comm::Communicator* comm = nullptr;
   ParallelFile file;
-  DatasetHandle dataset;
-  DataspaceHandle file_space;
-  DataspaceHandle memory_space;
-  PropListHandle transfer;
+  std::optional<RowSlab> slab;
   DatasetInfo info;
   DType dtype = DType::kFloat64;
   RowRange rows;
@@ -60,7 +59,6 @@ struct ArrayReader::Impl {
 
   explicit Impl(ParallelFile opened) : file(std::move(opened)) {}
   void open(const ReaderOptions& options);
-  void select(std::uint64_t first_row, std::uint64_t row_count);
 };
 
 void ArrayReader::Impl::open(const ReaderOptions& options) {
@@ -80,50 +78,8 @@ void ArrayReader::Impl::open(const ReaderOptions& options) {
   rows = partition_rows(info.rows(), info.chunk_rows(), comm->size(), comm->rank());
   const std::uint64_t my_steps = (rows.size() + block_rows - 1) / block_rows;
   steps = comm->allreduce(my_steps, comm::ReduceOp::kMax);
-
-  PropListHandle access(check_id(H5Pcreate(H5P_DATASET_ACCESS), "dataset access list"));
-  if (!info.filtered()) {
-    // Unfiltered chunks are read straight into the block buffer; a chunk cache would only
-    // add a copy.
-    check(H5Pset_chunk_cache(access.get(), 0, 0, H5D_CHUNK_CACHE_W0_DEFAULT), "chunk cache");
-  }
-  dataset = DatasetHandle(
-      check_id(H5Dopen2(file.id(), info.name.c_str(), access.get()), "opening " + info.name));
-  file_space = DataspaceHandle(check_id(H5Dget_space(dataset.get()), "dataset space"));
-  // The memory space has the dataset's rank and inner dims: HDF5 maps a block to chunks
-  // with a fast path only when memory and file selections have the same shape (a 1-D memory
-  // space makes it map element by element, ~10x slower).
-  std::vector<hsize_t> capacity(info.dims.begin(), info.dims.end());
-  capacity[0] = std::max<hsize_t>(1, block_rows);
-  memory_space = DataspaceHandle(
-      check_id(H5Screate_simple(static_cast<int>(capacity.size()), capacity.data(), nullptr),
-               "memory space"));
-  transfer = PropListHandle(check_id(H5Pcreate(H5P_DATASET_XFER), "transfer list"));
-  if (file.mode() != IoMode::kPosix) {
-    const H5FD_mpio_xfer_t mode =
-        file.mode() == IoMode::kCollective ? H5FD_MPIO_COLLECTIVE : H5FD_MPIO_INDEPENDENT;
-    check(H5Pset_dxpl_mpio(transfer.get(), mode), "MPI-IO transfer mode");
-  }
+  slab.emplace(file, info, block_rows);
   buffer.reserve(std::max<std::uint64_t>(64, block_rows * row_bytes));
-}
-
-void ArrayReader::Impl::select(std::uint64_t first_row, std::uint64_t row_count) {
-  if (row_count == 0) {
-    check(H5Sselect_none(file_space.get()), "selecting no rows");
-    check(H5Sselect_none(memory_space.get()), "selecting no rows");
-    return;
-  }
-  std::vector<hsize_t> start(info.dims.size(), 0);
-  std::vector<hsize_t> count(info.dims.begin(), info.dims.end());
-  start[0] = first_row;
-  count[0] = row_count;
-  check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
-                            nullptr),
-        "selecting rows");
-  start[0] = 0;
-  check(H5Sselect_hyperslab(memory_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
-                            nullptr),
-        "selecting the block buffer");
 }
 
 ArrayReader::ArrayReader(const comm::Communicator& comm, const ReaderOptions& options) {
@@ -157,14 +113,7 @@ bool ArrayReader::next(ArrayBlock& block) {
   block.rows = row_count;
   block.row_elements = self.info.row_elements();
   block.data = self.buffer.data();
-  // Independent and POSIX reads need no call for an empty block; collective ones do.
-  if (row_count == 0 && self.file.mode() != IoMode::kCollective) return true;
-  SilenceErrors quiet;
-  self.select(first, row_count);
-  check(H5Dread(self.dataset.get(), native_type(self.dtype), self.memory_space.get(),
-                self.file_space.get(), self.transfer.get(), self.buffer.data()),
-        "reading rows " + std::to_string(first) + ".." + std::to_string(first + row_count) +
-            " of " + self.info.name + " in '" + self.file.path() + "'");
+  self.slab->read(first, row_count, native_type(self.dtype), self.buffer.data());
   self.bytes_read += row_count * block.row_elements * dtype_size(self.dtype);
   return true;
 }
