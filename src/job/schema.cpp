@@ -29,7 +29,12 @@ std::vector<KeyDoc> input_keys() {
                                "line and column; skip: such rows are skipped, counted and "
                                "reported"},
       {"dataset", "", "the HDF5 dataset, e.g. /temperature (array jobs; "
-                      "`rankflow inspect FILE` lists them)"},
+                      "`rankflow inspect FILE` lists them); table jobs: one dataset, as datasets"},
+      {"datasets", "", "HDF5 table inputs: the datasets whose columns make the table, of equal "
+                       "length, e.g. /station, /temperature. A 1-D dataset is one column named "
+                       "after it (station); a 2-D one gives one column per column, named by its "
+                       "string-array attribute `columns` or c0, c1, ...; a compound one gives one "
+                       "column per field (docs/hdf5-tables.md)"},
       {"block_size", "1MiB (CSV), 4MiB (HDF5)",
        "bytes read per block and rank (4096, 64KiB, 8MiB). CSV: bytes parsed at a time (memory "
        "per rank stays near a few times this). HDF5: rounded to whole chunks when a chunk fits, "
@@ -37,7 +42,8 @@ std::vector<KeyDoc> input_keys() {
       {"block_rows", "", "HDF5: rows per block; overrides block_size"},
       {"io", "independent", "HDF5 transfers: independent (MPI-IO, each rank on its own: fastest "
                             "measured), collective (MPI-IO collective buffering) or posix (each "
-                            "rank opens the file itself with plain reads)"},
+                            "rank opens the file itself with plain reads); table inputs: "
+                            "independent or posix"},
       {"sample_size", "1MiB", "CSV bytes sampled to infer column types (16 windows across the "
                               "input; the whole input when smaller)"},
       {"max_record_size", "64MiB", "the largest CSV record (row) accepted; guards against a "
@@ -57,10 +63,11 @@ std::vector<SectionDoc> build_schema() {
                            "may send more than 2 GiB"},
                       }});
   sections.push_back({"input",
-                      "What the job reads. Table jobs: CSV files (docs/csv.md). Array jobs "
-                      "([reduce], [center]): one HDF5 dataset of 1 to N axes, int8..uint64, "
-                      "float32 or float64 in either byte order; every rank reads a balanced, "
-                      "contiguous part of its first axis (whole chunks), block by block.",
+                      "What the job reads. Table jobs: CSV files (docs/csv.md) or HDF5 "
+                      "datasets (docs/hdf5-tables.md). Array jobs ([reduce], [center]): one "
+                      "HDF5 dataset of 1 to N axes, int8..uint64, float32 or float64 in either "
+                      "byte order; every rank reads a balanced, contiguous part of its first "
+                      "axis (whole chunks), block by block.",
                       input_keys()});
   sections.push_back({"input.*", "A named input table, [input.NAME] (for joins); same keys "
                                  "as [input].",

@@ -4,15 +4,21 @@
 #include "rankflow/io/csv/csv_sink.hpp"
 #include "rankflow/io/csv/csv_source.hpp"
 #include "rankflow/job/csv_config.hpp"
+#include "hdf5_table_config.hpp"
 
 namespace rankflow::job {
 
 std::unique_ptr<io::TableSource> open_table_input(const comm::Communicator& comm,
                                                   const RawConfig& config,
                                                   const std::string& section) {
-  // plan_table_job has already refused formats other than CSV.
-  const io::CsvOptions options = comm::run_phase(
-      comm, "opening the input", [&] { return csv_options_from(Section(config, section)); });
+  const Section input(config, section);
+  if (comm::run_phase(comm, "opening the input", [&] { return input_format(input); }) == "hdf5") {
+    const io::hdf5::TableSourceOptions options = comm::run_phase(
+        comm, "opening the input", [&] { return hdf5_source_options_from(input); });
+    return io::hdf5::open_table_source(comm, options);
+  }
+  const io::CsvOptions options =
+      comm::run_phase(comm, "opening the input", [&] { return csv_options_from(input); });
   return io::open_csv_source(comm, options);
 }
 

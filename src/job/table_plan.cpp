@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "hdf5_table_config.hpp"
 #include "rankflow/job/csv_config.hpp"
 
 namespace rankflow::job {
@@ -44,11 +45,11 @@ std::vector<std::string> plan_inputs(const RawConfig& config) {
         config.source(), inputs.size(), join_names(inputs, "], ["));
   for (const std::string& name : inputs) {
     const Section section(config, name);
-    if (input_format(section) != "csv")
-      throw section.error("path",
-                          "HDF5 table inputs are not available yet; a table job reads "
-                          "CSV (format = csv)");
-    csv_options_from(section);  // checks every CSV key
+    if (input_format(section) == "hdf5") {
+      hdf5_source_options_from(section);  // checks every HDF5 table key
+    } else {
+      csv_options_from(section);  // checks every CSV key
+    }
   }
   return inputs;
 }
