@@ -64,6 +64,11 @@ void RowPipeline::plan_projection(const TablePlan& plan, const table::Schema& in
     if (wanted.count(input.field(idx).name) != 0) input_columns_.push_back(idx);
   // Row counts live in the columns: keep one even when nothing is read (count() alone).
   if (input_columns_.empty() && input.size() > 0) input_columns_.push_back(0);
+  read_.assign(input.size(), false);
+  for (std::size_t idx : input_columns_) read_[idx] = true;
+  if (plan.where)
+    for (const std::string& name : plan.where->columns())
+      if (const auto idx = input.find(name)) read_[*idx] = true;
 
   table::Schema kept;
   for (std::size_t idx : input_columns_) kept.add(input.field(idx));

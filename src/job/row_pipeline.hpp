@@ -41,6 +41,9 @@ class RowPipeline {
   // `block`'s columns may be swapped with the pipeline's buffers (a source refills it anyway).
   const table::Table& process(table::Table& block);
   const RowCounts& counts() const noexcept { return counts_; }
+  // The input columns process() reads (the filter's and the needed ones), one flag per input
+  // column: what the source must parse (io::TableSource::select_columns).
+  const std::vector<bool>& input_columns_read() const noexcept { return read_; }
 
  private:
   void plan_projection(const TablePlan& plan, const table::Schema& input,
@@ -49,6 +52,7 @@ class RowPipeline {
   table::Schema full_schema_;
   std::optional<expr::Evaluator> where_;
   std::vector<std::size_t> input_columns_;  // input column of each result column
+  std::vector<bool> read_;                  // per input column: read by the filter or kept
   std::vector<expr::Evaluator> derive_;     // the needed derived columns, in order
   table::Table kept_;                       // filtered rows of the needed input columns
   table::Table result_;

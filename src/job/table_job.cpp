@@ -162,6 +162,7 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   std::unique_ptr<io::TableSource> source = open_table_input(comm, config, plan.inputs.front());
   BoundJob job = comm::run_phase(comm, "checking columns and types",
                                  [&] { return bind_job(comm, config, plan, source->schema()); });
+  source->select_columns(job.rows.input_columns_read());  // unread columns are not parsed
   std::unique_ptr<io::TableSink> sink =
       open_table_output(comm, config, plan.output, job.result_schema);
 

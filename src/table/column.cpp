@@ -1,8 +1,8 @@
 #include "rankflow/table/column.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "rankflow/core/error.hpp"
 #include "rankflow/table/datetime.hpp"
@@ -11,12 +11,18 @@ namespace rankflow::table {
 
 std::string_view column_type_name(ColumnType type) noexcept {
   switch (type) {
-    case ColumnType::kInt64: return "int64";
-    case ColumnType::kFloat64: return "float64";
-    case ColumnType::kBool: return "bool";
-    case ColumnType::kString: return "string";
-    case ColumnType::kDate: return "date";
-    case ColumnType::kTimestamp: return "timestamp";
+    case ColumnType::kInt64:
+      return "int64";
+    case ColumnType::kFloat64:
+      return "float64";
+    case ColumnType::kBool:
+      return "bool";
+    case ColumnType::kString:
+      return "string";
+    case ColumnType::kDate:
+      return "date";
+    case ColumnType::kTimestamp:
+      return "timestamp";
   }
   return "unknown";
 }
@@ -40,10 +46,18 @@ std::size_t Column::null_count() const noexcept {
 void Column::append_null() {
   if (valid_.empty()) valid_.assign(size_, 1);
   switch (type_) {
-    case ColumnType::kFloat64: values_f64_.push_back(0.0); break;
-    case ColumnType::kBool: values_u8_.push_back(0); break;
-    case ColumnType::kString: offsets_.push_back(chars_.size()); break;
-    default: values_i64_.push_back(0); break;
+    case ColumnType::kFloat64:
+      values_f64_.push_back(0.0);
+      break;
+    case ColumnType::kBool:
+      values_u8_.push_back(0);
+      break;
+    case ColumnType::kString:
+      offsets_.push_back(chars_.size());
+      break;
+    default:
+      values_i64_.push_back(0);
+      break;
   }
   ++size_;
   valid_.push_back(0);
@@ -55,10 +69,18 @@ void Column::append_from(const Column& other, std::size_t row) {
     return;
   }
   switch (type_) {
-    case ColumnType::kFloat64: append_f64(other.values_f64_[row]); break;
-    case ColumnType::kBool: append_bool(other.values_u8_[row] != 0); break;
-    case ColumnType::kString: append_string(other.str(row)); break;
-    default: append_i64(other.values_i64_[row]); break;
+    case ColumnType::kFloat64:
+      append_f64(other.values_f64_[row]);
+      break;
+    case ColumnType::kBool:
+      append_bool(other.values_u8_[row] != 0);
+      break;
+    case ColumnType::kString:
+      append_string(other.str(row));
+      break;
+    default:
+      append_i64(other.values_i64_[row]);
+      break;
   }
 }
 
@@ -95,13 +117,29 @@ void Column::append_rows(const Column& other, std::size_t begin, std::size_t cou
   }
 }
 
+void Column::append_zeros(std::size_t rows) {
+  if (type_ == ColumnType::kString) {
+    offsets_.resize(offsets_.size() + rows, offsets_.back());
+    if (!valid_.empty()) valid_.resize(size_ + rows, 1);
+    size_ += rows;
+    return;
+  }
+  resize_fixed(size_ + rows);
+}
+
 void Column::resize_fixed(std::size_t rows) {
   switch (type_) {
-    case ColumnType::kFloat64: values_f64_.resize(rows); break;
-    case ColumnType::kBool: values_u8_.resize(rows); break;
+    case ColumnType::kFloat64:
+      values_f64_.resize(rows);
+      break;
+    case ColumnType::kBool:
+      values_u8_.resize(rows);
+      break;
     case ColumnType::kString:
       throw DataError("internal: resize_fixed on a string column");
-    default: values_i64_.resize(rows); break;
+    default:
+      values_i64_.resize(rows);
+      break;
   }
   if (!valid_.empty()) valid_.resize(rows, 1);
   size_ = rows;
@@ -115,10 +153,17 @@ std::uint8_t* Column::mutable_validity() {
 void Column::set_null(std::size_t row) {
   mutable_validity()[row] = 0;
   switch (type_) {
-    case ColumnType::kFloat64: values_f64_[row] = 0.0; break;
-    case ColumnType::kBool: values_u8_[row] = 0; break;
-    case ColumnType::kString: break;  // only meaningful while appending; value kept
-    default: values_i64_[row] = 0; break;
+    case ColumnType::kFloat64:
+      values_f64_[row] = 0.0;
+      break;
+    case ColumnType::kBool:
+      values_u8_[row] = 0;
+      break;
+    case ColumnType::kString:
+      break;  // only meaningful while appending; value kept
+    default:
+      values_i64_[row] = 0;
+      break;
   }
 }
 
@@ -135,10 +180,18 @@ void Column::clear() noexcept {
 
 void Column::reserve(std::size_t rows) {
   switch (type_) {
-    case ColumnType::kFloat64: values_f64_.reserve(rows); break;
-    case ColumnType::kBool: values_u8_.reserve(rows); break;
-    case ColumnType::kString: offsets_.reserve(rows + 1); break;
-    default: values_i64_.reserve(rows); break;
+    case ColumnType::kFloat64:
+      values_f64_.reserve(rows);
+      break;
+    case ColumnType::kBool:
+      values_u8_.reserve(rows);
+      break;
+    case ColumnType::kString:
+      offsets_.reserve(rows + 1);
+      break;
+    default:
+      values_i64_.reserve(rows);
+      break;
   }
 }
 
@@ -150,12 +203,18 @@ std::size_t Column::memory_bytes() const noexcept {
 std::string Column::format(std::size_t row) const {
   if (!is_valid(row)) return "";
   switch (type_) {
-    case ColumnType::kInt64: return fmt::format("{}", values_i64_[row]);
-    case ColumnType::kFloat64: return fmt::format("{}", values_f64_[row]);
-    case ColumnType::kBool: return values_u8_[row] ? "true" : "false";
-    case ColumnType::kString: return std::string(str(row));
-    case ColumnType::kDate: return format_date(values_i64_[row]);
-    case ColumnType::kTimestamp: return format_timestamp(values_i64_[row]);
+    case ColumnType::kInt64:
+      return fmt::format("{}", values_i64_[row]);
+    case ColumnType::kFloat64:
+      return fmt::format("{}", values_f64_[row]);
+    case ColumnType::kBool:
+      return values_u8_[row] ? "true" : "false";
+    case ColumnType::kString:
+      return std::string(str(row));
+    case ColumnType::kDate:
+      return format_date(values_i64_[row]);
+    case ColumnType::kTimestamp:
+      return format_timestamp(values_i64_[row]);
   }
   return "";
 }

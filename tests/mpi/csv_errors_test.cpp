@@ -33,8 +33,10 @@ void expect_error(const std::string& path, io::CsvOptions options, const std::st
 
 TEST(CsvErrors, BadRowsNameFileLineAndColumn) {
   const std::vector<table::Field> ints = {{"a", ColumnType::kInt64}, {"b", ColumnType::kInt64}};
-  const std::vector<table::Field> int_text = {{"a", ColumnType::kInt64}, {"b", ColumnType::kString}};
-  const std::vector<table::Field> text_int = {{"a", ColumnType::kString}, {"b", ColumnType::kInt64}};
+  const std::vector<table::Field> int_text = {{"a", ColumnType::kInt64},
+                                              {"b", ColumnType::kString}};
+  const std::vector<table::Field> text_int = {{"a", ColumnType::kString},
+                                              {"b", ColumnType::kInt64}};
   const BadCase cases[] = {
       {"ragged.csv", "a,b,c\n1,2,3\n4,5\n6,7,8\n", {}, "line 3: 2 fields, expected 3"},
       {"too_many.csv", "a,b\n1,2\n\"x\ny\",2\n3,4,5\n", text_int, "line 5: 3 fields, expected 2"},
@@ -48,7 +50,8 @@ TEST(CsvErrors, BadRowsNameFileLineAndColumn) {
        "line 3, column 'b': quote character inside an unquoted field"},
       {"after_quote.csv", "a,b\n1,\"x\"y\n", int_text,
        "line 2, column 'b': text after the closing quote"},
-      {"crlf_value.csv", "a,b\r\n1,2\r\n3,4.5\r\n", ints, "line 3, column 'b': '4.5' is not a valid int64"},
+      {"crlf_value.csv", "a,b\r\n1,2\r\n3,4.5\r\n", ints,
+       "line 3, column 'b': '4.5' is not a valid int64"},
   };
   TempDir dir = TempDir::shared(world());
   for (const BadCase& bad : cases) {
@@ -59,6 +62,41 @@ TEST(CsvErrors, BadRowsNameFileLineAndColumn) {
   }
 }
 
+// Projection pushdown: a column the job does not read is not parsed, so a bad value in it is
+// not an error (as in DuckDB and Polars); its cells come back as zero values. Record structure
+// (the field count) is still checked, and the columns read are exact.
+TEST(CsvErrors, UnreadColumnsAreNotParsed) {
+  TempDir dir = TempDir::shared(world());
+  std::string text = "a,b,c\n";
+  for (int idx = 0; idx < 300; ++idx)
+    text += std::to_string(idx) + "," + (idx % 7 == 3 ? "bad" : std::to_string(2 * idx)) + ",\"t" +
+            std::to_string(idx) + "\"\n";
+  const auto files = write_csv_files(world(), dir.path(), {{"unread.csv", text}});
+  io::CsvOptions options;
+  options.path = files[0].name;
+  options.schema = {{"b", ColumnType::kInt64}};
+  for (const std::uint64_t block : {std::uint64_t{5}, std::uint64_t{64}, std::uint64_t{1} << 20}) {
+    options.block_size = block;
+    const DistributedRead read = read_distributed(world(), options, {true, false, true});
+    ASSERT_EQ(read.error, "") << "block " << block;
+    ASSERT_EQ(read.rows.size(), 300u);
+    for (std::size_t idx = 0; idx < read.rows.size(); ++idx)
+      EXPECT_EQ(read.rows[idx],
+                csv_oracle::canonical_row({std::to_string(idx), "0", "t" + std::to_string(idx)}))
+          << "block " << block;
+    // Read, the same column is an error naming the first bad line.
+    expect_error(files[0].name, options,
+                 files[0].name + ": line 5, column 'b': 'bad' is not a valid int64", {block});
+  }
+  const std::string ragged = "a,b\n1,2\n3\n";
+  const auto bad = write_csv_files(world(), dir.path(), {{"ragged_unread.csv", ragged}});
+  options.path = bad[0].name;
+  options.schema = {};
+  options.block_size = 1 << 20;
+  const DistributedRead read = read_distributed(world(), options, {true, false});
+  EXPECT_NE(read.error.find("line 3: 1 field, expected 2"), std::string::npos) << read.error;
+}
+
 TEST(CsvErrors, TheFirstBadRowInFileOrderIsReported) {
   TempDir dir = TempDir::shared(world());
   std::string text = "a,b\n";
@@ -67,7 +105,8 @@ TEST(CsvErrors, TheFirstBadRowInFileOrderIsReported) {
   const auto files = write_csv_files(world(), dir.path(), {{"first.csv", text}});
   io::CsvOptions options;
   options.schema = {{"a", ColumnType::kInt64}};
-  expect_error(files[0].name, options, files[0].name + ": line 122, column 'a': 'x' is not a valid int64");
+  expect_error(files[0].name, options,
+               files[0].name + ": line 122, column 'a': 'x' is not a valid int64");
 }
 
 TEST(CsvErrors, InferredTypeMismatchSaysHowToFixIt) {
@@ -86,8 +125,8 @@ TEST(CsvErrors, InferredTypeMismatchSaysHowToFixIt) {
 
 TEST(CsvErrors, UnterminatedQuoteAtTheEnd) {
   TempDir dir = TempDir::shared(world());
-  const auto files = write_csv_files(world(), dir.path(),
-                                     {{"open.csv", "a,b\n1,2\n3,\"never\nclosed,4\n5,6\n"}});
+  const auto files =
+      write_csv_files(world(), dir.path(), {{"open.csv", "a,b\n1,2\n3,\"never\nclosed,4\n5,6\n"}});
   expect_error(files[0].name, io::CsvOptions{},
                files[0].name + ": line 3: unterminated quoted field: the file ends inside quotes");
   io::CsvOptions skip;
@@ -97,9 +136,10 @@ TEST(CsvErrors, UnterminatedQuoteAtTheEnd) {
 
 TEST(CsvErrors, HeadersThatDifferNameTheFile) {
   TempDir dir = TempDir::shared(world());
-  const auto files = write_csv_files(
-      world(), dir.path(),
-      {{"a.csv", "id,value\n1,2\n"}, {"b.csv", "\xEF\xBB\xBFid,value\r\n3,4\r\n"}, {"c.csv", "id,valeu\n5,6\n"}});
+  const auto files = write_csv_files(world(), dir.path(),
+                                     {{"a.csv", "id,value\n1,2\n"},
+                                      {"b.csv", "\xEF\xBB\xBFid,value\r\n3,4\r\n"},
+                                      {"c.csv", "id,valeu\n5,6\n"}});
   expect_error(dir.path() + "/*.csv", io::CsvOptions{},
                files[2].name + ": the header row (id,valeu) differs from the header of '" +
                    files[0].name + "' (id,value)");
@@ -142,7 +182,12 @@ TEST(CsvErrors, SkipModeStillReadsTheGoodRows) {
     options.block_size = block;
     const DistributedRead read = read_distributed(world(), options);
     EXPECT_EQ(read.error, "");
-    EXPECT_EQ(read.rows, (std::vector<std::string>{"1\x1f" "2", "5\x1f" "6", "11\x1f" "12"}));
+    EXPECT_EQ(read.rows, (std::vector<std::string>{"1\x1f"
+                                                   "2",
+                                                   "5\x1f"
+                                                   "6",
+                                                   "11\x1f"
+                                                   "12"}));
     EXPECT_EQ(read.skipped, 4u);
   }
 }

@@ -1,8 +1,7 @@
 #include "support/csv_fixtures.hpp"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/io/csv/csv_source.hpp"
@@ -23,8 +22,8 @@ std::size_t pick(Rng& rng, std::size_t count) {
 }
 
 std::string random_int(Rng& rng) {
-  static const std::vector<std::string> edges = {"0", "-0", "+7", "007", "9223372036854775807",
-                                                 "-9223372036854775808"};
+  static const std::vector<std::string> edges = {
+      "0", "-0", "+7", "007", "9223372036854775807", "-9223372036854775808"};
   if (chance(rng, 0.1)) return edges[pick(rng, edges.size())];
   const int digits = static_cast<int>(pick(rng, 12)) + 1;
   std::string text = chance(rng, 0.3) ? "-" : "";
@@ -33,9 +32,18 @@ std::string random_int(Rng& rng) {
 }
 
 std::string random_float(Rng& rng) {
-  static const std::vector<std::string> edges = {"0.1", "-0.0", "1e10", "2.5E-3", ".5", "5.",
-                                                 "1.7976931348623157e308", "4.9e-324", "inf",
-                                                 "-inf", "nan", "123456789012345678901234.5",
+  static const std::vector<std::string> edges = {"0.1",
+                                                 "-0.0",
+                                                 "1e10",
+                                                 "2.5E-3",
+                                                 ".5",
+                                                 "5.",
+                                                 "1.7976931348623157e308",
+                                                 "4.9e-324",
+                                                 "inf",
+                                                 "-inf",
+                                                 "nan",
+                                                 "123456789012345678901234.5",
                                                  "0.30000000000000004"};
   if (chance(rng, 0.1)) return edges[pick(rng, edges.size())];
   std::string text = chance(rng, 0.3) ? "-" : "";
@@ -48,22 +56,37 @@ std::string random_float(Rng& rng) {
 }
 
 std::string random_date(Rng& rng) {
-  return fmt::format("{:04}-{:02}-{:02}", 1900 + pick(rng, 200), 1 + pick(rng, 12), 1 + pick(rng, 28));
+  return fmt::format("{:04}-{:02}-{:02}", 1900 + pick(rng, 200), 1 + pick(rng, 12),
+                     1 + pick(rng, 28));
 }
 
 std::string random_timestamp(Rng& rng) {
   std::string text = random_date(rng) + (chance(rng, 0.5) ? "T" : " ") +
                      fmt::format("{:02}:{:02}:{:02}", pick(rng, 24), pick(rng, 60), pick(rng, 60));
   if (chance(rng, 0.3)) text += fmt::format(".{}", pick(rng, 1000));
-  if (chance(rng, 0.2)) text += "Z";
-  else if (chance(rng, 0.1)) text += "+05:30";
+  if (chance(rng, 0.2))
+    text += "Z";
+  else if (chance(rng, 0.1))
+    text += "+05:30";
   return text;
 }
 
 std::string random_string(Rng& rng, char delimiter, char quote) {
-  const std::vector<std::string> alphabet = {"a", "b", "Z", " ", std::string(1, delimiter),
-                                             std::string(1, quote), "\n", "\r", "\r\n", "é",
-                                             "€", "😀", ";", "\t", "x y"};
+  const std::vector<std::string> alphabet = {"a",
+                                             "b",
+                                             "Z",
+                                             " ",
+                                             std::string(1, delimiter),
+                                             std::string(1, quote),
+                                             "\n",
+                                             "\r",
+                                             "\r\n",
+                                             "é",
+                                             "€",
+                                             "😀",
+                                             ";",
+                                             "\t",
+                                             "x y"};
   std::string text;
   const std::size_t length = pick(rng, 8);
   for (std::size_t idx = 0; idx < length; ++idx) text += alphabet[pick(rng, alphabet.size())];
@@ -72,22 +95,28 @@ std::string random_string(Rng& rng, char delimiter, char quote) {
 
 std::string random_value(Rng& rng, ColumnType type, char delimiter, char quote) {
   switch (type) {
-    case ColumnType::kInt64: return random_int(rng);
-    case ColumnType::kFloat64: return random_float(rng);
+    case ColumnType::kInt64:
+      return random_int(rng);
+    case ColumnType::kFloat64:
+      return random_float(rng);
     case ColumnType::kBool: {
       static const std::vector<std::string> values = {"true", "false", "True", "FALSE"};
       return values[pick(rng, values.size())];
     }
-    case ColumnType::kDate: return random_date(rng);
-    case ColumnType::kTimestamp: return random_timestamp(rng);
-    case ColumnType::kString: return random_string(rng, delimiter, quote);
+    case ColumnType::kDate:
+      return random_date(rng);
+    case ColumnType::kTimestamp:
+      return random_timestamp(rng);
+    case ColumnType::kString:
+      return random_string(rng, delimiter, quote);
   }
   return "";
 }
 
 // RFC 4180 quoting when needed (always for the empty string), and sometimes when not.
 std::string encode(Rng& rng, const std::string& text, bool is_string, char delimiter, char quote) {
-  const bool special = text.find_first_of(std::string{delimiter, quote, '\n', '\r'}) != std::string::npos;
+  const bool special =
+      text.find_first_of(std::string{delimiter, quote, '\n', '\r'}) != std::string::npos;
   if (!special && !(is_string && text.empty()) && !chance(rng, 0.15)) return text;
   std::string out(1, quote);
   for (const char ch : text) {
@@ -99,13 +128,17 @@ std::string encode(Rng& rng, const std::string& text, bool is_string, char delim
 
 std::string bad_field(Rng& rng, char quote) {
   switch (pick(rng, 3)) {
-    case 0: return "not-a-value";
-    case 1: return std::string("ab") + quote + "cd" + quote;  // a quote inside an unquoted field
-    default: return std::string(1, quote) + "x" + quote + "y";  // text after the closing quote
+    case 0:
+      return "not-a-value";
+    case 1:
+      return std::string("ab") + quote + "cd" + quote;  // a quote inside an unquoted field
+    default:
+      return std::string(1, quote) + "x" + quote + "y";  // text after the closing quote
   }
 }
 
-std::string random_row(Rng& rng, const std::vector<ColumnType>& types, const CsvGenOptions& options) {
+std::string random_row(Rng& rng, const std::vector<ColumnType>& types,
+                       const CsvGenOptions& options) {
   std::size_t fields = types.size();
   const bool bad = chance(rng, options.bad_row_rate);
   const int bad_kind = bad ? static_cast<int>(pick(rng, 2)) : -1;
@@ -132,8 +165,8 @@ GeneratedCsv generate_csv(std::uint64_t seed, const CsvGenOptions& options) {
   Rng rng(seed);
   GeneratedCsv out;
   const std::size_t ncols = 1 + pick(rng, 5);
-  const ColumnType all[] = {ColumnType::kInt64, ColumnType::kFloat64, ColumnType::kBool,
-                            ColumnType::kString, ColumnType::kDate, ColumnType::kTimestamp};
+  const ColumnType all[] = {ColumnType::kInt64,  ColumnType::kFloat64, ColumnType::kBool,
+                            ColumnType::kString, ColumnType::kDate,    ColumnType::kTimestamp};
   for (std::size_t col = 0; col < ncols; ++col) out.types.push_back(all[pick(rng, 6)]);
   std::string header;
   for (std::size_t col = 0; col < ncols; ++col) {
@@ -168,9 +201,9 @@ GeneratedCsv generate_csv(std::uint64_t seed, const CsvGenOptions& options) {
   return out;
 }
 
-std::vector<csv_oracle::InputFile> write_csv_files(const comm::Communicator& comm,
-                                                   const std::string& folder,
-                                                   const std::vector<csv_oracle::InputFile>& files) {
+std::vector<csv_oracle::InputFile> write_csv_files(
+    const comm::Communicator& comm, const std::string& folder,
+    const std::vector<csv_oracle::InputFile>& files) {
   std::vector<csv_oracle::InputFile> written;
   for (const csv_oracle::InputFile& file : files) {
     written.push_back({folder + "/" + file.name, file.text});
@@ -190,23 +223,33 @@ void canonical_rows(const table::Table& block, std::vector<std::string>* out) {
         continue;
       }
       switch (column.type()) {
-        case ColumnType::kFloat64: cells[col] = csv_oracle::float_cell(column.f64()[row]); break;
-        case ColumnType::kBool: cells[col] = csv_oracle::bool_cell(column.u8()[row] != 0); break;
-        case ColumnType::kString: cells[col] = std::string(column.str(row)); break;
-        default: cells[col] = csv_oracle::int_cell(column.i64()[row]); break;
+        case ColumnType::kFloat64:
+          cells[col] = csv_oracle::float_cell(column.f64()[row]);
+          break;
+        case ColumnType::kBool:
+          cells[col] = csv_oracle::bool_cell(column.u8()[row] != 0);
+          break;
+        case ColumnType::kString:
+          cells[col] = std::string(column.str(row));
+          break;
+        default:
+          cells[col] = csv_oracle::int_cell(column.i64()[row]);
+          break;
       }
     }
     out->push_back(csv_oracle::canonical_row(cells));
   }
 }
 
-DistributedRead read_distributed(const comm::Communicator& comm, const io::CsvOptions& options) {
+DistributedRead read_distributed(const comm::Communicator& comm, const io::CsvOptions& options,
+                                 const std::vector<bool>& read) {
   DistributedRead result;
   std::vector<std::string> local;
   std::uint64_t skipped = 0;
   try {
     auto source = io::open_csv_source(comm, options);
     result.schema = source->schema();
+    if (!read.empty()) source->select_columns(read);
     comm::run_phase(comm, "reading", [&] {
       table::Table block;
       while (source->next(block)) {

@@ -47,11 +47,12 @@ struct DistributedRead {
   std::vector<std::string> rows;  // every rank's rows, in rank order
   std::uint64_t skipped = 0;      // summed over ranks
   std::uint64_t max_block_rows = 0;
-  std::string error;              // the agreed error, empty when none
+  std::string error;  // the agreed error, empty when none
 };
 
 // Collective: opens the source, reads every block on every rank (agreeing on errors), and
-// gathers the rows.
-DistributedRead read_distributed(const comm::Communicator& comm, const io::CsvOptions& options);
+// gathers the rows. `read`: passed to select_columns when not empty.
+DistributedRead read_distributed(const comm::Communicator& comm, const io::CsvOptions& options,
+                                 const std::vector<bool>& read = {});
 
 }  // namespace rankflow::test

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rankflow/table/table.hpp"
 
@@ -35,6 +36,11 @@ class TableSource {
   // Clears `block` and fills it with this rank's next rows; false when this rank is done
   // (then `block` is empty). Local: never collective.
   virtual bool next(table::Table& block) = 0;
+  // A hint, before the first next(): columns with read[i] == false are not used, so a source
+  // may skip parsing them and fill them with zero values (Column::append_zeros) instead. A bad
+  // value in such a column then goes unnoticed, as with DuckDB's or Polars' projection
+  // pushdown. Local. Sources that cannot skip ignore it.
+  virtual void select_columns(const std::vector<bool>& read) { (void)read; }
   virtual SourceStats stats() const = 0;
   virtual std::string describe() const = 0;  // "CSV data/sales-*.csv (3 files, 1.2 GB)"
 };

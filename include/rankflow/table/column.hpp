@@ -28,8 +28,7 @@ std::string_view column_type_name(ColumnType type) noexcept;  // "int64", ..., "
 bool column_type_from_name(std::string_view name, ColumnType* type) noexcept;
 // int64, date and timestamp share the int64 storage.
 constexpr bool stores_i64(ColumnType type) {
-  return type == ColumnType::kInt64 || type == ColumnType::kDate ||
-         type == ColumnType::kTimestamp;
+  return type == ColumnType::kInt64 || type == ColumnType::kDate || type == ColumnType::kTimestamp;
 }
 
 class Column {
@@ -45,9 +44,21 @@ class Column {
   std::size_t null_count() const noexcept;
 
   // Appending (readers, operators). A null appends the type's zero value.
-  void append_i64(std::int64_t value) { values_i64_.push_back(value); ++size_; mark_valid(); }
-  void append_f64(double value) { values_f64_.push_back(value); ++size_; mark_valid(); }
-  void append_bool(bool value) { values_u8_.push_back(value ? 1 : 0); ++size_; mark_valid(); }
+  void append_i64(std::int64_t value) {
+    values_i64_.push_back(value);
+    ++size_;
+    mark_valid();
+  }
+  void append_f64(double value) {
+    values_f64_.push_back(value);
+    ++size_;
+    mark_valid();
+  }
+  void append_bool(bool value) {
+    values_u8_.push_back(value ? 1 : 0);
+    ++size_;
+    mark_valid();
+  }
   void append_string(std::string_view value) {
     chars_.append(value.data(), value.size());
     offsets_.push_back(chars_.size());
@@ -55,6 +66,9 @@ class Column {
     mark_valid();
   }
   void append_null();
+  // Appends `rows` zero values ("" for strings), not nulls: the filler of a column a reader
+  // was told not to parse (io::TableSource::select_columns).
+  void append_zeros(std::size_t rows);
   // Appends row `row` of `other` (same type).
   void append_from(const Column& other, std::size_t row);
   // Appends rows [begin, begin + count) of `other` (same type), in bulk.
@@ -83,7 +97,7 @@ class Column {
   const std::string& chars() const noexcept { return chars_; }
   const std::vector<std::uint64_t>& offsets() const noexcept { return offsets_; }
 
-  void clear() noexcept;        // size 0, capacity kept
+  void clear() noexcept;  // size 0, capacity kept
   void reserve(std::size_t rows);
   std::size_t memory_bytes() const noexcept;  // capacity in bytes, for memory budgets
 

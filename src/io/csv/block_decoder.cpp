@@ -2,10 +2,10 @@
 
 #include <cstring>
 
+#include "field_parse.hpp"
 #include "rankflow/core/error.hpp"
 #include "rankflow/core/log.hpp"
 #include "rankflow/table/datetime.hpp"
-#include "field_parse.hpp"
 
 namespace rankflow::io::csv {
 namespace {
@@ -132,7 +132,8 @@ void BlockDecoder::mark_bad(const RecordBatch& batch, Failure found, Failure* fa
   if (keep_[found.row] == 0) return;
   keep_[found.row] = 0;
   ++bad_rows_;
-  if (skip_messages_.size() < kSkipMessagesKept) note_skipped(describe_failure(batch, found, *path_));
+  if (skip_messages_.size() < kSkipMessagesKept)
+    note_skipped(describe_failure(batch, found, *path_));
 }
 
 template <bool kChecked, typename Store>
@@ -186,32 +187,47 @@ void BlockDecoder::decode_column(const RecordBatch& batch, std::size_t col, std:
   using table::ColumnType;
   switch (column.type()) {
     case ColumnType::kInt64:
-      decode_fixed<kChecked>(batch, col, rows, column, "int64", [&](std::size_t at, std::string_view text) {
-        return parse_int64(text.data(), text.data() + text.size(), column.mutable_i64() + at);
-      }, failure);
+      decode_fixed<kChecked>(
+          batch, col, rows, column, "int64",
+          [&](std::size_t at, std::string_view text) {
+            return parse_int64(text.data(), text.data() + text.size(), column.mutable_i64() + at);
+          },
+          failure);
       break;
     case ColumnType::kFloat64:
-      decode_fixed<kChecked>(batch, col, rows, column, "float64", [&](std::size_t at, std::string_view text) {
-        return parse_float64(text.data(), text.data() + text.size(), column.mutable_f64() + at);
-      }, failure);
+      decode_fixed<kChecked>(
+          batch, col, rows, column, "float64",
+          [&](std::size_t at, std::string_view text) {
+            return parse_float64(text.data(), text.data() + text.size(), column.mutable_f64() + at);
+          },
+          failure);
       break;
     case ColumnType::kBool:
-      decode_fixed<kChecked>(batch, col, rows, column, "bool (true or false)", [&](std::size_t at, std::string_view text) {
-        bool value = false;
-        if (!parse_bool(text.data(), text.data() + text.size(), &value)) return false;
-        column.mutable_u8()[at] = value ? 1 : 0;
-        return true;
-      }, failure);
+      decode_fixed<kChecked>(
+          batch, col, rows, column, "bool (true or false)",
+          [&](std::size_t at, std::string_view text) {
+            bool value = false;
+            if (!parse_bool(text.data(), text.data() + text.size(), &value)) return false;
+            column.mutable_u8()[at] = value ? 1 : 0;
+            return true;
+          },
+          failure);
       break;
     case ColumnType::kDate:
-      decode_fixed<kChecked>(batch, col, rows, column, "date (YYYY-MM-DD)", [&](std::size_t at, std::string_view text) {
-        return table::parse_date(text, column.mutable_i64() + at);
-      }, failure);
+      decode_fixed<kChecked>(
+          batch, col, rows, column, "date (YYYY-MM-DD)",
+          [&](std::size_t at, std::string_view text) {
+            return table::parse_date(text, column.mutable_i64() + at);
+          },
+          failure);
       break;
     case ColumnType::kTimestamp:
-      decode_fixed<kChecked>(batch, col, rows, column, "timestamp (ISO 8601)", [&](std::size_t at, std::string_view text) {
-        return table::parse_timestamp(text, column.mutable_i64() + at);
-      }, failure);
+      decode_fixed<kChecked>(
+          batch, col, rows, column, "timestamp (ISO 8601)",
+          [&](std::size_t at, std::string_view text) {
+            return table::parse_timestamp(text, column.mutable_i64() + at);
+          },
+          failure);
       break;
     case ColumnType::kString:
       decode_strings<kChecked>(batch, col, rows, column, failure);
@@ -233,8 +249,12 @@ std::uint64_t BlockDecoder::decode(const RecordBatch& batch, const std::string& 
   const std::size_t base = block.num_rows();
   const bool checked = batch.has_quotes || !null_values_.empty();
   for (std::size_t col = 0; col < ncols_; ++col) {
-    if (checked) decode_column<true>(batch, col, rows, block.column(col), &failure);
-    else decode_column<false>(batch, col, rows, block.column(col), &failure);
+    if (!read_.empty() && !read_[col])
+      block.column(col).append_zeros(rows);
+    else if (checked)
+      decode_column<true>(batch, col, rows, block.column(col), &failure);
+    else
+      decode_column<false>(batch, col, rows, block.column(col), &failure);
   }
   if (policy_ == BadRowPolicy::kError) {
     if (failure.row != kNoRow) throw DataError("{}", describe_failure(batch, failure, path));
@@ -260,18 +280,19 @@ std::string BlockDecoder::describe_failure(const RecordBatch& batch, const Failu
   std::string message = fmt::format("{}: line {}, column '{}': {}", path, batch.line_of(offset),
                                     field.name, failure.problem);
   if (failure.type_mismatch && inferred_[failure.col])
-    message += fmt::format(" (the type {} was inferred from a sample; set [input] schema = {}:string "
-                           "or another type to read it)",
-                           table::column_type_name(field.type), field.name);
+    message += fmt::format(
+        " (the type {} was inferred from a sample; set [input] schema = {}:string "
+        "or another type to read it)",
+        table::column_type_name(field.type), field.name);
   return message;
 }
 
 std::string BlockDecoder::describe_bad_record(const RecordBatch& batch, const BadRecord& bad,
                                               const std::string& path) const {
-  return fmt::format("{}: line {}: {} field{}, expected {} (a row with the wrong number of "
-                     "fields)",
-                     path, batch.line_of(bad.start), bad.fields, bad.fields == 1 ? "" : "s",
-                     ncols_);
+  return fmt::format(
+      "{}: line {}: {} field{}, expected {} (a row with the wrong number of "
+      "fields)",
+      path, batch.line_of(bad.start), bad.fields, bad.fields == 1 ? "" : "s", ncols_);
 }
 
 void BlockDecoder::note_skipped(std::string message) {

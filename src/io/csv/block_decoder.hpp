@@ -41,6 +41,8 @@ class BlockDecoder {
                BadRowPolicy policy, std::vector<bool> inferred = {});
 
   const table::Schema& schema() const { return schema_; }
+  // Columns with read[col] == false are not parsed: decode() appends zero values to them.
+  void select_columns(std::vector<bool> read) { read_ = std::move(read); }
   // Appends the batch's rows to `block` (of this schema). Returns the rows skipped (kSkip);
   // throws DataError for the first bad row (kError).
   std::uint64_t decode(const RecordBatch& batch, const std::string& path, table::Table& block);
@@ -85,9 +87,10 @@ class BlockDecoder {
   std::vector<std::string> null_values_;
   BadRowPolicy policy_;
   std::vector<bool> inferred_;
+  std::vector<bool> read_;  // empty: every column
   std::string scratch_;
   const std::string* path_ = nullptr;  // of the batch being decoded
-  std::vector<std::uint8_t> keep_;  // kSkip: 1 = row kept (only when some row is bad)
+  std::vector<std::uint8_t> keep_;     // kSkip: 1 = row kept (only when some row is bad)
   std::size_t bad_rows_ = 0;
   std::vector<std::string> skip_messages_;
 };

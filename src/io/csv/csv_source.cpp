@@ -53,7 +53,8 @@ class CsvSource final : public TableSource {
         ++piece_idx_;
         continue;
       }
-      stats_.skipped_rows += decoder_.decode(batch, files_[pieces_[piece_idx_].file_idx].path, block);
+      stats_.skipped_rows +=
+          decoder_.decode(batch, files_[pieces_[piece_idx_].file_idx].path, block);
       bytes += batch.bytes;
       // Small pieces (many small files) are gathered into one block of about block_size bytes.
       if (bytes >= block_bytes_ && block.num_rows() > 0) break;
@@ -63,6 +64,7 @@ class CsvSource final : public TableSource {
     return block.num_rows() > 0;
   }
 
+  void select_columns(const std::vector<bool>& read) override { decoder_.select_columns(read); }
   SourceStats stats() const override { return stats_; }
   std::string describe() const override { return csv::describe_input(pattern_, files_); }
 
@@ -158,10 +160,11 @@ void check_headers(const CsvOptions& options, const std::vector<InputFile>& file
   for (const auto& [file_idx, start] : planner.file_starts()) {
     if (start.header.empty()) continue;  // an empty file, or a start this rank does not hold
     if (start.header != columns.names)
-      throw DataError("{}: the header row ({}) differs from the header of '{}' ({}); every file "
-                      "of a CSV input must have the same columns",
-                      files[file_idx].path, join_fields(start.header), columns.source,
-                      join_fields(columns.names));
+      throw DataError(
+          "{}: the header row ({}) differs from the header of '{}' ({}); every file "
+          "of a CSV input must have the same columns",
+          files[file_idx].path, join_fields(start.header), columns.source,
+          join_fields(columns.names));
   }
 }
 
