@@ -8,41 +8,7 @@
 
 namespace rankflow::job {
 
-std::string trim(const std::string& text) {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
-}
-
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  std::string current;
-  int depth = 0;
-  char quote = 0;
-  for (char ch : text) {
-    if (quote != 0) {
-      if (ch == quote) quote = 0;
-    } else if (ch == '"' || ch == '\'') {
-      quote = ch;
-    } else if (ch == '(') {
-      ++depth;
-    } else if (ch == ')') {
-      --depth;
-    } else if (ch == ',' && depth == 0) {
-      items.push_back(trim(current));
-      current.clear();
-      continue;
-    }
-    current += ch;
-  }
-  if (!trim(current).empty() || !items.empty()) items.push_back(trim(current));
-  return items;
-}
-
-void RawConfig::set(std::string section, std::string key, std::string value,
-                    std::string origin) {
+void RawConfig::set(std::string section, std::string key, std::string value, std::string origin) {
   for (ConfigEntry& entry : entries_) {
     if (entry.section == section && entry.key == key) {
       entry.value = std::move(value);
@@ -57,8 +23,7 @@ void RawConfig::set_override(const std::string& assignment) {
   const auto equals = assignment.find('=');
   const std::string name = trim(assignment.substr(0, equals));
   const auto dot = name.rfind('.');
-  if (equals == std::string::npos || dot == std::string::npos || dot == 0 ||
-      dot + 1 == name.size())
+  if (equals == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 == name.size())
     throw ConfigError("--set '{}': expected section.key=value, e.g. --set input.path=data.h5",
                       assignment);
   set(name.substr(0, dot), name.substr(dot + 1), trim(assignment.substr(equals + 1)), "--set");
@@ -94,8 +59,7 @@ std::string RawConfig::text() const {
   std::string out;
   for (const std::string& section : sections()) {
     if (!section.empty()) out += "[" + section + "]\n";
-    for (const ConfigEntry& entry : entries(section))
-      out += entry.key + " = " + entry.value + "\n";
+    for (const ConfigEntry& entry : entries(section)) out += entry.key + " = " + entry.value + "\n";
   }
   return out;
 }
@@ -188,10 +152,14 @@ std::uint64_t Section::get_bytes(const std::string& key, std::uint64_t fallback)
   std::transform(unit.begin(), unit.end(), unit.begin(),
                  [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   double scale = 0;
-  if (unit.empty() || unit == "b") scale = 1;
-  else if (unit == "k" || unit == "kib" || unit == "kb") scale = 1024.0;
-  else if (unit == "m" || unit == "mib" || unit == "mb") scale = 1024.0 * 1024;
-  else if (unit == "g" || unit == "gib" || unit == "gb") scale = 1024.0 * 1024 * 1024;
+  if (unit.empty() || unit == "b")
+    scale = 1;
+  else if (unit == "k" || unit == "kib" || unit == "kb")
+    scale = 1024.0;
+  else if (unit == "m" || unit == "mib" || unit == "mb")
+    scale = 1024.0 * 1024;
+  else if (unit == "g" || unit == "gib" || unit == "gb")
+    scale = 1024.0 * 1024 * 1024;
   if (end == value->c_str() || scale == 0 || !(number > 0))
     throw error(key, "expected a positive size such as 4096, 64MiB or 1GiB");
   return static_cast<std::uint64_t>(number * scale);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/ops/groupby.hpp"
 
 namespace rankflow::ops {
@@ -24,14 +25,6 @@ constexpr FunctionName kFunctions[] = {
     {"last", AggregateFunction::kLast},     {"nunique", AggregateFunction::kNunique},
     {"median", AggregateFunction::kMedian}, {"quantile", AggregateFunction::kQuantile},
 };
-
-std::string trim(const std::string& text) {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
-}
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -64,27 +57,6 @@ AggregateFunction lookup(const std::string& item, const std::string& name) {
                     function_list());
 }
 
-std::vector<std::string> split_arguments(const std::string& text) {
-  std::vector<std::string> arguments;
-  std::string current;
-  char quote = 0;
-  for (char c : text) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '`') {
-      quote = c;
-    } else if (c == ',') {
-      arguments.push_back(trim(current));
-      current.clear();
-      continue;
-    }
-    current += c;
-  }
-  arguments.push_back(trim(current));
-  if (arguments.size() == 1 && arguments[0].empty()) arguments.clear();
-  return arguments;
-}
-
 double parse_quantile(const std::string& item, const std::string& text) {
   char* end = nullptr;
   const double p = std::strtod(text.c_str(), &end);
@@ -103,7 +75,7 @@ void parse_call(const std::string& item, const std::string& call, AggregateSpec&
   const std::string name = trim(call.substr(0, open));
   spec.function = lookup(item, name);
   const std::vector<std::string> arguments =
-      split_arguments(call.substr(open + 1, call.size() - open - 2));
+      split_list(call.substr(open + 1, call.size() - open - 2));
   for (const std::string& argument : arguments)
     if (argument.empty()) throw ConfigError("aggregate '{}': an argument is empty", item);
   const std::string fn = lower(name);
@@ -178,26 +150,7 @@ std::vector<AggregateSpec> parse_aggregates(const std::string& text) {
   if (trim(text).empty())
     throw ConfigError("aggregate: no aggregate given; e.g. aggregate = sum(value), count()");
   std::vector<AggregateSpec> specs;
-  std::string current;
-  int depth = 0;
-  char quote = 0;
-  for (char c : text) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '`') {
-      quote = c;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')') {
-      --depth;
-    } else if (c == ',' && depth == 0) {
-      specs.push_back(parse_aggregate(current));
-      current.clear();
-      continue;
-    }
-    current += c;
-  }
-  specs.push_back(parse_aggregate(current));
+  for (const std::string& item : split_list(text)) specs.push_back(parse_aggregate(item));
   return specs;
 }
 

@@ -18,6 +18,7 @@
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/table/row_codec.hpp"
 #include "row_order.hpp"
 
@@ -27,14 +28,6 @@ namespace {
 using table::Column;
 using table::ColumnType;
 using table::Table;
-
-std::string trim(const std::string& text) {
-  std::size_t begin = 0;
-  std::size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return text.substr(begin, end - begin);
-}
 
 std::vector<std::string> words_of(const std::string& text) {
   std::vector<std::string> words;
@@ -331,21 +324,7 @@ Table merge_received(const table::Schema& schema, const SortPlan& plan,
 std::vector<SortKey> parse_sort_keys(const std::string& text) {
   if (trim(text).empty()) throw ConfigError("sort: no key given; e.g. sort = value desc, key");
   std::vector<SortKey> keys;
-  std::string current;
-  char quote = 0;
-  for (char c : text) {
-    if (quote != 0) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '`') {
-      quote = c;
-    } else if (c == ',') {
-      keys.push_back(parse_sort_key(current));
-      current.clear();
-      continue;
-    }
-    current += c;
-  }
-  keys.push_back(parse_sort_key(current));
+  for (const std::string& item : split_list(text)) keys.push_back(parse_sort_key(item));
   return keys;
 }
 

@@ -8,16 +8,11 @@
 #include <vector>
 
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/slurm/process.hpp"
 
 namespace rankflow::slurm {
 namespace {
-
-std::string trim(const std::string& text) {
-  const auto begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  return text.substr(begin, text.find_last_not_of(" \t\r\n") - begin + 1);
-}
 
 Error not_found(const std::string& program, const std::string& why) {
   return DataError(

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace rankflow::job {
 
@@ -76,9 +77,8 @@ class Section {
   std::string name_;
 };
 
-// "a, b ,c" -> {"a","b","c"}; respects parentheses and quotes, so "sum(x), quantile(y, 0.5)"
-// splits into two items.
-std::vector<std::string> split_list(const std::string& text);
-std::string trim(const std::string& text);
+// core/text.hpp: "a, b ,c" -> {"a","b","c"}, respecting parentheses and quotes.
+using rankflow::split_list;
+using rankflow::trim;
 
 }  // namespace rankflow::job
