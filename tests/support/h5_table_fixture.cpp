@@ -164,4 +164,93 @@ void write_columns_attribute(const std::string& path, const std::string& dataset
   H5Fclose(file);
 }
 
+namespace {
+
+// Reads `dataset` (or its field `field`) as `element` (a numeric or fixed string memory type).
+std::vector<char> read_bytes(const std::string& path, const std::string& dataset,
+                             const std::string& field, hid_t element, std::size_t* count) {
+  const hid_t file = ok_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  const hid_t data = ok_id(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), "open dataset");
+  const hid_t space = H5Dget_space(data);
+  *count = static_cast<std::size_t>(H5Sget_simple_extent_npoints(space));
+  const std::size_t size = H5Tget_size(element);
+  hid_t memory = element;
+  if (!field.empty()) {
+    memory = H5Tcreate(H5T_COMPOUND, size);
+    ok(H5Tinsert(memory, field.c_str(), 0, element), "field");
+  }
+  std::vector<char> bytes(size * *count + 1, '\0');
+  if (*count > 0) ok(H5Dread(data, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()), "read");
+  if (memory != element) H5Tclose(memory);
+  H5Sclose(space);
+  H5Dclose(data);
+  H5Fclose(file);
+  return bytes;
+}
+
+// The string width of `dataset` (or of its field).
+std::size_t string_width(const std::string& path, const std::string& dataset,
+                         const std::string& field) {
+  const hid_t file = ok_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "open");
+  const hid_t data = ok_id(H5Dopen2(file, dataset.c_str(), H5P_DEFAULT), "open dataset");
+  hid_t type = H5Dget_type(data);
+  if (!field.empty()) {
+    const int idx = H5Tget_member_index(type, field.c_str());
+    const hid_t member = H5Tget_member_type(type, static_cast<unsigned>(idx));
+    H5Tclose(type);
+    type = member;
+  }
+  const std::size_t width = H5Tget_size(type);
+  H5Tclose(type);
+  H5Dclose(data);
+  H5Fclose(file);
+  return width;
+}
+
+template <typename T>
+std::vector<T> read_numbers(const std::string& path, const std::string& dataset,
+                            const std::string& field, hid_t element) {
+  std::size_t count = 0;
+  const std::vector<char> bytes = read_bytes(path, dataset, field, element, &count);
+  std::vector<T> values(count);
+  if (count > 0) std::memcpy(values.data(), bytes.data(), count * sizeof(T));
+  return values;
+}
+
+}  // namespace
+
+std::vector<std::string> read_strings(const std::string& path, const std::string& dataset,
+                                      const std::string& field) {
+  const std::size_t width = string_width(path, dataset, field);
+  const hid_t type = string_type(false, width);
+  std::size_t count = 0;
+  const std::vector<char> bytes = read_bytes(path, dataset, field, type, &count);
+  H5Tclose(type);
+  std::vector<std::string> values;
+  for (std::size_t idx = 0; idx < count; ++idx) {
+    const char* text = bytes.data() + idx * width;
+    values.emplace_back(text, strnlen(text, width));
+  }
+  return values;
+}
+
+std::vector<double> read_doubles_of(const std::string& path, const std::string& dataset,
+                                    const std::string& field) {
+  return read_numbers<double>(path, dataset, field, H5T_NATIVE_DOUBLE);
+}
+
+std::vector<std::int64_t> read_int64s_of(const std::string& path, const std::string& dataset,
+                                         const std::string& field) {
+  return read_numbers<std::int64_t>(path, dataset, field, H5T_NATIVE_INT64);
+}
+
+bool has_object(const std::string& path, const std::string& object) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // a missing parent group is an answer here
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return false;
+  const htri_t exists = H5Lexists(file, object.c_str(), H5P_DEFAULT);
+  H5Fclose(file);
+  return exists > 0;
+}
+
 }  // namespace rankflow::test

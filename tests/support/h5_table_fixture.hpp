@@ -37,4 +37,14 @@ void write_strings_serial(const std::string& path, const std::string& name,
 void write_columns_attribute(const std::string& path, const std::string& dataset,
                              const std::vector<std::string>& names, bool variable);
 
+// Serial reads of what rankflow's table sink wrote: a whole 1-D dataset, or with `field` one
+// field of a compound dataset. Strings: fixed-length (padding removed) or variable.
+std::vector<std::string> read_strings(const std::string& path, const std::string& dataset,
+                                      const std::string& field = "");
+std::vector<double> read_doubles_of(const std::string& path, const std::string& dataset,
+                                    const std::string& field = "");
+std::vector<std::int64_t> read_int64s_of(const std::string& path, const std::string& dataset,
+                                         const std::string& field = "");
+bool has_object(const std::string& path, const std::string& object);
+
 }  // namespace rankflow::test
