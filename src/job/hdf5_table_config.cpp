@@ -37,4 +37,24 @@ io::hdf5::TableSourceOptions hdf5_source_options_from(const Section& section) {
   return options;
 }
 
+io::hdf5::TableSinkOptions hdf5_sink_options_from(const Section& section) {
+  io::hdf5::TableSinkOptions options;
+  options.layout = section.get_choice("layout", "columns", {"columns", "compound"}) == "compound"
+                       ? io::hdf5::TableLayout::kCompound
+                       : io::hdf5::TableLayout::kColumns;
+  options.group = section.get_or("group", "/");
+  options.dataset = section.get_or("dataset", "/table");
+  if (options.group.empty())
+    throw section.error("group", "expected a group path, e.g. / or /results");
+  if (options.dataset.empty() || options.dataset.back() == '/')
+    throw section.error("dataset", "expected a dataset path, e.g. /table");
+  if (section.has("group") && options.layout == io::hdf5::TableLayout::kCompound)
+    throw section.error("group", "group is for layout = columns; with layout = compound the "
+                                 "rows go to dataset (e.g. /results/table)");
+  if (section.has("dataset") && options.layout == io::hdf5::TableLayout::kColumns)
+    throw section.error("dataset", "dataset is for layout = compound; with layout = columns "
+                                   "each column is a dataset in group");
+  return options;
+}
+
 }  // namespace rankflow::job

@@ -4,6 +4,7 @@
 // Internal to job/. Local: no I/O, no MPI.
 #pragma once
 
+#include "rankflow/io/hdf5/table_sink.hpp"
 #include "rankflow/io/hdf5/table_source.hpp"
 #include "rankflow/job/config.hpp"
 
@@ -12,5 +13,9 @@ namespace rankflow::job {
 // Options of an HDF5 table input section: path, datasets (or dataset), io, block_size,
 // block_rows. Throws ConfigError.
 io::hdf5::TableSourceOptions hdf5_source_options_from(const Section& section);
+
+// Options of an HDF5 table output section ([output]): layout, group, dataset (the attributes
+// are the caller's). Throws ConfigError.
+io::hdf5::TableSinkOptions hdf5_sink_options_from(const Section& section);
 
 }  // namespace rankflow::job

@@ -131,9 +131,9 @@ std::vector<SectionDoc> build_schema() {
   sections.push_back({"output", "Where results go. Array jobs: CSV (one row per index of the "
                        "kept axes: index columns row, col, axis2..., then one column per "
                        "function) or HDF5 (one dataset per function, with the job's provenance "
-                       "as attributes). Table jobs: the result table as CSV, in the order of "
-                       "`sort` (docs/pipeline.md). Written under a temporary name, renamed on "
-                       "success.",
+                       "as attributes). Table jobs: the result table as CSV or HDF5 "
+                       "(docs/hdf5-tables.md), in the order of `sort` (docs/pipeline.md). "
+                       "Written under a temporary name, renamed on success.",
                       {
                           {"path", "", "the output file (required for array jobs; a table job "
                                        "without one only prints its summary); the format "
@@ -143,6 +143,15 @@ std::vector<SectionDoc> build_schema() {
                                                       "mean:/stats/mean, std:/stats/std"},
                           {"table", "auto", "print the results on stdout (rank 0): on (the first "
                                             "50 rows), off, or auto (when there are at most 50)"},
+                          {"layout", "columns", "table jobs, HDF5: columns (one 1-D dataset "
+                                                "per column, in group) or compound (one dataset "
+                                                "of rows, a field per column); strings are "
+                                                "fixed-length UTF-8, nulls in nulls/<column> "
+                                                "masks (docs/hdf5-tables.md)"},
+                          {"group", "/", "table jobs, HDF5, layout = columns: the group of the "
+                                         "column datasets"},
+                          {"dataset", "/table", "table jobs, HDF5, layout = compound: the "
+                                                "dataset of rows"},
                           {"io", "collective", "HDF5 writes of rows (centered arrays, row-by-row "
                                                "results): collective or independent MPI-IO"},
                           {"sort", "", "table jobs: order of the output rows, column [asc|desc] "

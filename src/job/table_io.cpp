@@ -5,6 +5,7 @@
 #include "rankflow/io/csv/csv_source.hpp"
 #include "rankflow/job/csv_config.hpp"
 #include "hdf5_table_config.hpp"
+#include "rankflow/job/provenance.hpp"
 
 namespace rankflow::job {
 
@@ -26,6 +27,13 @@ std::unique_ptr<io::TableSink> open_table_output(const comm::Communicator& comm,
                                                  const RawConfig& config, const OutputPlan& output,
                                                  const table::Schema& schema) {
   if (output.path.empty()) return nullptr;
+  if (output.format == "hdf5") {
+    io::hdf5::TableSinkOptions options = comm::run_phase(comm, "opening the output", [&] {
+      return hdf5_sink_options_from(Section(config, "output"));
+    });
+    options.attributes = collect_provenance(comm, config).pairs();
+    return io::hdf5::open_table_sink(comm, output.path, schema, options);
+  }
   const io::CsvWriteOptions options = comm::run_phase(comm, "opening the output", [&] {
     return csv_write_options_from(Section(config, "output"));
   });

@@ -90,12 +90,10 @@ OutputPlan plan_output(const RawConfig& config) {
     const std::string& path = output.path;
     const auto dot = path.rfind('.');
     const std::string extension = dot == std::string::npos ? "" : path.substr(dot);
-    output.format = extension == ".h5" || extension == ".hdf5" ? "hdf5" : "csv";
+    output.format =
+        extension == ".h5" || extension == ".hdf5" || extension == ".he5" ? "hdf5" : "csv";
   }
-  if (output.format == "hdf5")
-    throw section.error(output.path.empty() ? "format" : "path",
-                        "HDF5 table outputs are not available yet; write CSV (a .csv path or "
-                        "format = csv)");
+  if (output.format == "hdf5" && !output.path.empty()) hdf5_sink_options_from(section);
   if (output.format == "csv" && !output.path.empty()) csv_write_options_from(section);
   if (section.has("sort")) output.sort = parse_key(config, section, "sort", ops::parse_sort_keys);
   output.table = section.get_choice("table", "auto", {"auto", "on", "off"});

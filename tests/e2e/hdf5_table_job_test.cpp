@@ -8,6 +8,7 @@
 #include "oracle/table_oracle.hpp"
 #include "rankflow/ops/groupby.hpp"
 #include "support/h5_fixture.hpp"
+#include "support/h5_table_fixture.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -101,6 +102,105 @@ TEST(Hdf5TableJob, W6JobMatchesTheSerialOracleAtEveryRankCount) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
 }
 
+// The W6 result as written to HDF5, read back serially into a table (datasets `prefix`<name>,
+// or fields of the compound dataset `compound`).
+table::Table read_w6(const std::string& path, const std::string& compound) {
+  auto at = [&](const std::string& name) { return compound.empty() ? "/" + name : compound; };
+  auto field = [&](const std::string& name) { return compound.empty() ? "" : name; };
+  table::Table table;
+  table::Column station(ColumnType::kInt64), count(ColumnType::kInt64);
+  for (std::int64_t value : read_int64s_of(path, at("station"), field("station")))
+    station.append_i64(value);
+  for (std::int64_t value : read_int64s_of(path, at("count"), field("count")))
+    count.append_i64(value);
+  table.add_column("station", std::move(station));
+  table.add_column("count", std::move(count));
+  for (std::uint64_t col = 0; col < kColumns; ++col) {
+    const std::string name = "c" + std::to_string(col);
+    table::Column values(ColumnType::kFloat64);
+    for (double value : read_doubles_of(path, at(name), field(name))) values.append_f64(value);
+    table.add_column(name, std::move(values));
+  }
+  return table;
+}
+
+TEST(Hdf5TableJob, W6WritesHdf5ThatReadsBack) {
+  const Fixture fixture;
+  const std::string output = fixture.out_dir + "/w6.h5";
+  ops::GroupByOptions groupby;
+  groupby.keys = {"station"};
+  std::string aggregates = "count() as count";
+  for (std::uint64_t col = 0; col < kColumns; ++col)
+    aggregates += fmt::format(", mean(c{0}) as c{0}", col);
+  groupby.aggregates = ops::parse_aggregates(aggregates);
+  const oracle::GroupResult expected = oracle::group_by(grid_table(), groupby);
+  for (int np : {1, 2, 3, 4}) {
+    for (bool compound : {false, true}) {
+      if (compound && np != 3) continue;
+      SCOPED_TRACE("np " + std::to_string(np) + (compound ? " compound" : " columns"));
+      std::vector<std::string> sets = {"input.block_rows=4", "output.path=" + output};
+      if (compound) sets.push_back("output.layout=compound");
+      const RunResult run = fixture.run(np, sets);
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      const table::Table actual = read_w6(output, compound ? "/table" : "");
+      EXPECT_EQ(oracle::diff(expected, oracle::result_map(actual, 1), 1e-9), "");
+      EXPECT_EQ(oracle::rows_of(actual), oracle::stable_sort(actual, {{"station", false, false}}));
+      const std::string object = compound ? "/table" : "/c0";
+      EXPECT_EQ(read_string_attribute(output, "/", "ranks"), std::to_string(np));
+      EXPECT_TRUE(contains(read_string_attribute(output, object, "config"), "[groupby]"));
+      EXPECT_EQ(read_string_attribute(output, object, "rankflow_type"),
+                compound ? "compound" : "float64");
+      EXPECT_EQ(list_dir(fixture.out_dir), std::vector<std::string>{"w6.h5"});
+    }
+  }
+}
+
+TEST(Hdf5TableJob, CompoundStringsAndNullsRoundTrip) {
+  const Fixture fixture;
+  const std::uint64_t rows = 57;
+  write_compound_serial(fixture.input, "/records", rows, 5, false);
+  const std::string job = fixture.dir.file("copy.ini");
+  write_file(job, "[input]\npath = unset\ndatasets = /records\n[output]\ntable = off\n");
+  const std::string output = fixture.out_dir + "/copy.h5";
+  for (int np : {2, 4}) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const RunResult run = run_rankflow(
+        np, {"run", job, "--set", "input.path=" + fixture.input, "--set", "output.path=" + output,
+             "--set", "input.block_rows=2"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto ids = read_int64s_of(output, "/id");
+    const auto codes = read_strings(output, "/code");
+    const auto names = read_strings(output, "/name");
+    const auto name_nulls = read_int64s_of(output, "/nulls/name");
+    ASSERT_EQ(ids.size(), rows);
+    ASSERT_EQ(name_nulls.size(), rows);
+    std::uint64_t mismatches = 0;
+    for (std::uint64_t row = 0; row < rows; ++row) {
+      const CompoundRow want = compound_row(row);  // a streamed job keeps the input order
+      mismatches += ids[row] != want.id || codes[row] != want.code;
+      mismatches += names[row] != want.name.value_or("");
+      mismatches += name_nulls[row] != (want.name ? 0 : 1);
+    }
+    EXPECT_EQ(mismatches, 0u);
+    EXPECT_FALSE(has_object(output, "/nulls/id"));
+  }
+}
+
+TEST(Hdf5TableJob, AFailedHdf5WriteLeavesNothing) {
+  const Fixture fixture;
+  for (const char* phase : {"writing the HDF5 output:1", "reading the input:0"}) {
+    SCOPED_TRACE(phase);
+    const RunResult run = run_rankflow(
+        2,
+        {"run", source_dir() + "/jobs/w6_station_means.ini", "--set",
+         "input.path=" + fixture.input, "--set", "output.path=" + fixture.out_dir + "/w6.h5"},
+        120, {std::string("RANKFLOW_INJECT_FAILURE=") + phase});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_TRUE(contains(run.err, "injected")) << run.err;
+    EXPECT_EQ(list_dir(fixture.out_dir), std::vector<std::string>{});
+  }
+}
+
 struct BadCase {
   std::string what;
   std::vector<std::string> sets;
@@ -122,6 +222,8 @@ TEST(Hdf5TableJob, BadInputsAndKeysStopWithOneClearError) {
       {"misspelt key", {"input.datasest=/station"}, 2, {"datasest", "did you mean"}},
       {"no datasets", {"input.datasets=", "input.dataset="}, 2, {"datasets"}},
       {"unknown column", {"groupby.keys=statoin"}, 2, {"no column 'statoin'", "station"}},
+      {"bad output layout", {"output.path=" + fixture.out_dir + "/w6.h5", "output.layout=rows"},
+       2, {"output.layout", "columns, compound"}},
   };
   for (const BadCase& bad : cases) {
     for (int np : {1, 3}) {

@@ -92,8 +92,11 @@ TEST(TablePlan, GroupByAndOutputErrors) {
                        "job.ini: [output] sort: sort key 'a upward'"));
   EXPECT_TRUE(
       contains(plan_error("[input]\npath = a.csv\n[output]\ntable = maybe\n"), "[output] table"));
-  EXPECT_TRUE(contains(plan_error("[input]\npath = a.csv\n[output]\npath = r.h5\n"),
-                       "HDF5 table outputs are not available yet"));
+  EXPECT_TRUE(contains(plan_error("[input]\npath = a.csv\n[output]\npath = r.h5\nlayout = rows\n"),
+                       "[output] layout"));
+  EXPECT_TRUE(contains(plan_error("[input]\npath = a.csv\n[output]\npath = r.h5\ngroup = /g\n"
+                                  "layout = compound\n"),
+                       "group is for layout = columns"));
   EXPECT_TRUE(
       contains(plan_error("[input]\npath = a.csv\n[output]\npath = r.csv\ndelimiter = ab\n"),
                "[output] delimiter"));
