@@ -25,6 +25,36 @@ unsigned days_in_month(std::int64_t year, unsigned month) {
   return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
 }
 
+// Days since 1970-01-01 of the first day of each month of the years [kTableFirstYear,
+// kTableFirstYear + kTableYears), and the month's length: a parse of a date in those years (all
+// real data, nearly) is three digit groups and one lookup.
+constexpr int kTableFirstYear = 1900;
+constexpr int kTableYears = 256;
+
+struct MonthTable {
+  std::int32_t first_day[kTableYears * 12];
+  std::uint8_t length[kTableYears * 12];
+};
+
+MonthTable make_month_table() {
+  MonthTable table{};
+  for (int year = 0; year < kTableYears; ++year)
+    for (unsigned month = 1; month <= 12; ++month) {
+      const auto idx = static_cast<std::size_t>(year * 12) + month - 1;
+      table.first_day[idx] =
+          static_cast<std::int32_t>(days_from_civil(kTableFirstYear + year, month, 1));
+      table.length[idx] = static_cast<std::uint8_t>(days_in_month(kTableFirstYear + year, month));
+    }
+  return table;
+}
+
+// Two ASCII digits at text[0..1] as a number, or a value above 99 when either is not a digit.
+inline unsigned two_digits(const char* text) {
+  const unsigned high = static_cast<unsigned char>(text[0]) - unsigned{'0'};
+  const unsigned low = static_cast<unsigned char>(text[1]) - unsigned{'0'};
+  return high > 9 || low > 9 ? 1000u : high * 10 + low;
+}
+
 }  // namespace
 
 // Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms).
@@ -51,8 +81,24 @@ void civil_from_days(std::int64_t days, std::int64_t* year, unsigned* month,
 }
 
 bool parse_date(std::string_view text, std::int64_t* days) noexcept {
-  int year = 0, month = 0, day = 0;
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  static const MonthTable kMonths = make_month_table();
+  const char* chars = text.data();
+  const unsigned century = two_digits(chars);
+  const unsigned year_low = two_digits(chars + 2);
+  const unsigned month_of_year = two_digits(chars + 5);
+  const unsigned day_of_month = two_digits(chars + 8);
+  if (century <= 99 && year_low <= 99) {
+    const int offset = static_cast<int>(century * 100 + year_low) - kTableFirstYear;
+    if (offset >= 0 && offset < kTableYears) {
+      if (month_of_year - 1 > 11) return false;  // also catches non-digits (1000)
+      const auto idx = static_cast<std::size_t>(offset * 12) + month_of_year - 1;
+      if (day_of_month - 1 >= kMonths.length[idx]) return false;
+      *days = kMonths.first_day[idx] + static_cast<std::int64_t>(day_of_month) - 1;
+      return true;
+    }
+  }
+  int year = 0, month = 0, day = 0;
   if (!digits(text, 0, 4, &year) || !digits(text, 5, 2, &month) || !digits(text, 8, 2, &day))
     return false;
   if (month < 1 || month > 12 || day < 1 ||

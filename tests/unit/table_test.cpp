@@ -1,8 +1,9 @@
+#include "rankflow/table/table.hpp"
+
 #include <gtest/gtest.h>
 
 #include "rankflow/core/error.hpp"
 #include "rankflow/table/datetime.hpp"
-#include "rankflow/table/table.hpp"
 
 namespace rankflow::table {
 namespace {
@@ -55,6 +56,30 @@ TEST(Table, FilterAndLookup) {
   EXPECT_EQ(kept.num_rows(), 3u);
   EXPECT_EQ(kept.column("k").str(1), "k2");
   EXPECT_THROW(table.column("missing"), Error);
+}
+
+// Every day from 1583 to 2399 (inside and outside the month table's years) reads back to the
+// day it was formatted from, and every impossible day of those years is refused.
+TEST(DateTime, EveryDayOfFourCenturiesRoundTrips) {
+  const std::int64_t first = days_from_civil(1583, 1, 1);
+  const std::int64_t last = days_from_civil(2399, 12, 31);
+  for (std::int64_t day = first; day <= last; ++day) {
+    std::int64_t parsed = 0;
+    const std::string text = format_date(day);
+    ASSERT_TRUE(parse_date(text, &parsed)) << text;
+    ASSERT_EQ(parsed, day) << text;
+  }
+  std::int64_t parsed = 0;
+  for (int year = 1583; year <= 2399; ++year) {
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    const std::string prefix = std::to_string(year) + "-";
+    EXPECT_EQ(parse_date(prefix + "02-29", &parsed), leap) << year;
+    for (const char* bad : {"02-30", "04-31", "12-32", "00-10", "13-01", "01-00", "1a-01", "01-0x",
+                            "-1-01", "01-+1", "09-31", "11-31"})
+      EXPECT_FALSE(parse_date(prefix + bad, &parsed)) << prefix + bad;
+  }
+  for (const char* bad : {"19x0-01-01", "+970-01-01", "2024/01/01", "2024-01-01 ", "20240101"})
+    EXPECT_FALSE(parse_date(bad, &parsed)) << bad;
 }
 
 TEST(DateTime, RoundTrips) {
