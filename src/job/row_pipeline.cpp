@@ -11,7 +11,7 @@
 namespace rankflow::job {
 namespace {
 
-expr::Evaluator bind(const RawConfig& config, const std::string& section, const std::string& key,
+expr::Evaluator bind_expression(const RawConfig& config, const std::string& section, const std::string& key,
                      const expr::Expression& expression, const table::Schema& schema,
                      expr::Use use) {
   try {
@@ -34,7 +34,7 @@ table::Schema check_derived(const RawConfig& config, const TablePlan& plan,
                                   "column another name",
                                   column.name, input.find(column.name) ? " in the input" : ""));
     const expr::Evaluator evaluator =
-        bind(config, "derive", column.name, column.expression, schema, expr::Use::kColumn);
+        bind_expression(config, "derive", column.name, column.expression, schema, expr::Use::kColumn);
     schema.add({column.name, evaluator.column_type()});
   }
   return schema;
@@ -45,7 +45,7 @@ table::Schema check_derived(const RawConfig& config, const TablePlan& plan,
 RowPipeline::RowPipeline(const RawConfig& config, const TablePlan& plan, const table::Schema& input,
                          const std::vector<std::string>* needed) {
   if (plan.where)
-    where_.emplace(bind(config, "filter", "where", *plan.where, input, expr::Use::kPredicate));
+    where_.emplace(bind_expression(config, "filter", "where", *plan.where, input, expr::Use::kPredicate));
   full_schema_ = check_derived(config, plan, input);
   plan_projection(plan, input, needed);
 }

@@ -61,6 +61,11 @@ std::vector<SectionDoc> build_schema() {
                            "bytes each rank moves per MPI_Alltoallv round in a shuffle "
                            "(group-by, sort, join); larger exchanges go in rounds, so a rank "
                            "may send more than 2 GiB"},
+                          {"memory_per_rank", "auto",
+                           "the memory a join or a sort may use per rank (a size: 2GiB), none "
+                           "for no limit, or auto: the memory available on the node when the "
+                           "job starts, shared by its ranks. A join or sort that needs more "
+                           "stops before it allocates, saying how much it needs"},
                       }});
   sections.push_back({"input",
                       "What the job reads. Table jobs: CSV files (docs/csv.md) or HDF5 "
@@ -101,6 +106,59 @@ std::vector<SectionDoc> build_schema() {
            {"ddof", "1", "delta degrees of freedom of var and std (1: sample, 0: population)"},
            {"skew_to_one_rank", "false",
             "debug: send every key to rank 0, to test skew (the result is the same)"},
+       }});
+  sections.push_back(
+      {"join",
+       "Joins two named inputs by key, before the filter (docs/joins.md): a distributed hash "
+       "join, the build side (right) held by key owner or once per node, the other side "
+       "streamed through.",
+       {
+           {"left", "", "the left input: NAME of an [input.NAME] section (required)"},
+           {"right", "", "the right input: NAME of an [input.NAME] section (required); built "
+                         "and held in memory unless build = left, so put the smaller table here"},
+           {"on", "", "key columns named the same on both sides, comma separated (one output "
+                      "column each, as SQL USING)"},
+           {"left_on", "", "or: the left's key columns ..."},
+           {"right_on", "", "... and the right's, paired one to one with left_on"},
+           {"how", "inner", "inner, left, right, full (or outer), semi or anti; null keys never "
+                            "match"},
+           {"strategy", "auto", "auto (broadcast when the build side is at most "
+                                "broadcast_threshold), shuffle or broadcast (one copy per node in "
+                                "shared memory)"},
+           {"broadcast_threshold", "64MiB", "strategy = auto broadcasts a build side of at most "
+                                            "this many bytes (all ranks together)"},
+           {"left_suffix", "_left", "appended to a left column whose name is also a right "
+                                    "column (not a shared key)"},
+           {"right_suffix", "_right", "appended to such a right column"},
+           {"build", "right", "the side held in memory and indexed: right or left"},
+           {"skew_to_one_rank", "false", "debug: every key goes to rank 0 (same result)"},
+       }});
+  sections.push_back(
+      {"distinct", "Keeps the first row (input order) of each distinct key, after the group-by "
+                   "(docs/joins.md).",
+       {
+           {"columns", "*", "the key columns, comma separated, or * for all columns"},
+       }});
+  sections.push_back(
+      {"top", "The first k rows of an order, over the whole table or per group, without a full "
+              "sort; after [distinct] (docs/joins.md).",
+       {
+           {"by", "", "the order: column [asc|desc] [nulls first|nulls last], comma separated "
+                      "(required)"},
+           {"k", "", "rows to keep (per group) (required)"},
+           {"per", "", "group columns: the first k rows of each group"},
+       }});
+  sections.push_back(
+      {"sort", "Orders the result across ranks (a stable distributed sample sort), after "
+               "[top]; the same as [output] sort (give one of them).",
+       {
+           {"by", "", "column [asc|desc] [nulls first|nulls last], comma separated (required)"},
+       }});
+  sections.push_back(
+      {"limit", "Keeps the first n rows in the current order (after [sort]: the n first of "
+                "that order); the last step before the output.",
+       {
+           {"n", "", "rows to keep (required)"},
        }});
   sections.push_back({"reduce", "Reductions of the [input] array over one axis or all axes, with "
                        "numpy's semantics (docs/hdf5-reductions.md).",

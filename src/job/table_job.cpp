@@ -8,9 +8,9 @@
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
-#include "rankflow/job/schema.hpp"
 #include "rankflow/ops/filter.hpp"
-#include "row_pipeline.hpp"
+#include "rankflow/ops/memory_budget.hpp"
+#include "table_bind.hpp"
 #include "table_io.hpp"
 #include "table_plan.hpp"
 #include "table_summary.hpp"
@@ -18,92 +18,17 @@
 namespace rankflow::job {
 namespace {
 
-// The job bound to its input's schema: everything that can be checked before reading.
-struct BoundJob {
-  RowPipeline rows;
-  std::optional<ops::GroupBy> groupby;
-  table::Schema result_schema;
-};
-
 // What the reading phase leaves behind.
 struct ReadResult {
-  table::Table rows;           // every row (for a sort without group-by) or the first rows
+  table::Table rows;           // every row (for a sort) or the first rows (streamed output)
   std::uint64_t streamed = 0;  // rows written straight to the output
 };
 
-bool streams(const TablePlan& plan) { return !plan.groupby && plan.output.sort.empty(); }
-
-std::string join_list(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-std::vector<std::string> names_of(const table::Schema& schema) {
-  std::vector<std::string> names;
-  for (const table::Field& field : schema.fields()) names.push_back(field.name);
-  return names;
-}
-
-// " (did you mean 'category'?); the columns are: ..." for a name that is not a column.
-std::string unknown_column_hint(const std::string& name, const table::Schema& schema) {
-  const std::vector<std::string> names = names_of(schema);
-  std::string hint;
-  for (const std::string& candidate : names)
-    if (edit_distance(name, candidate) <= 2 && hint.empty())
-      hint = " (did you mean '" + candidate + "'?)";
-  return hint + "; the columns are: " + join_list(names);
-}
-
-// Group keys and aggregated columns must be columns of the input or derived ones. Checked
-// here, against every column, because the group-by itself sees only the needed ones.
-void check_group_columns(const RawConfig& config, const ops::GroupByOptions& options,
-                         const table::Schema& schema) {
-  for (const std::string& key : options.keys)
-    if (!schema.find(key))
-      throw key_error(config, "groupby", "keys",
-                      fmt::format("no column '{}'{}", key, unknown_column_hint(key, schema)));
-  for (const ops::AggregateSpec& spec : options.aggregates)
-    if (!spec.column.empty() && !schema.find(spec.column))
-      throw key_error(
-          config, "groupby", "aggregate",
-          fmt::format("{}({}): no column '{}'{}", ops::aggregate_function_name(spec.function),
-                      spec.column, spec.column, unknown_column_hint(spec.column, schema)));
-}
-
-std::vector<std::string> group_columns(const ops::GroupByOptions& options) {
-  std::vector<std::string> names = options.keys;
-  for (const ops::AggregateSpec& spec : options.aggregates)
-    if (!spec.column.empty()) names.push_back(spec.column);
-  return names;
-}
-
-BoundJob bind_job(const comm::Communicator& comm, const RawConfig& config, const TablePlan& plan,
-                  const table::Schema& input) {
-  const std::vector<std::string> needed =
-      plan.groupby ? group_columns(*plan.groupby) : std::vector<std::string>{};
-  BoundJob job{
-      RowPipeline(config, plan, input, plan.groupby ? &needed : nullptr), std::nullopt, {}};
-  if (plan.groupby) {
-    check_group_columns(config, *plan.groupby, job.rows.full_schema());
-    try {
-      job.groupby.emplace(comm, job.rows.output_schema(), *plan.groupby);
-    } catch (const Error& error) {
-      if (error.kind() != ErrorKind::kConfig) throw;
-      throw key_error(config, "groupby", "aggregate", error.what());
-    }
-  }
-  job.result_schema = job.groupby ? job.groupby->output_schema() : job.rows.output_schema();
-  if (!plan.output.sort.empty()) {
-    try {
-      ops::validate_sort_keys(job.result_schema, plan.output.sort);
-    } catch (const Error& error) {
-      if (error.kind() != ErrorKind::kConfig) throw;
-      throw key_error(config, "output", "sort", error.what());
-    }
-  }
-  return job;
-}
+// The inputs, opened: one, or a join's two (build: the side held in memory).
+struct Inputs {
+  std::unique_ptr<io::TableSource> probe;  // the only input, or the streamed side of a join
+  std::unique_ptr<io::TableSource> build;
+};
 
 // Appends the first rows of `block` to `head` until it holds `limit` rows.
 void keep_head(const table::Table& block, std::uint64_t limit, table::Table& head) {
@@ -111,22 +36,48 @@ void keep_head(const table::Table& block, std::uint64_t limit, table::Table& hea
     head.append_row(block, row);
 }
 
-void read_rows(io::TableSource& source, BoundJob& job, const TablePlan& plan, io::TableSink* sink,
-               ReadResult& read) {
-  table::Table block;
-  read.rows = table::Table(job.rows.output_schema());
-  while (source.next(block)) {
-    const table::Table& rows = job.rows.process(block);
-    if (job.groupby) {
-      job.groupby->consume(rows);
-    } else if (!streams(plan)) {
-      ops::append_rows(rows, nullptr, read.rows);  // the sort needs them all
-    } else {
+// One block after filter and derive, to the step that consumes rows as they come.
+void consume(BoundJob& job, const table::Table& rows, io::TableSink* sink, ReadResult& read) {
+  switch (job.first) {
+    case FirstStep::kGroupBy: job.groupby->consume(rows); break;
+    case FirstStep::kDistinct: job.distinct->consume(rows); break;
+    case FirstStep::kTop: job.top->consume(rows); break;
+    case FirstStep::kSort: ops::append_rows(rows, nullptr, read.rows); break;  // needs them all
+    case FirstStep::kLimit:
+      if (!job.limit->full()) job.limit->consume(rows);
+      break;
+    case FirstStep::kOutput:
       if (sink != nullptr) sink->write(rows);
       read.streamed += rows.num_rows();
       keep_head(rows, kTableRows, read.rows);
-    }
+      break;
   }
+}
+
+void read_rows(io::TableSource& source, BoundJob& job, io::TableSink* sink, ReadResult& read) {
+  table::Table block;
+  // A limit that is full ignores later rows: this rank stops reading (next() is local).
+  while (!(job.first == FirstStep::kLimit && job.limit->full()) && source.next(block))
+    consume(job, job.rows->process(block), sink, read);
+}
+
+// The build side whole (this rank's part), then the join: the probe side streams through, and
+// each output block goes through the pipeline like an input block.
+void read_joined(const comm::Communicator& comm, Inputs& inputs, BoundJob& job,
+                 io::TableSink* sink, ReadResult& read) {
+  table::Table build(inputs.build->schema());
+  comm::run_phase(comm, "reading the build side", [&] {
+    table::Table block;
+    while (inputs.build->next(block)) build.append_rows(block, 0, block.num_rows());
+  });
+  job.join->build(build);
+  build = table::Table();  // the join holds its own copy now
+  job.join->probe([&](table::Table& block) { return inputs.probe->next(block); },
+                  [&](table::Table& block) { consume(job, job.rows->process(block), sink, read); });
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void log_reading(const comm::Communicator& comm, const io::TableSource& source,
@@ -139,19 +90,98 @@ void log_reading(const comm::Communicator& comm, const io::TableSource& source,
   if (totals[3] > 0) log::warn("skipped {} bad rows (on_bad_rows = skip)", totals[3]);
 }
 
+void log_join(const comm::Communicator& comm, const Inputs& inputs, const BoundJob& job,
+              double seconds) {
+  const io::SourceStats probe = inputs.probe->stats();
+  const io::SourceStats build = inputs.build->stats();
+  const RowCounts& counts = job.rows->counts();
+  std::uint64_t totals[6] = {probe.rows,  build.rows,  probe.bytes + build.bytes,
+                             counts.read, counts.kept, probe.skipped_rows + build.skipped_rows};
+  comm.allreduce_inplace(totals, 6, comm::ReduceOp::kSum);
+  log::info("joined {} rows of {} with {} rows of {} ({:.1f} MB; {} strategy) into {} rows in "
+            "{:.2f} s; {} kept by the filter",
+            totals[0], inputs.probe->describe(), totals[1], inputs.build->describe(),
+            static_cast<double>(totals[2]) / 1e6,
+            ops::join_strategy_name(job.join->stats().strategy), totals[3], seconds, totals[4]);
+  if (totals[5] > 0) log::warn("skipped {} bad rows (on_bad_rows = skip)", totals[5]);
+}
+
+// The steps after the reading, in order: the first one's result, then distinct, top, sort
+// and limit on the whole (distributed) table.
 table::Table finish_result(const comm::Communicator& comm, const TablePlan& plan, BoundJob& job,
-                           ReadResult& read) {
-  table::Table result = job.groupby ? job.groupby->finish() : std::move(read.rows);
+                           ReadResult& read, const ops::MemoryBudget& memory) {
+  table::Table result;
+  switch (job.first) {
+    case FirstStep::kGroupBy: result = job.groupby->finish(); break;
+    case FirstStep::kDistinct: result = job.distinct->finish(); break;
+    case FirstStep::kTop: result = job.top->finish(); break;
+    case FirstStep::kSort: result = std::move(read.rows); break;
+    case FirstStep::kLimit: result = job.limit->finish(); break;
+    case FirstStep::kOutput: break;
+  }
+  if (job.distinct && job.first != FirstStep::kDistinct) {
+    comm::run_phase(comm, "distinct", [&] { job.distinct->consume(result); });
+    result = job.distinct->finish();
+  }
+  if (job.top && job.first != FirstStep::kTop) {
+    comm::run_phase(comm, "top", [&] { job.top->consume(result); });
+    result = job.top->finish();
+  }
   if (!plan.output.sort.empty()) {
     ops::SortOptions options;
     options.exchange_round_bytes = plan.exchange_round_bytes;
+    options.memory = memory;
     result = ops::sort(comm, result, plan.output.sort, options);
+  }
+  if (job.limit && job.first != FirstStep::kLimit) {
+    comm::run_phase(comm, "limit", [&] { job.limit->consume(result); });
+    result = job.limit->finish();
   }
   return result;
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+std::string steps_done(const TablePlan& plan) {
+  std::string out;
+  auto add = [&](bool done, const char* what) {
+    if (done) out += (out.empty() ? "" : ", ") + std::string(what);
+  };
+  add(plan.groupby.has_value(), "grouped");
+  add(plan.distinct.has_value(), "distinct rows kept");
+  add(plan.top.has_value(), "top rows kept");
+  add(!plan.output.sort.empty(), "sorted");
+  add(plan.limit.has_value(), "limited");
+  return out;
+}
+
+// [job] memory_per_rank for join, sort and distinct; auto needs the node's memory, worked out
+// only when one of them runs (collective).
+ops::MemoryBudget memory_budget(const comm::Communicator& comm, const RawConfig& config,
+                                const TablePlan& plan) {
+  ops::MemoryBudget budget;
+  const ConfigEntry* entry = config.find("job", "memory_per_rank");
+  if (entry != nullptr && entry->origin == "--set") budget.origin = "--set job.memory_per_rank";
+  if (plan.memory_per_rank) {
+    budget.bytes_per_rank = *plan.memory_per_rank;
+  } else if (plan.join || plan.distinct || !plan.output.sort.empty()) {
+    budget.bytes_per_rank = ops::default_memory_budget(comm);
+    budget.origin = "[job] memory_per_rank = auto: the node's available memory over its ranks";
+  }
+  return budget;
+}
+
+Inputs open_inputs(const comm::Communicator& comm, const RawConfig& config,
+                   const TablePlan& plan) {
+  Inputs inputs;
+  if (!plan.join) {
+    inputs.probe = open_table_input(comm, config, plan.inputs.front());
+    return inputs;
+  }
+  std::unique_ptr<io::TableSource> left = open_table_input(comm, config, plan.join->left);
+  std::unique_ptr<io::TableSource> right = open_table_input(comm, config, plan.join->right);
+  const bool build_left = plan.join->options.build_side == ops::JoinSide::kLeft;
+  inputs.probe = std::move(build_left ? right : left);
+  inputs.build = std::move(build_left ? left : right);
+  return inputs;
 }
 
 }  // namespace
@@ -159,29 +189,40 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   const TablePlan plan =
       comm::run_phase(comm, "checking the job config", [&] { return plan_table_job(config); });
-  std::unique_ptr<io::TableSource> source = open_table_input(comm, config, plan.inputs.front());
-  BoundJob job = comm::run_phase(comm, "checking columns and types",
-                                 [&] { return bind_job(comm, config, plan, source->schema()); });
-  source->select_columns(job.rows.input_columns_read());  // unread columns are not parsed
+  Inputs inputs = open_inputs(comm, config, plan);
+  const ops::MemoryBudget memory = memory_budget(comm, config, plan);
+  BoundJob job = comm::run_phase(comm, "checking columns and types", [&] {
+    if (!plan.join) return bind_job(comm, config, plan, inputs.probe->schema(), nullptr, memory);
+    const bool build_left = plan.join->options.build_side == ops::JoinSide::kLeft;
+    const table::Schema& left = (build_left ? inputs.build : inputs.probe)->schema();
+    const table::Schema& right = (build_left ? inputs.probe : inputs.build)->schema();
+    return bind_job(comm, config, plan, left, &right, memory);
+  });
+  // Unread columns are not parsed.
+  if (!plan.join) inputs.probe->select_columns(job.rows->input_columns_read());
   std::unique_ptr<io::TableSink> sink =
       open_table_output(comm, config, plan.output, job.result_schema);
 
   const auto start = std::chrono::steady_clock::now();
   ReadResult read;
-  comm::run_phase(comm, "reading the input",
-                  [&] { read_rows(*source, job, plan, sink.get(), read); });
-  log_reading(comm, *source, job.rows.counts(), seconds_since(start));
+  read.rows = table::Table(job.rows->output_schema());
+  if (plan.join) {
+    read_joined(comm, inputs, job, sink.get(), read);
+    log_join(comm, inputs, job, seconds_since(start));
+  } else {
+    comm::run_phase(comm, "reading the input",
+                    [&] { read_rows(*inputs.probe, job, sink.get(), read); });
+    log_reading(comm, *inputs.probe, job.rows->counts(), seconds_since(start));
+  }
 
-  if (streams(plan)) {
+  if (job.first == FirstStep::kOutput) {
     if (sink) sink->finish();
     print_summary(comm, read.rows, read.streamed, plan.output);
     return;
   }
   auto step = std::chrono::steady_clock::now();
-  const table::Table result = finish_result(comm, plan, job, read);
-  log::info("{} in {:.2f} s",
-            plan.groupby ? (plan.output.sort.empty() ? "grouped" : "grouped and sorted") : "sorted",
-            seconds_since(step));
+  const table::Table result = finish_result(comm, plan, job, read, memory);
+  log::info("{} in {:.2f} s", steps_done(plan), seconds_since(step));
   if (sink) {
     step = std::chrono::steady_clock::now();
     comm::run_phase(comm, "writing the output", [&] { sink->write(result); });

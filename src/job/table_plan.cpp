@@ -38,11 +38,6 @@ std::vector<std::string> plan_inputs(const RawConfig& config) {
     if (is_input_section(section)) inputs.push_back(section);
   if (inputs.empty())
     throw ConfigError("{}: a table job needs an [input] section with a path", config.source());
-  if (inputs.size() > 1)
-    throw ConfigError(
-        "{}: this job names {} inputs ([{}]); a table job reads one input, and "
-        "combining several needs a [join], which this version does not have yet",
-        config.source(), inputs.size(), join_names(inputs, "], ["));
   for (const std::string& name : inputs) {
     const Section section(config, name);
     if (input_format(section) == "hdf5") {
@@ -81,6 +76,22 @@ ops::GroupByOptions plan_groupby(const RawConfig& config) {
   return options;
 }
 
+// Several inputs are combined by a [join] of exactly two of them.
+void check_inputs_joined(const RawConfig& config, const TablePlan& plan) {
+  if (plan.inputs.size() > 1 && !plan.join)
+    throw ConfigError(
+        "{}: this job names {} inputs ([{}]); a table job reads one input, or joins two with a "
+        "[join] section (left = NAME, right = NAME)",
+        config.source(), plan.inputs.size(), join_names(plan.inputs, "], ["));
+  if (plan.join && plan.inputs.size() > 2)
+    for (const std::string& input : plan.inputs)
+      if (input != plan.join->left && input != plan.join->right)
+        throw ConfigError("{}: [{}] is not used: a job joins two inputs, [{}] and [{}]",
+                          config.source(), input, plan.join->left, plan.join->right);
+}
+
+}  // namespace
+
 OutputPlan plan_output(const RawConfig& config) {
   const Section section(config, "output");
   OutputPlan output;
@@ -99,8 +110,6 @@ OutputPlan plan_output(const RawConfig& config) {
   output.table = section.get_choice("table", "auto", {"auto", "on", "off"});
   return output;
 }
-
-}  // namespace
 
 Error key_error(const RawConfig& config, const std::string& section, const std::string& key,
                 const std::string& problem) {
@@ -122,6 +131,8 @@ TablePlan plan_table_job(const RawConfig& config) {
   plan.exchange_round_bytes =
       Section(config, "job").get_bytes("exchange_round_bytes", plan.exchange_round_bytes);
   plan.inputs = plan_inputs(config);
+  plan.join = plan_join(config, plan.inputs);
+  check_inputs_joined(config, plan);
   if (config.has_section("filter")) {
     const Section section(config, "filter");
     plan.where = parse_key(config, section, "where",
@@ -133,6 +144,7 @@ TablePlan plan_table_job(const RawConfig& config) {
     plan.groupby->exchange_round_bytes = plan.exchange_round_bytes;
   }
   plan.output = plan_output(config);
+  plan_result_steps(config, plan);
   return plan;
 }
 

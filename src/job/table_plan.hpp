@@ -1,8 +1,12 @@
 // The plan of a table job: what the config asks for, checked as far as it can be without data.
 // Internal to job/.
 //
-//   [input] / [input.NAME] -> [filter] where -> [derive] name = expr, ... -> [groupby]
-//     -> [output] sort -> [output] path (and a summary on stdout)
+//   [input] / [input.NAME]... -> [join] -> [filter] where -> [derive] name = expr, ...
+//     -> [groupby] -> [distinct] -> [top] -> [sort] by (or [output] sort) -> [limit]
+//     -> [output] path (and a summary on stdout)
+//
+// Every step but the input is optional; a job with two named inputs joins them ([join] left,
+// right). The filter applies to the joined rows (docs/pipeline.md: the order of steps).
 //
 // plan_table_job is local (no MPI, no files): `rankflow submit` runs it on a login node through
 // validate_job. Everything that needs the inputs' schema (column names and types in
@@ -17,8 +21,11 @@
 
 #include "rankflow/expr/ast.hpp"
 #include "rankflow/job/config.hpp"
+#include "rankflow/ops/distinct.hpp"
 #include "rankflow/ops/groupby.hpp"
+#include "rankflow/ops/join.hpp"
 #include "rankflow/ops/sort.hpp"
+#include "rankflow/ops/top_k.hpp"
 
 namespace rankflow::job {
 
@@ -32,15 +39,32 @@ struct OutputPlan {
   std::string format;              // "csv" (or "hdf5")
   std::vector<ops::SortKey> sort;  // empty: ranks' parts in rank order, unordered within
   std::string table = "auto";       // stdout: auto (when at most 50 rows), on (the first 50), off
+  std::string sort_section = "output";  // where `sort` came from: [sort] by or [output] sort
+  std::string sort_key = "sort";
+};
+
+// [join]: the two inputs' config sections and the operator's options (output_columns are
+// chosen later, from what the steps after the join read).
+struct JoinStep {
+  std::string left;   // "input.sales"
+  std::string right;  // "input.dim"
+  ops::JoinOptions options;
 };
 
 struct TablePlan {
   std::vector<std::string> inputs;  // config sections: "input" or "input.NAME"
+  std::optional<JoinStep> join;
   std::optional<expr::Expression> where;
   std::vector<DerivedColumn> derive;
   std::optional<ops::GroupByOptions> groupby;
-  OutputPlan output;
+  std::optional<ops::DistinctOptions> distinct;
+  std::optional<ops::TopKOptions> top;
+  std::optional<std::uint64_t> limit;
+  OutputPlan output;  // output.sort: [sort] by or [output] sort
   std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;  // [job]: group-by and sort
+  // [job] memory_per_rank: bytes, 0 for none, or nullopt for auto (the node's available memory
+  // shared by its ranks, worked out when the job starts).
+  std::optional<std::uint64_t> memory_per_rank;
 };
 
 // True when the config describes a table job (it has an [input] or an [input.NAME] section and
@@ -51,6 +75,14 @@ bool is_table_job(const RawConfig& config);
 TablePlan plan_table_job(const RawConfig& config);
 // plan_table_job for validate_job: everything checkable without data.
 inline void validate_table_job(const RawConfig& config) { plan_table_job(config); }
+
+// The steps after the input (table_plan_steps.cpp): [join] (checked against the job's inputs),
+// [distinct], [top], [sort] / [output] sort, [limit], [job] memory_per_rank. Local.
+std::optional<JoinStep> plan_join(const RawConfig& config, const std::vector<std::string>& inputs);
+void plan_result_steps(const RawConfig& config, TablePlan& plan);
+
+// [output] alone (also for api::Frame::write): path, format, sort, CSV keys. Local.
+OutputPlan plan_output(const RawConfig& config);
 
 // A ConfigError for an expression key, without repeating its value: the message of an
 // expression error already shows the text with a caret under the problem.
