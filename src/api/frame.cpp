@@ -39,6 +39,35 @@ Frame Frame::with(table::Table local) const {
   return out;
 }
 
+Frame Frame::read(const comm::Communicator& comm, const std::string& path,
+                  const job::Settings& settings) {
+  std::unique_ptr<io::TableSource> source = job::open_table_source(comm, path, settings);
+  table::Table local(source->schema());
+  comm::run_phase(comm, "reading " + path, [&] {
+    table::Table block;
+    while (source->next(block)) local.append_rows(block, 0, block.num_rows());
+  });
+  return Frame(comm, std::move(local));
+}
+
+Frame Frame::read_csv(const comm::Communicator& comm, const std::string& path,
+                      job::Settings settings) {
+  settings.emplace_back("format", "csv");
+  return read(comm, path, settings);
+}
+
+void Frame::write(const std::string& path, const job::Settings& settings) const {
+  std::unique_ptr<io::TableSink> sink =
+      job::open_table_sink(*comm_, path, local_.schema(), settings);
+  comm::run_phase(*comm_, "writing " + path, [&] { sink->write(local_); });
+  sink->finish();
+}
+
+void Frame::write_csv(const std::string& path, job::Settings settings) const {
+  settings.emplace_back("format", "csv");
+  write(path, settings);
+}
+
 std::uint64_t Frame::num_rows() const {
   return comm_->allreduce<std::uint64_t>(local_.num_rows(), comm::ReduceOp::kSum);
 }

@@ -367,5 +367,40 @@ TEST(JoinJob, AMemoryBudgetTooSmallStopsEveryRankWithNoOutput) {
                {"job.memory_per_rank=1KiB"}, {1, 2, 3});
 }
 
+// examples/sales_by_region.cpp (api::Frame::read_csv, join, derive, groupby, sort,
+// write_csv) under mpirun: the same result as the serial oracle at every rank count.
+TEST(JoinJob, TheCppApiExampleMatchesTheOracle) {
+  const SalesFixture fixture;
+  const std::string output = fixture.dir.file("out/api.csv");
+  for (int np : {1, 2, 3, 4}) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const RunResult run = run_process({RANKFLOW_MPIEXEC, "-np", std::to_string(np),
+                                       "--oversubscribe", RANKFLOW_EXAMPLE_SALES_BY_REGION,
+                                       fixture.dir.file("sales.csv"), fixture.dir.file("dim.csv"),
+                                       output},
+                                      120);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, output + ": " + std::to_string(fixture.expected.size()) + " rows\n");
+    const table::Table actual = oracle::read_csv_output(
+        read_file(output),
+        table::Schema({{"region", ColumnType::kString}, {"sum_vw", ColumnType::kFloat64}}));
+    ASSERT_EQ(actual.num_rows(), fixture.expected.size());
+    std::size_t row = 0;
+    for (const auto& [region, sum] : fixture.expected) {
+      EXPECT_EQ(std::string(actual.column(0).str(row)), region);
+      EXPECT_NEAR(actual.column(1).f64()[row], sum, 1e-9 * sum);
+      ++row;
+    }
+  }
+  // A missing input: one error, exit code 1, no output, on every rank count.
+  const RunResult run = run_process({RANKFLOW_MPIEXEC, "-np", "3", "--oversubscribe",
+                                     RANKFLOW_EXAMPLE_SALES_BY_REGION, fixture.dir.file("nope.csv"),
+                                     fixture.dir.file("dim.csv"), fixture.dir.file("out/x.csv")},
+                                    120);
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_TRUE(contains(run.err, "nope.csv")) << run.err;
+  EXPECT_FALSE(file_exists(fixture.dir.file("out/x.csv")));
+}
+
 }  // namespace
 }  // namespace rankflow::test

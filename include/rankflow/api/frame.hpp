@@ -11,6 +11,8 @@
 //                           .sort("region");
 //   result.write_csv("out/by_region.csv");
 //
+// (examples/sales_by_region.cpp is this program, built and tested.)
+//
 // A Frame holds this rank's part of the table, in order: every row of rank r comes before the
 // rows of rank r + 1 (a read gives each rank a consecutive part of the input; sort and limit
 // keep that meaning). Frames are values: every operation returns a new Frame and leaves its
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/job/table_files.hpp"
 #include "rankflow/ops/join.hpp"
 #include "rankflow/ops/memory_budget.hpp"
 #include "rankflow/table/table.hpp"
@@ -46,6 +49,20 @@ class Frame {
   // This rank's part of a table (collective only in that every rank must make its Frame with
   // the same schema; checked by the first operation).
   Frame(const comm::Communicator& comm, table::Table local);
+
+  // Reads a table: every rank its own part (a CSV byte range, ...), in order. `settings` are
+  // the keys of a job's [input] section (docs/csv.md: delimiter, schema, null_values, ...);
+  // the format follows the path's extension or the "format" setting. read_csv sets
+  // format = csv. Collective; the whole part is held in memory.
+  static Frame read(const comm::Communicator& comm, const std::string& path,
+                    const job::Settings& settings = {});
+  static Frame read_csv(const comm::Communicator& comm, const std::string& path,
+                        job::Settings settings = {});
+  // Writes the table, ranks' parts in rank order, atomically (under a temporary name, renamed
+  // when every rank is done). `settings`: the keys of a job's [output] section (delimiter,
+  // quote, header); write_csv sets format = csv. Collective.
+  void write(const std::string& path, const job::Settings& settings = {}) const;
+  void write_csv(const std::string& path, job::Settings settings = {}) const;
 
   const comm::Communicator& comm() const noexcept { return *comm_; }
   const table::Schema& schema() const noexcept { return local_.schema(); }
