@@ -115,6 +115,13 @@ struct HashJoin::State {
   const table::Schema& build_schema() const { return build_is_left ? plan.left : plan.right; }
   const table::Schema& probe_schema() const { return build_is_left ? plan.right : plan.left; }
 
+  // A broadcast's node-shared copy: the encoded build side and its index, on the node's leader.
+  std::uint64_t node_copy_bytes(std::uint64_t total_rows) const {
+    return stats.build_bytes_total +
+           JoinIndexBuilder::estimate_bytes(total_rows, stats.build_bytes_total,
+                                            build_schema().size(), key_width);
+  }
+
   void build_shuffle(const Table& rows);
   void build_broadcast(const Table& rows);
   void probe_rounds(const BlockSource& next, JoinProber& prober);
@@ -193,11 +200,10 @@ void HashJoin::State::build_broadcast(const Table& rows) {
   const bool leader = node->rank() == 0;
   const auto total_rows = comm->allreduce<std::uint64_t>(rows.num_rows(), comm::ReduceOp::kSum);
   check_memory(*comm, options.memory, "join (build side, broadcast strategy)",
-               rows.memory_bytes() + encoded.size() +
-                   (leader ? stats.build_bytes_total + JoinIndexBuilder::estimate_bytes(
-                                                           total_rows, stats.build_bytes_total,
-                                                           build_schema().size(), key_width)
-                           : 0));
+               rows.memory_bytes() + encoded.size() + (leader ? node_copy_bytes(total_rows) : 0),
+               "each node holds the whole build side once, however many ranks it has: use "
+               "strategy = shuffle (each rank holds a share; more ranks then help), or raise "
+               "the budget if the memory is there");
   data_window = comm::gather_to_nodes(*comm, *node, encoded.data(), encoded.size());
   stats.bytes_sent += encoded.size();
   std::vector<std::byte>().swap(encoded);
@@ -329,11 +335,18 @@ void HashJoin::build(const Table& local) {
     const std::vector<std::uint32_t> all = all_rows(rows->num_rows());
     local_bytes = table::encoded_size(*rows, all.data(), all.size());
   });
-  state.stats.build_bytes_total = comm.allreduce(local_bytes, comm::ReduceOp::kSum);
+  std::uint64_t totals[2] = {local_bytes, rows->num_rows()};
+  comm.allreduce_inplace(totals, 2, comm::ReduceOp::kSum);
+  state.stats.build_bytes_total = totals[0];
   const JoinStrategy strategy = state.options.strategy;
+  // auto broadcasts a small build side, unless its copy per node would not fit the memory
+  // budget (a shuffle spreads it over the ranks). The same totals on every rank: the same
+  // decision.
+  const std::uint64_t budget = state.options.memory.bytes_per_rank;
   state.broadcast = strategy == JoinStrategy::kBroadcast ||
                     (strategy == JoinStrategy::kAuto &&
-                     state.stats.build_bytes_total <= state.options.broadcast_threshold_bytes);
+                     state.stats.build_bytes_total <= state.options.broadcast_threshold_bytes &&
+                     (budget == 0 || state.node_copy_bytes(totals[1]) <= budget));
   state.stats.strategy = state.broadcast ? JoinStrategy::kBroadcast : JoinStrategy::kShuffle;
   if (state.broadcast)
     state.build_broadcast(*rows);

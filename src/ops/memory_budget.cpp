@@ -47,7 +47,7 @@ std::uint64_t default_memory_budget(const comm::Communicator& comm) {
 }
 
 void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, std::string_view what,
-                  std::uint64_t need) {
+                  std::uint64_t need, std::string_view advice) {
   if (budget.bytes_per_rank == 0) return;
   const std::vector<std::uint64_t> needs = comm.allgather(need);
   const auto worst = std::max_element(needs.begin(), needs.end());
@@ -63,7 +63,9 @@ void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, st
       fmt::format("{}: rank {} of {} needs {} of memory, more than the budget of {} per rank ({})",
                   what, worst - needs.begin(), ranks, format_bytes(*worst),
                   format_bytes(budget.bytes_per_rank), budget.origin);
-  if (ranks > 1 && *worst > 2 * mean && *worst > 4096) {
+  if (!advice.empty()) {
+    message += fmt::format("; {}", advice);
+  } else if (ranks > 1 && *worst > 2 * mean && *worst > 4096) {
     message += fmt::format(
         "; the ranks need {} on average: the keys are skewed (many rows share a key), so more "
         "ranks help less than usual; raise the budget if the memory is there",

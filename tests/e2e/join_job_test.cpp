@@ -359,6 +359,13 @@ TEST(JoinJob, AMemoryBudgetTooSmallStopsEveryRankWithNoOutput) {
                 "more than the budget of 2.0 KiB per rank ([job] memory_per_rank)",
                 "more ranks"},
                {}, {1, 2, 3});
+  // A broadcast's copy per node does not shrink with more ranks: the advice says so.
+  const std::string broadcast =
+      fixture.job("bcast.ini", "[join]\nleft = orders\nright = items\non = key\n"
+                               "strategy = broadcast\n[job]\nmemory_per_rank = 2KiB\n");
+  expect_error(fixture, broadcast, 1,
+               {"join (build side, broadcast strategy): rank 0 of ", "needs ",
+                "each node holds the whole build side once", "use strategy = shuffle"});
   const std::string sort =
       single_job(fixture, "sortbudget.ini", "[sort]\nby = v\n[job]\nmemory_per_rank = 1KiB\n");
   expect_error(fixture, sort, 1,

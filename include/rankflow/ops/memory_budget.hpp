@@ -29,8 +29,10 @@ struct MemoryBudget {
 std::uint64_t default_memory_budget(const comm::Communicator& comm);
 
 // Collective; see above. `what` names the operator and its step: "join (build side)".
+// `advice` replaces the usual "more ranks would help" for steps where they would not (a
+// broadcast join's copy per node does not shrink with more ranks).
 void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, std::string_view what,
-                  std::uint64_t need);
+                  std::uint64_t need, std::string_view advice = {});
 
 // "1.5 GiB", "640 MiB", "12 KiB", "100 B".
 std::string format_bytes(std::uint64_t bytes);
