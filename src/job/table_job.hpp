@@ -1,21 +1,24 @@
-// Running a table job: the phases from an open input to the written output. Internal to job/.
+// Running a table job: the phases from open inputs to the written output. Internal to job/.
 //
 //   checking the job config   plan_table_job (local; also what validate_job runs)
-//   opening the input         io::open_csv_source (collective: files, ranges, types)
-//   checking columns and types  expressions, derived names, group-by, sort keys against the
-//                             input's schema: config errors (exit 2) before any row is read
+//   opening the inputs        open_table_input per input (collective: files, ranges, types)
+//   checking columns and types  bind_job (table_bind.hpp): join keys and types, expressions,
+//                             derived names, group-by, distinct, top and sort columns against
+//                             the inputs' schemas: config errors (exit 2) before any row is read
 //   opening the output        the sink's folder is checked before the long part
-//   reading                   per block: filter, derive, then group-by consume (local state)
-//                             or rows streamed to the sink; no collective inside
-//   grouping                  GroupBy::finish (one exchange of partial states)
-//   sorting                   ops::sort (sample sort), when [output] sort is given
+//   reading                   per block: [join probe], filter, derive, then the first of
+//                             group-by/distinct/top/sort/limit consumes it, or it streams to the
+//                             sink; a join reads its build side whole first (collective build)
+//   finishing                 group-by, distinct, top (one exchange each), sort (sample sort),
+//                             limit (one MPI_Exscan), in that order
 //   writing                   sink write (local), finish (collective, atomic rename)
 //   summary                   row count and, when small, the table on stdout (rank 0)
 //
 // Every phase is collective over `comm` and agrees on errors (comm::run_phase), so one rank's
 // bad row stops every rank cleanly and leaves no output behind. Memory per rank is bounded by
-// the block size plus the group-by's state (it grows with distinct keys, not rows); only
-// `[output] sort` without a group-by holds the rank's whole share of the rows.
+// the block size plus the state of the step that consumes blocks (group-by: distinct keys;
+// distinct: distinct keys; top: ~2k rows per group; limit: n rows); a join holds its build
+// side, a sort the rank's share of the rows; both check [job] memory_per_rank first.
 #pragma once
 
 #include "rankflow/comm/communicator.hpp"
