@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "rankflow/job/schema.hpp"
@@ -90,6 +91,21 @@ std::vector<std::string> join_columns(const TablePlan& plan, const table::Schema
   return names;
 }
 
+// Per column of one side of a join: is it a key, or behind one of `output` (under its own
+// name, or suffixed when another column of the same name clashed)?
+std::vector<bool> side_columns_read(const table::Schema& side, const std::vector<std::string>& keys,
+                                    const std::string& suffix,
+                                    const std::vector<std::string>& output) {
+  const std::set<std::string> wanted(output.begin(), output.end());
+  std::vector<bool> read(side.size(), false);
+  for (std::size_t idx = 0; idx < side.size(); ++idx) {
+    const std::string& name = side.field(idx).name;
+    read[idx] = std::find(keys.begin(), keys.end(), name) != keys.end() ||
+                wanted.count(name) != 0 || wanted.count(name + suffix) != 0;
+  }
+  return read;
+}
+
 // Plans the join and returns its output schema: the pipeline's input. The column names of the
 // filter, derived columns and group-by are checked against every joined column first, so that
 // an unknown name's message lists them all.
@@ -113,6 +129,11 @@ const table::Schema& bind_join(const comm::Communicator& comm, const RawConfig& 
     job.join.reset();
     job.join.emplace(checked(config, "join", key,
                              [&] { return ops::HashJoin(comm, left, right, options); }));
+    // Columns no output comes from need not be parsed (projection pushdown into the sources).
+    job.left_read = side_columns_read(left, options.on.empty() ? options.left_on : options.on,
+                                      options.left_suffix, options.output_columns);
+    job.right_read = side_columns_read(right, options.on.empty() ? options.right_on : options.on,
+                                       options.right_suffix, options.output_columns);
   }
   return job.join->output_schema();
 }

@@ -38,6 +38,10 @@ struct BoundJob {
   std::optional<ops::Distinct> distinct;
   std::optional<ops::TopK> top;
   std::optional<ops::Limit> limit;
+  // A join's inputs: the columns the job reads, one flag per column (keys and the columns
+  // behind output_columns); empty: all (io::TableSource::select_columns).
+  std::vector<bool> left_read;
+  std::vector<bool> right_read;
   table::Schema result_schema;  // after the group-by: what distinct, top, sort and limit see
   FirstStep first = FirstStep::kOutput;
 };

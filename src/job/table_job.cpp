@@ -199,7 +199,13 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
     return bind_job(comm, config, plan, left, &right, memory);
   });
   // Unread columns are not parsed.
-  if (!plan.join) inputs.probe->select_columns(job.rows->input_columns_read());
+  if (!plan.join) {
+    inputs.probe->select_columns(job.rows->input_columns_read());
+  } else if (!job.left_read.empty()) {
+    const bool build_left = plan.join->options.build_side == ops::JoinSide::kLeft;
+    (build_left ? inputs.build : inputs.probe)->select_columns(job.left_read);
+    (build_left ? inputs.probe : inputs.build)->select_columns(job.right_read);
+  }
   std::unique_ptr<io::TableSink> sink =
       open_table_output(comm, config, plan.output, job.result_schema);
 
