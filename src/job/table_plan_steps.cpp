@@ -124,7 +124,7 @@ void plan_result_steps(const RawConfig& config, TablePlan& plan) {
     options.by = sort_keys(config, section, "by");
     options.k = static_cast<std::uint64_t>(
         section.get_int("k", 0, 0, std::numeric_limits<std::int64_t>::max()));
-    if (!section.has("k")) throw section.error("k", "[top] needs k, the number of rows to keep");
+    if (!section.has("k")) throw section.error("k", "required: the number of rows to keep (per group)");
     if (section.has("per")) options.per = section.get_list("per");
     options.exchange_round_bytes = plan.exchange_round_bytes;
     plan.top = options;
@@ -140,7 +140,7 @@ void plan_result_steps(const RawConfig& config, TablePlan& plan) {
   }
   if (config.has_section("limit")) {
     const Section section(config, "limit");
-    if (!section.has("n")) throw section.error("n", "[limit] needs n, the number of rows to keep");
+    if (!section.has("n")) throw section.error("n", "required: the number of rows to keep");
     plan.limit = static_cast<std::uint64_t>(
         section.get_int("n", 0, 0, std::numeric_limits<std::int64_t>::max()));
   }
