@@ -37,18 +37,31 @@ class NumericSummary final : public Aggregator {
   };
   using Summary = std::conditional_t<kExtremes, SumCountExtremes, SumCount>;
 
+  static constexpr std::size_t kCachedStateBytes = std::size_t{256} << 10;
+
   NumericSummary(ColumnType type, bool checks_sum, std::string name)
       : type_(type), checks_sum_(checks_sum), name_(std::move(name)) {}
 
   void resize(std::size_t groups) override { states_.resize(groups, empty()); }
   void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
               std::uint64_t) override {
+    if (states_.size() * sizeof(Summary) <= kCachedStateBytes) {
+      update_rows<false>(column, gids, rows);
+    } else {
+      update_rows<true>(column, gids, rows);
+    }
+  }
+  // States of many groups miss the cache; the rows ahead are known, so fetch early. A few
+  // groups (W6's 1000 stations) stay in cache, and the prefetches would only cost.
+  template <bool kPrefetch>
+  void update_rows(const Column* column, const std::uint32_t* gids, std::size_t rows) {
     const Values<In> values(*column);
     bool overflow = false;
     Summary* states = states_.data();
     for_each_present(*column, rows, [&](std::size_t row) {
-      // States of many groups miss the cache; the rows ahead are known, so fetch early.
-      if (row + kPrefetchRows < rows) __builtin_prefetch(states + gids[row + kPrefetchRows], 1);
+      if constexpr (kPrefetch) {
+        if (row + kPrefetchRows < rows) __builtin_prefetch(states + gids[row + kPrefetchRows], 1);
+      }
       Summary& state = states[gids[row]];
       const auto value = static_cast<Acc>(values[row]);
       add(state.sum, value, overflow);
