@@ -151,6 +151,40 @@ TEST(Hdf5TableSource, MoreRanksThanRowsAndEmptyDatasets) {
   }
 }
 
+TEST(Hdf5TableSource, UnusedColumnsAreNotReadAndAreZero) {
+  test::TempDir dir = test::TempDir::shared(world());
+  const std::string path = dir.file("grid.h5");
+  const FixtureSpec station{"/station", {41}, DType::kInt32, false, {4}, 0, 0, 0};
+  const FixtureSpec grid{"/grid", {41, 3}, DType::kFloat64, false, {8, 3}, 0, 0, 0};
+  if (world().rank() == 0) {
+    test::write_fixture_serial(path, station, true);
+    test::write_fixture_serial(path, grid, false);
+  }
+  world().barrier();
+  for (const std::vector<bool>& read : {std::vector<bool>{true, false, false, false},
+                                        std::vector<bool>{false, false, true, false}}) {
+    auto source = open_table_source(
+        world(), {path, {"/station", "/grid"}, IoMode::kIndependent, kDefaultBlockBytes, 3});
+    source->select_columns(read);
+    const Collected got = read_all(*source);
+    EXPECT_EQ(total_rows(got), 41u);
+    std::uint64_t mismatches = 0;
+    for (std::size_t row = 0; row < got.rows.num_rows(); ++row) {
+      const std::uint64_t global = got.first_row + row;
+      const long double id = read[0] ? test::fixture_value(station, global) : 0;
+      mismatches += static_cast<long double>(got.rows.column(0).i64()[row]) != id;
+      for (std::size_t col = 0; col < 3; ++col) {
+        const long double want = read[1 + col] ? test::fixture_value(grid, global * 3 + col) : 0;
+        mismatches += static_cast<long double>(got.rows.column(1 + col).f64()[row]) != want;
+      }
+    }
+    EXPECT_EQ(mismatches, 0u);
+    // Only the datasets with a used column are read.
+    const std::uint64_t row_bytes = read[0] ? 4 : 3 * 8;
+    EXPECT_EQ(source->stats().bytes, got.rows.num_rows() * row_bytes);
+  }
+}
+
 void check_compound(std::uint64_t rows, std::uint64_t chunk, std::uint64_t block_rows) {
   SCOPED_TRACE(fmt::format("compound rows {} chunk {} block {}", rows, chunk, block_rows));
   test::TempDir dir = test::TempDir::shared(world());
