@@ -20,18 +20,6 @@ bool is_input_section(const std::string& name) {
   return name == "input" || name.rfind("input.", 0) == 0;
 }
 
-// Runs `parse` on the value of section.key; its ConfigError becomes one naming the key.
-template <typename Parse>
-auto parse_key(const RawConfig& config, const Section& section, const std::string& key,
-               Parse parse) {
-  try {
-    return parse(section.require(key));
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::kConfig) throw;
-    throw key_error(config, section.name(), key, error.what());
-  }
-}
-
 std::vector<std::string> plan_inputs(const RawConfig& config) {
   std::vector<std::string> inputs;
   for (const std::string& section : config.sections())

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "rankflow/core/error.hpp"
 #include "rankflow/expr/ast.hpp"
 #include "rankflow/job/config.hpp"
 #include "rankflow/ops/distinct.hpp"
@@ -38,7 +39,7 @@ struct OutputPlan {
   std::string path;                // empty: the result is only summarized on stdout
   std::string format;              // "csv" (or "hdf5")
   std::vector<ops::SortKey> sort;  // empty: ranks' parts in rank order, unordered within
-  std::string table = "auto";       // stdout: auto (when at most 50 rows), on (the first 50), off
+  std::string table = "auto";      // stdout: auto (when at most 50 rows), on (the first 50), off
   std::string sort_section = "output";  // where `sort` came from: [sort] by or [output] sort
   std::string sort_key = "sort";
 };
@@ -91,5 +92,17 @@ OutputPlan plan_output(const RawConfig& config);
 //       ^~~
 Error key_error(const RawConfig& config, const std::string& section, const std::string& key,
                 const std::string& problem);
+
+// Runs `parse` on the value of section.key; its ConfigError becomes one naming the key.
+template <typename Parse>
+auto parse_key(const RawConfig& config, const Section& section, const std::string& key,
+               Parse parse) {
+  try {
+    return parse(section.require(key));
+  } catch (const Error& error) {
+    if (error.kind() != ErrorKind::kConfig) throw;
+    throw key_error(config, section.name(), key, error.what());
+  }
+}
 
 }  // namespace rankflow::job

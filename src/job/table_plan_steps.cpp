@@ -11,18 +11,6 @@
 namespace rankflow::job {
 namespace {
 
-// Runs `parse` on the value of section.key; its ConfigError becomes one naming the key.
-template <typename Parse>
-auto parse_key(const RawConfig& config, const Section& section, const std::string& key,
-               Parse parse) {
-  try {
-    return parse(section.require(key));
-  } catch (const Error& error) {
-    if (error.kind() != ErrorKind::kConfig) throw;
-    throw key_error(config, section.name(), key, error.what());
-  }
-}
-
 std::string input_names(const std::vector<std::string>& inputs) {
   std::string out;
   for (const std::string& input : inputs)
@@ -50,8 +38,9 @@ void plan_join_keys(const Section& section, ops::JoinOptions& options) {
   const bool has_on = section.has("on");
   const bool has_pair = section.has("left_on") || section.has("right_on");
   if (has_on && has_pair)
-    throw section.error("on", "give either on (keys named the same on both sides) or left_on "
-                              "and right_on, not both");
+    throw section.error("on",
+                        "give either on (keys named the same on both sides) or left_on "
+                        "and right_on, not both");
   if (has_on) {
     options.on = section.get_list("on");
     return;
@@ -89,9 +78,10 @@ std::optional<JoinStep> plan_join(const RawConfig& config, const std::vector<std
   step.left = input_section(section, "left", inputs);
   step.right = input_section(section, "right", inputs);
   if (step.left == step.right)
-    throw section.error("right", "a join needs two different inputs (left and right are the "
-                                 "same); to join a table with itself, name it twice as two "
-                                 "inputs");
+    throw section.error("right",
+                        "a join needs two different inputs (left and right are the "
+                        "same); to join a table with itself, name it twice as two "
+                        "inputs");
   ops::JoinOptions& options = step.options;
   plan_join_keys(section, options);
   if (section.has("how")) options.how = parse_key(config, section, "how", ops::parse_join_how);
@@ -101,9 +91,9 @@ std::optional<JoinStep> plan_join(const RawConfig& config, const std::vector<std
       section.get_bytes("broadcast_threshold", options.broadcast_threshold_bytes);
   options.left_suffix = section.get_or("left_suffix", options.left_suffix);
   options.right_suffix = section.get_or("right_suffix", options.right_suffix);
-  options.build_side =
-      section.get_choice("build", "right", {"right", "left"}) == "left" ? ops::JoinSide::kLeft
-                                                                         : ops::JoinSide::kRight;
+  options.build_side = section.get_choice("build", "right", {"right", "left"}) == "left"
+                           ? ops::JoinSide::kLeft
+                           : ops::JoinSide::kRight;
   options.skew_to_one_rank = section.get_bool("skew_to_one_rank", false);
   return step;
 }
@@ -124,7 +114,8 @@ void plan_result_steps(const RawConfig& config, TablePlan& plan) {
     options.by = sort_keys(config, section, "by");
     options.k = static_cast<std::uint64_t>(
         section.get_int("k", 0, 0, std::numeric_limits<std::int64_t>::max()));
-    if (!section.has("k")) throw section.error("k", "required: the number of rows to keep (per group)");
+    if (!section.has("k"))
+      throw section.error("k", "required: the number of rows to keep (per group)");
     if (section.has("per")) options.per = section.get_list("per");
     options.exchange_round_bytes = plan.exchange_round_bytes;
     plan.top = options;

@@ -9,14 +9,11 @@
 #include "oracle/array_oracle.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/process.hpp"
+#include "support/strings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rankflow::test {
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::size_t occurrences(const std::string& text, const std::string& part) {
   std::size_t count = 0;

@@ -2,14 +2,11 @@
 #include <gtest/gtest.h>
 
 #include "support/process.hpp"
+#include "support/strings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rankflow::test {
 namespace {
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(Cli, VersionAndHelp) {
   RunResult version = run_rankflow(0, {"--version"});
@@ -37,7 +34,8 @@ TEST(Cli, UnknownSectionNamesTheFileAndSuggests) {
   for (int np : {1, 3}) {
     RunResult run = run_rankflow(np, {"run", dir.file("job.ini")}, 60);
     EXPECT_EQ(run.exit_code, 2) << run.err;
-    EXPECT_TRUE(contains(run.err, dir.file("job.ini") + ": unknown section [jbo] (did you mean 'job'?)"))
+    EXPECT_TRUE(
+        contains(run.err, dir.file("job.ini") + ": unknown section [jbo] (did you mean 'job'?)"))
         << run.err;
   }
 }

@@ -10,6 +10,7 @@
 #include "support/h5_fixture.hpp"
 #include "support/h5_table_fixture.hpp"
 #include "support/process.hpp"
+#include "support/strings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rankflow::test {
@@ -17,16 +18,12 @@ namespace {
 
 using table::ColumnType;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 constexpr std::uint64_t kRows = 301;
 constexpr std::uint64_t kColumns = 16;
 
 const FixtureSpec kStation{"/station", {kRows}, DType::kInt8, false, {7}, 0, 0, 0};
-const FixtureSpec kGrid{"/temperature", {kRows, kColumns}, DType::kFloat64, false, {5, 16}, 0, 0,
-                        0};
+const FixtureSpec kGrid{
+    "/temperature", {kRows, kColumns}, DType::kFloat64, false, {5, 16}, 0, 0, 0};
 
 // The table the job reads, built from the fixtures' value functions (not from the file).
 table::Table grid_table() {
@@ -57,7 +54,7 @@ struct Fixture {
   }
 
   RunResult run(int np, std::vector<std::string> sets = {}) const {
-    std::vector<std::string> args = {"run", source_dir() + "/jobs/w6_station_means.ini",
+    std::vector<std::string> args = {"run",   source_dir() + "/jobs/w6_station_means.ini",
                                      "--set", "input.path=" + input,
                                      "--set", "output.path=" + output};
     for (const std::string& set : sets) {
@@ -89,16 +86,13 @@ TEST(Hdf5TableJob, W6JobMatchesTheSerialOracleAtEveryRankCount) {
     const std::string text = read_file(fixture.output);
     EXPECT_EQ(text.substr(0, text.find('\n')),
               "station,count,c0,c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13,c14,c15");
-    const table::Table actual =
-        oracle::read_csv_output(text, table::Schema(fields));
+    const table::Table actual = oracle::read_csv_output(text, table::Schema(fields));
     EXPECT_EQ(oracle::diff(expected, oracle::result_map(actual, 1), 1e-9), "");
-    EXPECT_EQ(oracle::rows_of(actual),
-              oracle::stable_sort(actual, {{"station", false, false}}))
+    EXPECT_EQ(oracle::rows_of(actual), oracle::stable_sort(actual, {{"station", false, false}}))
         << "not sorted";
   }
   // Byte blocks instead of rows, and POSIX reads.
-  const RunResult run = fixture.run(3, {"input.block_size=300",
-                                        "input.io=posix"});
+  const RunResult run = fixture.run(3, {"input.block_size=300", "input.io=posix"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
 }
 
@@ -164,9 +158,9 @@ TEST(Hdf5TableJob, CompoundStringsAndNullsRoundTrip) {
   const std::string output = fixture.out_dir + "/copy.h5";
   for (int np : {2, 4}) {
     SCOPED_TRACE("np " + std::to_string(np));
-    const RunResult run = run_rankflow(
-        np, {"run", job, "--set", "input.path=" + fixture.input, "--set", "output.path=" + output,
-             "--set", "input.block_rows=2"});
+    const RunResult run =
+        run_rankflow(np, {"run", job, "--set", "input.path=" + fixture.input, "--set",
+                          "output.path=" + output, "--set", "input.block_rows=2"});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const auto ids = read_int64s_of(output, "/id");
     const auto codes = read_strings(output, "/code");
@@ -192,8 +186,8 @@ TEST(Hdf5TableJob, AFailedHdf5WriteLeavesNothing) {
     SCOPED_TRACE(phase);
     const RunResult run = run_rankflow(
         2,
-        {"run", source_dir() + "/jobs/w6_station_means.ini", "--set",
-         "input.path=" + fixture.input, "--set", "output.path=" + fixture.out_dir + "/w6.h5"},
+        {"run", source_dir() + "/jobs/w6_station_means.ini", "--set", "input.path=" + fixture.input,
+         "--set", "output.path=" + fixture.out_dir + "/w6.h5"},
         120, {std::string("RANKFLOW_INJECT_FAILURE=") + phase});
     EXPECT_EQ(run.exit_code, 1) << run.err;
     EXPECT_TRUE(contains(run.err, "injected")) << run.err;
@@ -213,17 +207,23 @@ TEST(Hdf5TableJob, BadInputsAndKeysStopWithOneClearError) {
   FixtureSpec short_column{"/short", {kRows - 1}, DType::kFloat32, false, {}, 0, 0, 0};
   write_fixture_serial(fixture.input, short_column, false);
   const std::vector<BadCase> cases = {
-      {"missing dataset", {"input.datasets=/station, /temprature"}, 1,
+      {"missing dataset",
+       {"input.datasets=/station, /temprature"},
+       1,
        {"no dataset '/temprature' in '" + fixture.input + "'", "/temperature"}},
-      {"unequal lengths", {"input.datasets=/station, /short"}, 1,
+      {"unequal lengths",
+       {"input.datasets=/station, /short"},
+       1,
        {"equal lengths: /station has 301 rows, /short has 300"}},
       {"missing file", {"input.path=" + fixture.dir.file("nope.h5")}, 1, {"nope.h5"}},
       {"collective io", {"input.io=collective"}, 2, {"input.io", "independent or posix"}},
       {"misspelt key", {"input.datasest=/station"}, 2, {"datasest", "did you mean"}},
       {"no datasets", {"input.datasets=", "input.dataset="}, 2, {"datasets"}},
       {"unknown column", {"groupby.keys=statoin"}, 2, {"no column 'statoin'", "station"}},
-      {"bad output layout", {"output.path=" + fixture.out_dir + "/w6.h5", "output.layout=rows"},
-       2, {"output.layout", "columns, compound"}},
+      {"bad output layout",
+       {"output.path=" + fixture.out_dir + "/w6.h5", "output.layout=rows"},
+       2,
+       {"output.layout", "columns, compound"}},
   };
   for (const BadCase& bad : cases) {
     for (int np : {1, 3}) {

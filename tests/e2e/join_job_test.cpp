@@ -11,16 +11,13 @@
 #include "oracle/table_job_oracle.hpp"
 #include "oracle/table_oracle.hpp"
 #include "support/process.hpp"
+#include "support/strings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rankflow::test {
 namespace {
 
 using table::ColumnType;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string job_file(const std::string& name) { return source_dir() + "/jobs/" + name; }
 
@@ -34,8 +31,9 @@ table::Table make_table(std::size_t rows, std::uint64_t seed, bool left, std::in
       text(ColumnType::kString);
   for (std::size_t row = 0; row < rows; ++row) {
     id.append_i64(static_cast<std::int64_t>(row));
-    below(15) == 0 ? key.append_null()
-                   : key.append_i64(static_cast<std::int64_t>(below(static_cast<std::uint64_t>(keys))));
+    below(15) == 0
+        ? key.append_null()
+        : key.append_i64(static_cast<std::int64_t>(below(static_cast<std::uint64_t>(keys))));
     below(20) == 0 ? v.append_null() : v.append_f64(static_cast<double>(below(10000)) / 100.0);
     if (!left && below(10) == 0)
       text.append_null();
@@ -87,9 +85,9 @@ struct Fixture {
     const std::string path = dir.file(name);
     write_file(path, "[input.orders]\npath = " + dir.file("orders-*.csv") +
                          "\nschema = id:int64, key:int64, v:float64, a:string\n"
-                         "[input.items]\npath = " + dir.file("items.csv") +
-                         "\nschema = key:int64, v:float64, b:string\n" + body +
-                         "[output]\npath = " + output + "\ntable = off\n");
+                         "[input.items]\npath = " +
+                         dir.file("items.csv") + "\nschema = key:int64, v:float64, b:string\n" +
+                         body + "[output]\npath = " + output + "\ntable = off\n");
     return path;
   }
 
@@ -111,12 +109,12 @@ struct Fixture {
 };
 
 // Runs a join job and compares its rows (in any order) with the oracle's.
-void check_join(const Fixture& fixture, int np, const std::string& how,
-                const std::string& strategy, const std::vector<std::string>& sets = {}) {
+void check_join(const Fixture& fixture, int np, const std::string& how, const std::string& strategy,
+                const std::vector<std::string>& sets = {}) {
   SCOPED_TRACE("np " + std::to_string(np) + ", how = " + how + ", strategy = " + strategy);
-  const std::string job = fixture.job(
-      "join.ini", "[join]\nleft = orders\nright = items\non = key\nhow = " + how +
-                      "\nstrategy = " + strategy + "\n");
+  const std::string job =
+      fixture.job("join.ini", "[join]\nleft = orders\nright = items\non = key\nhow = " + how +
+                                  "\nstrategy = " + strategy + "\n");
   const RunResult run = fixture.run(np, job, sets);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ops::JoinOptions options;
@@ -179,9 +177,8 @@ struct SalesFixture {
     for (std::int64_t id = 0; id < 1500; ++id) {
       const auto key = static_cast<std::int64_t>(below(100));
       const double value = static_cast<double>(below(100000)) / 100.0;
-      sales += std::to_string(id) + "," + std::to_string(key) + ",cat" +
-               std::to_string(below(7)) + "," + oracle_number(value) + "," +
-               std::to_string(below(10)) + "\n";
+      sales += std::to_string(id) + "," + std::to_string(key) + ",cat" + std::to_string(below(7)) +
+               "," + oracle_number(value) + "," + std::to_string(below(10)) + "\n";
       const auto found = by_key.find(key);
       if (found != by_key.end()) expected[found->second.first] += value * found->second.second;
     }
@@ -265,8 +262,8 @@ TEST(JoinJob, SortDistinctTopAndLimitSections) {
   cases.push_back({"[limit]\nn = 17\n", first_rows(oracle::rows_of(orders), 17), true});
   cases.push_back({"[distinct]\ncolumns = key, a\n",
                    oracle::sorted(oracle::distinct(orders, {"key", "a"})), false});
-  cases.push_back({"[top]\nby = v desc, key\nk = 9\n",
-                   oracle::top_k(orders, by_v, 9, {}).front(), true});
+  cases.push_back(
+      {"[top]\nby = v desc, key\nk = 9\n", oracle::top_k(orders, by_v, 9, {}).front(), true});
   // Per group, then sorted by the group (stable: each group's rows stay in top order).
   std::vector<std::vector<oracle::Row>> groups = oracle::top_k(orders, by_v, 3, {"a"});
   std::stable_sort(groups.begin(), groups.end(), [](const auto& left, const auto& right) {
@@ -279,15 +276,15 @@ TEST(JoinJob, SortDistinctTopAndLimitSections) {
   {
     const std::vector<oracle::Row> top =
         oracle::top_k(rows_by_id(orders, oracle::distinct(orders, {"key"})), by_v, 5, {}).front();
-    cases.push_back({"[distinct]\ncolumns = key\n[top]\nby = v desc, key\nk = 5\n[sort]\nby = "
-                     "key\n[limit]\nn = 4\n",
-                     first_rows(oracle::stable_sort(rows_by_id(orders, top), {{"key", false, false}}),
-                                4),
-                     true});
+    cases.push_back(
+        {"[distinct]\ncolumns = key\n[top]\nby = v desc, key\nk = 5\n[sort]\nby = "
+         "key\n[limit]\nn = 4\n",
+         first_rows(oracle::stable_sort(rows_by_id(orders, top), {{"key", false, false}}), 4),
+         true});
   }
   for (std::size_t idx = 0; idx < cases.size(); ++idx) {
-    const std::string job = single_job(fixture, "steps" + std::to_string(idx) + ".ini",
-                                       cases[idx].body);
+    const std::string job =
+        single_job(fixture, "steps" + std::to_string(idx) + ".ini", cases[idx].body);
     for (int np : {1, 2, 3, 4}) {
       SCOPED_TRACE("np " + std::to_string(np) + "\n" + cases[idx].body);
       const RunResult run = fixture.run(np, job);
@@ -302,8 +299,8 @@ TEST(JoinJob, SortDistinctTopAndLimitSections) {
 // Runs `job` and checks the error: exit code, every part of `message` in the one error rank 0
 // prints, and nothing written to the output folder.
 void expect_error(const Fixture& fixture, const std::string& job, int exit_code,
-                  const std::vector<std::string>& message, const std::vector<std::string>& sets = {},
-                  const std::vector<int>& nps = {1, 3}) {
+                  const std::vector<std::string>& message,
+                  const std::vector<std::string>& sets = {}, const std::vector<int>& nps = {1, 3}) {
   for (int np : nps) {
     SCOPED_TRACE("np " + std::to_string(np) + ", " + job);
     const RunResult run = fixture.run(np, job, sets);
@@ -323,54 +320,59 @@ TEST(JoinJob, ConfigErrorsComeBeforeAnyRowIsRead) {
              read_file(fixture.dir.file("orders-3.csv")) + "999,x7,1.5,red\n");
   expect_error(fixture,
                fixture.job("types.ini", "[join]\nleft = orders\nright = items\non = key\n"), 2,
-               {"types.ini: [join] on: ", "key 'key' is int64 on the left but 'key' is string on "
-                                          "the right"},
+               {"types.ini: [join] on: ",
+                "key 'key' is int64 on the left but 'key' is string on "
+                "the right"},
                {"input.items.schema=key:string, v:float64, b:string"});
-  expect_error(fixture,
-               fixture.job("name.ini", "[join]\nleft = order\nright = items\non = key\n"), 2,
-               {"name.ini: [join] left", "no input named 'order' (did you mean 'orders'?); the "
-                                         "inputs are: orders, items"});
-  expect_error(fixture,
-               fixture.job("col.ini", "[join]\nleft = orders\nright = items\non = kee\n"), 2,
-               {"[join] on: ", "no key column 'kee'"});
+  expect_error(fixture, fixture.job("name.ini", "[join]\nleft = order\nright = items\non = key\n"),
+               2,
+               {"name.ini: [join] left",
+                "no input named 'order' (did you mean 'orders'?); the "
+                "inputs are: orders, items"});
+  expect_error(fixture, fixture.job("col.ini", "[join]\nleft = orders\nright = items\non = kee\n"),
+               2, {"[join] on: ", "no key column 'kee'"});
   expect_error(fixture, fixture.job("nojoin.ini", ""), 2,
                {"this job names 2 inputs ([input.orders], [input.items])", "[join]"});
   expect_error(fixture,
-               fixture.job("group.ini", "[join]\nleft = orders\nright = items\non = key\n"
-                                        "[groupby]\nkeys = region\naggregate = sum(v_right)\n"),
-               2, {"[groupby] keys: no column 'region'", "the columns are: id, key, v_left, a, "
-                                                         "v_right, b"});
+               fixture.job("group.ini",
+                           "[join]\nleft = orders\nright = items\non = key\n"
+                           "[groupby]\nkeys = region\naggregate = sum(v_right)\n"),
+               2,
+               {"[groupby] keys: no column 'region'",
+                "the columns are: id, key, v_left, a, "
+                "v_right, b"});
   expect_error(fixture, single_job(fixture, "top.ini", "[top]\nby = w\nk = 3\n"), 2,
                {"[top] by: "});
   expect_error(fixture, single_job(fixture, "dist.ini", "[distinct]\ncolumns = b\n"), 2,
                {"[distinct] columns: "});
-  expect_error(fixture,
-               single_job(fixture, "twice.ini", "[sort]\nby = v\n[limit]\nn = 3\n"), 2,
-               {"output.sort = 'key': the order is given twice, here and in [sort] by"}, {"output.sort=key"});
+  expect_error(fixture, single_job(fixture, "twice.ini", "[sort]\nby = v\n[limit]\nn = 3\n"), 2,
+               {"output.sort = 'key': the order is given twice, here and in [sort] by"},
+               {"output.sort=key"});
 }
 
 TEST(JoinJob, AMemoryBudgetTooSmallStopsEveryRankWithNoOutput) {
   const Fixture fixture(make_table(400, 13, true, 40), make_table(300, 14, false, 40));
-  const std::string join =
-      fixture.job("budget.ini", "[join]\nleft = orders\nright = items\non = key\n"
-                                "strategy = shuffle\n[job]\nmemory_per_rank = 2KiB\n");
+  const std::string join = fixture.job("budget.ini",
+                                       "[join]\nleft = orders\nright = items\non = key\n"
+                                       "strategy = shuffle\n[job]\nmemory_per_rank = 2KiB\n");
   expect_error(fixture, join, 1,
                {"join (build side, shuffle strategy): rank ", "needs ",
-                "more than the budget of 2.0 KiB per rank ([job] memory_per_rank)",
-                "more ranks"},
+                "more than the budget of 2.0 KiB per rank ([job] memory_per_rank)", "more ranks"},
                {}, {1, 2, 3});
   // A broadcast's copy per node does not shrink with more ranks: the advice says so.
   const std::string broadcast =
-      fixture.job("bcast.ini", "[join]\nleft = orders\nright = items\non = key\n"
-                               "strategy = broadcast\n[job]\nmemory_per_rank = 2KiB\n");
+      fixture.job("bcast.ini",
+                  "[join]\nleft = orders\nright = items\non = key\n"
+                  "strategy = broadcast\n[job]\nmemory_per_rank = 2KiB\n");
   expect_error(fixture, broadcast, 1,
                {"join (build side, broadcast strategy): rank 0 of ", "needs ",
                 "each node holds the whole build side once", "use strategy = shuffle"});
   const std::string sort =
       single_job(fixture, "sortbudget.ini", "[sort]\nby = v\n[job]\nmemory_per_rank = 1KiB\n");
   expect_error(fixture, sort, 1,
-               {"sort", "needs ", "more than the budget of 1.0 KiB per rank (--set "
-                                  "job.memory_per_rank)"},
+               {"sort", "needs ",
+                "more than the budget of 1.0 KiB per rank (--set "
+                "job.memory_per_rank)"},
                {"job.memory_per_rank=1KiB"}, {1, 2, 3});
 }
 
@@ -381,11 +383,11 @@ TEST(JoinJob, TheCppApiExampleMatchesTheOracle) {
   const std::string output = fixture.dir.file("out/api.csv");
   for (int np : {1, 2, 3, 4}) {
     SCOPED_TRACE("np " + std::to_string(np));
-    const RunResult run = run_process({RANKFLOW_MPIEXEC, "-np", std::to_string(np),
-                                       "--oversubscribe", RANKFLOW_EXAMPLE_SALES_BY_REGION,
-                                       fixture.dir.file("sales.csv"), fixture.dir.file("dim.csv"),
-                                       output},
-                                      120);
+    const RunResult run =
+        run_process({RANKFLOW_MPIEXEC, "-np", std::to_string(np), "--oversubscribe",
+                     RANKFLOW_EXAMPLE_SALES_BY_REGION, fixture.dir.file("sales.csv"),
+                     fixture.dir.file("dim.csv"), output},
+                    120);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     EXPECT_EQ(run.out, output + ": " + std::to_string(fixture.expected.size()) + " rows\n");
     const table::Table actual = oracle::read_csv_output(
@@ -400,10 +402,10 @@ TEST(JoinJob, TheCppApiExampleMatchesTheOracle) {
     }
   }
   // A missing input: one error, exit code 1, no output, on every rank count.
-  const RunResult run = run_process({RANKFLOW_MPIEXEC, "-np", "3", "--oversubscribe",
-                                     RANKFLOW_EXAMPLE_SALES_BY_REGION, fixture.dir.file("nope.csv"),
-                                     fixture.dir.file("dim.csv"), fixture.dir.file("out/x.csv")},
-                                    120);
+  const RunResult run = run_process(
+      {RANKFLOW_MPIEXEC, "-np", "3", "--oversubscribe", RANKFLOW_EXAMPLE_SALES_BY_REGION,
+       fixture.dir.file("nope.csv"), fixture.dir.file("dim.csv"), fixture.dir.file("out/x.csv")},
+      120);
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_TRUE(contains(run.err, "nope.csv")) << run.err;
   EXPECT_FALSE(file_exists(fixture.dir.file("out/x.csv")));

@@ -10,16 +10,13 @@
 #include "rankflow/ops/groupby.hpp"
 #include "rankflow/table/datetime.hpp"
 #include "support/process.hpp"
+#include "support/strings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rankflow::test {
 namespace {
 
 using table::ColumnType;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string job_file(const std::string& name) { return source_dir() + "/jobs/" + name; }
 

@@ -10,16 +10,14 @@
 #include "rankflow/io/hdf5/handle.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/mpi_test.hpp"
+#include "support/strings.hpp"
 #include "support/temp_dir.hpp"
 
 namespace rankflow::io::hdf5 {
 namespace {
 
+using test::contains;
 using test::world;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // Every rank runs `body`, which must throw an Error; returns its message.
 template <typename Body>
