@@ -13,6 +13,7 @@
 #include <limits>
 #include <optional>
 
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "rankflow/comm/environment.hpp"
 #include "rankflow/comm/failure_latch.hpp"
@@ -182,18 +183,10 @@ int parse_grid(const Args& args, GridSpec& spec) {
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("kind", po::value<std::string>())("out", po::value<std::string>(&spec.path));
-  po::options_description all;
-  all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("kind", 1).add("out", 1);
   po::variables_map vars;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vars);
-    po::notify(vars);
-  } catch (const po::error& error) {
-    std::cerr << "rankflow generate: " << error.what() << "\n" << options;
-    return 2;
-  }
+  if (!parse_command_line(args, "generate", options, hidden, positional, vars)) return 2;
   if (vars.count("help")) {
     std::cout << options;
     return 0;

@@ -2,6 +2,7 @@
 #include <boost/program_options.hpp>
 #include <iostream>
 
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
 
@@ -16,18 +17,10 @@ int inspect_command(const Args& args) {
   options.add_options()("help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("file", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vars;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vars);
-    po::notify(vars);
-  } catch (const po::error& error) {
-    std::cerr << "rankflow inspect: " << error.what() << "\n" << options;
-    return 2;
-  }
+  if (!parse_command_line(args, "inspect", options, hidden, positional, vars)) return 2;
   if (vars.count("help")) {
     std::cout << options;
     return 0;

@@ -1,11 +1,12 @@
+#include <mpi.h>
+
+#include <boost/program_options.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
-#include <boost/program_options.hpp>
-#include <mpi.h>
-
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "rankflow/comm/environment.hpp"
 #include "rankflow/comm/phase.hpp"
@@ -54,8 +55,9 @@ job::RawConfig read_config_collectively(const comm::Communicator& comm, const st
 }  // namespace
 
 int run_command(const Args& args, int* argc, char*** argv) {
-  po::options_description options("rankflow run JOB [options]\n\nRuns a job config under "
-                                  "mpirun or srun (every rank runs the same command)");
+  po::options_description options(
+      "rankflow run JOB [options]\n\nRuns a job config under "
+      "mpirun or srun (every rank runs the same command)");
   // clang-format off
   options.add_options()
     ("help,h", "show this help")
@@ -66,21 +68,14 @@ int run_command(const Args& args, int* argc, char*** argv) {
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("job", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("job", 1);
   po::variables_map vars;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vars);
-    po::notify(vars);
-  } catch (const po::error& error) {
-    std::cerr << "rankflow run: " << error.what() << "\n" << options;
-    return 2;
-  }
+  if (!parse_command_line(args, "run", options, hidden, positional, vars)) return 2;
   if (vars.count("help")) {
-    std::cout << options << "\nExit codes: 0 success, 1 runtime or data error, "
-                            "2 usage or config error.\n";
+    std::cout << options
+              << "\nExit codes: 0 success, 1 runtime or data error, "
+                 "2 usage or config error.\n";
     return 0;
   }
   if (!vars.count("job")) {

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "rankflow/job/runner.hpp"
 #include "rankflow/slurm/batch_script.hpp"
@@ -175,18 +176,10 @@ int submit_command(const Args& args) {
   const po::options_description options = submit_options();
   po::options_description hidden;
   hidden.add_options()("job", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
   po::positional_options_description positional;
   positional.add("job", 1);
   po::variables_map vars;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vars);
-    po::notify(vars);
-  } catch (const po::error& error) {
-    std::cerr << "rankflow submit: " << error.what() << "\n" << options;
-    return 2;
-  }
+  if (!parse_command_line(args, "submit", options, hidden, positional, vars)) return 2;
   if (vars.count("help")) {
     std::cout << options << kSubmitHelp;
     return 0;

@@ -25,14 +25,6 @@ table::Schema test_schema() {
                         {"d", ColumnType::kDate}});
 }
 
-table::Table with_ids(table::Table input) {
-  table::Column ids(ColumnType::kInt64);
-  for (std::size_t row = 0; row < input.num_rows(); ++row)
-    ids.append_i64(static_cast<std::int64_t>(row));
-  input.add_column("id", std::move(ids));
-  return input;
-}
-
 table::Table share(const table::Table& global, bool all_on_first = false) {
   const auto rank = static_cast<std::size_t>(world().rank());
   const auto ranks = static_cast<std::size_t>(world().size());
@@ -65,7 +57,8 @@ void expect_distinct(const table::Table& global, const std::vector<std::string>&
 }
 
 TEST(Distinct, SubsetsAndAllColumnsKeepTheFirstRow) {
-  const table::Table global = with_ids(oracle::random_table(test_schema(), 300, 61, 0.15, 5));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(test_schema(), 300, 61, 0.15, 5));
   expect_distinct(global, {"i"});
   expect_distinct(global, {"s", "b"});
   expect_distinct(global, {"f", "d", "i"});
@@ -82,8 +75,8 @@ TEST(Distinct, SubsetsAndAllColumnsKeepTheFirstRow) {
 }
 
 TEST(Distinct, MoreRanksThanRowsAndNoRows) {
-  expect_distinct(with_ids(oracle::random_table(test_schema(), 2, 63, 0.0, 3)), {"i"});
-  expect_distinct(with_ids(oracle::random_table(test_schema(), 0, 64, 0.0, 3)), {"s"});
+  expect_distinct(oracle::with_ids(oracle::random_table(test_schema(), 2, 63, 0.0, 3)), {"i"});
+  expect_distinct(oracle::with_ids(oracle::random_table(test_schema(), 0, 64, 0.0, 3)), {"s"});
   try {
     DistinctOptions options;
     options.columns = {"nope"};
@@ -146,7 +139,8 @@ void expect_top(const table::Table& global, const std::string& by, std::uint64_t
 }
 
 TEST(TopK, GlobalWithTiesNullsAndNaN) {
-  const table::Table global = with_ids(oracle::random_table(test_schema(), 400, 65, 0.1, 12));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(test_schema(), 400, 65, 0.1, 12));
   for (const char* by : {"f desc", "i", "s desc, i", "d nulls first", "b, f"})
     for (std::uint64_t k : {1u, 3u, 17u, 1000u}) expect_top(global, by, k, {});
   expect_top(global, "i desc", 0, {});
@@ -154,7 +148,8 @@ TEST(TopK, GlobalWithTiesNullsAndNaN) {
 }
 
 TEST(TopK, PerGroup) {
-  const table::Table global = with_ids(oracle::random_table(test_schema(), 400, 66, 0.1, 6));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(test_schema(), 400, 66, 0.1, 6));
   expect_top(global, "f desc", 2, {"s"});
   expect_top(global, "i, f desc", 5, {"b", "d"});
   expect_top(global, "s", 1, {"i"}, /*skew=*/true);
@@ -162,10 +157,10 @@ TEST(TopK, PerGroup) {
 }
 
 TEST(TopK, MoreRanksThanRows) {
-  const table::Table two = with_ids(oracle::random_table(test_schema(), 2, 67, 0.0, 5));
+  const table::Table two = oracle::with_ids(oracle::random_table(test_schema(), 2, 67, 0.0, 5));
   expect_top(two, "i desc", 3, {});
   expect_top(two, "i desc", 1, {"s"});
-  const table::Table none = with_ids(oracle::random_table(test_schema(), 0, 68, 0.0, 5));
+  const table::Table none = oracle::with_ids(oracle::random_table(test_schema(), 0, 68, 0.0, 5));
   expect_top(none, "i", 3, {});
 }
 
@@ -180,7 +175,7 @@ void expect_limit(const table::Table& global, std::uint64_t n, bool all_on_first
 }
 
 TEST(Limit, FirstRowsAcrossRanks) {
-  const table::Table global = with_ids(oracle::random_table(test_schema(), 50, 69, 0.1, 9));
+  const table::Table global = oracle::with_ids(oracle::random_table(test_schema(), 50, 69, 0.1, 9));
   for (std::uint64_t n : {0u, 1u, 2u, 7u, 13u, 49u, 50u, 51u, 1000u}) expect_limit(global, n);
   expect_limit(global, 20, /*all_on_first=*/true);
   expect_limit(oracle::slice(global, 0, 2), 5);  // more ranks than rows
@@ -193,7 +188,8 @@ TEST(Limit, FirstRowsAcrossRanks) {
 }
 
 TEST(SortBudget, AnOversizedSortStopsWithAClearErrorOnEveryRank) {
-  const table::Table global = with_ids(oracle::random_table(test_schema(), 2000, 70, 0.1, 50));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(test_schema(), 2000, 70, 0.1, 50));
   SortOptions options;
   options.memory.bytes_per_rank = 4096;
   try {

@@ -29,14 +29,6 @@ table::Schema sort_schema() {
                         {"t", ColumnType::kTimestamp}});
 }
 
-table::Table with_ids(table::Table input) {
-  table::Column ids(ColumnType::kInt64);
-  for (std::size_t row = 0; row < input.num_rows(); ++row)
-    ids.append_i64(static_cast<std::int64_t>(row));
-  input.add_column("id", std::move(ids));
-  return input;
-}
-
 std::pair<std::size_t, std::size_t> even_range(std::size_t rows, bool skewed) {
   const auto rank = static_cast<std::size_t>(world().rank());
   const auto ranks = static_cast<std::size_t>(world().size());
@@ -74,21 +66,24 @@ std::size_t expect_sorted(const table::Table& global, const std::string& keys_te
 }
 
 TEST(Sort, RandomSingleKeys) {
-  const table::Table global = with_ids(oracle::random_table(sort_schema(), 300, 21, 0.1, 50));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(sort_schema(), 300, 21, 0.1, 50));
   for (const char* keys : {"i", "f", "b", "s", "d", "t", "i desc", "f desc nulls first",
                            "s nulls first", "t desc nulls last"})
     expect_sorted(global, keys);
 }
 
 TEST(Sort, SeveralKeysMixedDirections) {
-  const table::Table global = with_ids(oracle::random_table(sort_schema(), 400, 22, 0.15, 6));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(sort_schema(), 400, 22, 0.15, 6));
   expect_sorted(global, "b, s desc, i");
   expect_sorted(global, "s nulls first, f desc, d asc nulls first");
   expect_sorted(global, "d desc, b desc nulls first, t");
 }
 
 TEST(Sort, AllEqualKeysKeepInputOrderAndBalance) {
-  const table::Table global = with_ids(oracle::random_table(sort_schema(), 1000, 23, 0.0, 1));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(sort_schema(), 1000, 23, 0.0, 1));
   const std::size_t mine = expect_sorted(global, "i", /*skewed=*/true);
   const auto ranks = static_cast<std::size_t>(world().size());
   // Equal keys split across ranks by input position: every rank gets about N / P.
@@ -101,7 +96,7 @@ TEST(Sort, HeavyDuplicatesStayBalanced) {
   table::Table global(table::Schema({{"k", ColumnType::kInt64}}));
   for (std::int64_t row = 0; row < 2000; ++row)
     global.column(0).append_i64(row % 10 == 0 ? row : 7);
-  global = with_ids(std::move(global));
+  global = oracle::with_ids(std::move(global));
   const std::size_t mine = expect_sorted(global, "k desc");
   const auto ranks = static_cast<std::size_t>(world().size());
   EXPECT_LE(mine, 2000 / ranks + 2000 / 16 + 1) << "rank " << world().rank();
@@ -113,7 +108,7 @@ TEST(Sort, SortedAndReverseSortedInput) {
     global.column(0).append_i64(row / 3);
     global.column(1).append_string(std::to_string(1000 - row));
   }
-  global = with_ids(std::move(global));
+  global = oracle::with_ids(std::move(global));
   expect_sorted(global, "k");
   expect_sorted(global, "k desc");
   expect_sorted(global, "s");
@@ -121,11 +116,11 @@ TEST(Sort, SortedAndReverseSortedInput) {
 }
 
 TEST(Sort, MoreRanksThanRowsAndNoRows) {
-  const table::Table two = with_ids(oracle::random_table(sort_schema(), 2, 24, 0.3, 5));
+  const table::Table two = oracle::with_ids(oracle::random_table(sort_schema(), 2, 24, 0.3, 5));
   expect_sorted(two, "i, s");
-  const table::Table one = with_ids(oracle::random_table(sort_schema(), 1, 25, 0.0, 5));
+  const table::Table one = oracle::with_ids(oracle::random_table(sort_schema(), 1, 25, 0.0, 5));
   expect_sorted(one, "f desc");
-  const table::Table none = with_ids(oracle::random_table(sort_schema(), 0, 26, 0.0, 5));
+  const table::Table none = oracle::with_ids(oracle::random_table(sort_schema(), 0, 26, 0.0, 5));
   EXPECT_EQ(expect_sorted(none, "s"), 0u);
 }
 
@@ -144,13 +139,14 @@ TEST(Sort, ExtremeValues) {
       global.column(0).append_f64(floats[row % floats.size()]);
     global.column(1).append_i64(ints[row % ints.size()]);
   }
-  global = with_ids(std::move(global));
+  global = oracle::with_ids(std::move(global));
   for (const char* keys : {"f", "f desc", "f nulls first", "i", "i desc", "i, f desc"})
     expect_sorted(global, keys);
 }
 
 TEST(Sort, ExchangeInTinyRounds) {
-  const table::Table global = with_ids(oracle::random_table(sort_schema(), 300, 27, 0.1, 40));
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(sort_schema(), 300, 27, 0.1, 40));
   expect_sorted(global, "s, i desc", false, 256);
 }
 

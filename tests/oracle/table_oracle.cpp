@@ -509,4 +509,12 @@ table::Table random_table(const table::Schema& schema, std::size_t rows, std::ui
   return out;
 }
 
+table::Table with_ids(table::Table input) {
+  table::Column ids(table::ColumnType::kInt64);
+  for (std::size_t row = 0; row < input.num_rows(); ++row)
+    ids.append_i64(static_cast<std::int64_t>(row));
+  input.add_column("id", std::move(ids));
+  return input;
+}
+
 }  // namespace rankflow::oracle

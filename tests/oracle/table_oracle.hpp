@@ -79,6 +79,10 @@ table::Table gather_all(const comm::Communicator& comm, const table::Table& loca
 // A random table: for each field a column of that type; `null_rate` of values null;
 // `distinct` bounds the distinct values of each column (keys collide); floats include -0.0 and,
 // with `nans`, NaN; strings include "" and multi-byte UTF-8.
+// `input` with an int64 column "id" appended: the row number, so that tests can tell equal
+// keys apart and check stability.
+table::Table with_ids(table::Table input);
+
 table::Table random_table(const table::Schema& schema, std::size_t rows, std::uint64_t seed,
                           double null_rate, std::int64_t distinct, bool nans = true);
 
