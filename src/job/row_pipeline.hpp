@@ -44,6 +44,9 @@ class RowPipeline {
   // The input columns process() reads (the filter's and the needed ones), one flag per input
   // column: what the source must parse (io::TableSource::select_columns).
   const std::vector<bool>& input_columns_read() const noexcept { return read_; }
+  // No filter and no derived column: every input row comes out, the needed input columns as
+  // they came in (so a later step may read some of them from elsewhere, such as a source's rows).
+  bool passes_rows_through() const noexcept { return !where_ && derive_.empty(); }
 
  private:
   void plan_projection(const TablePlan& plan, const table::Schema& input,

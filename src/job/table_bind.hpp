@@ -43,6 +43,9 @@ struct BoundJob {
   std::vector<bool> left_read;
   std::vector<bool> right_read;
   table::Schema result_schema;  // after the group-by: what distinct, top, sort and limit see
+  // The source's row-major range the group-by folds from whole rows (use_row_major), by its
+  // first column; empty: the group-by reads columns only.
+  std::optional<std::size_t> row_major_first;
   FirstStep first = FirstStep::kOutput;
 };
 

@@ -56,9 +56,38 @@ void consume(BoundJob& job, const table::Table& rows, io::TableSink* sink, ReadR
 
 void read_rows(io::TableSource& source, BoundJob& job, io::TableSink* sink, ReadResult& read) {
   table::Table block;
+  if (job.row_major_first) {
+    while (source.next(block))
+      job.groupby->consume(job.rows->process(block), source.row_major(*job.row_major_first));
+    return;
+  }
   // A limit that is full ignores later rows: this rank stops reading (next() is local).
   while (!(job.first == FirstStep::kLimit && job.limit->full()) && source.next(block))
     consume(job, job.rows->process(block), sink, read);
+}
+
+// Unread columns are not parsed. A group-by straight over a source's rows (no filter, no
+// derived column) folds a 2-D dataset's columns from the rows as read, when its aggregates
+// allow (ops::GroupBy::use_row_major); those columns are then not copied out at all.
+void select_input_columns(io::TableSource& source, BoundJob& job) {
+  std::vector<bool> read = job.rows->input_columns_read();
+  if (job.first == FirstStep::kGroupBy && job.rows->passes_rows_through()) {
+    const table::Schema& input = source.schema();
+    const table::Schema& grouped = job.rows->output_schema();
+    for (const io::TableSource::RowMajorRange& range : source.row_major_ranges()) {
+      std::vector<ops::GroupBy::RowMajorColumn> columns;
+      for (std::size_t offset = 0; offset < range.width; ++offset)
+        if (auto column = grouped.find(input.field(range.first + offset).name))
+          columns.push_back({*column, offset});
+      if (columns.empty() || !job.groupby->use_row_major(columns, range.width)) continue;
+      for (std::size_t offset = 0; offset < range.width; ++offset)
+        read[range.first + offset] = false;
+      job.row_major_first = range.first;
+      break;
+    }
+  }
+  source.select_columns(read);
+  if (job.row_major_first) source.keep_row_major(*job.row_major_first);
 }
 
 // The build side whole (this rank's part), then the join: the probe side streams through, and
@@ -198,9 +227,8 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
     const table::Schema& right = (build_left ? inputs.probe : inputs.build)->schema();
     return bind_job(comm, config, plan, left, &right, memory);
   });
-  // Unread columns are not parsed.
   if (!plan.join) {
-    inputs.probe->select_columns(job.rows->input_columns_read());
+    select_input_columns(*inputs.probe, job);
   } else if (!job.left_read.empty()) {
     const bool build_left = plan.join->options.build_side == ops::JoinSide::kLeft;
     (build_left ? inputs.build : inputs.probe)->select_columns(job.left_read);

@@ -14,6 +14,8 @@
 //   var, std              (n, mean, M2)      Welford per row, Chan et al. to merge
 //   min, max              (value, present)
 //   first, last           (position, value)  position = rank << 44 | row: the input order
+//   sum, mean, min, max,  (n, sum[K], min[K], max[K]) of K float64 columns given as whole rows
+//   count(col) of rows    (GroupBy::use_row_major; aggregators_rows.cpp)
 //   nunique               the distinct values (a set keyed by (group, value))
 //   median, quantile      the values themselves (exact)
 // Nothing here is collective.
@@ -22,6 +24,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "rankflow/ops/groupby.hpp"
 #include "rankflow/table/column.hpp"
@@ -44,6 +48,15 @@ class Aggregator {
   virtual const std::byte* merge_state(std::uint32_t gid, const std::byte* in) = 0;
   // One value per group, groups in id order, of `function` (a fused state serves several).
   virtual table::Column finalize(std::size_t groups, AggregateFunction function) = 0;
+  // finalize() of one of the columns of a state that serves several (the row-major summary).
+  virtual table::Column finalize_part(std::size_t groups, AggregateFunction function,
+                                      std::size_t part) {
+    (void)part;
+    return finalize(groups, function);
+  }
+  // The rows of the next update()'s block, for a state fed from whole rows (the row-major
+  // summary); others ignore it.
+  virtual void set_rows(const double* rows) { (void)rows; }
   // No groups; capacity kept where it is plain arrays.
   virtual void clear() = 0;
 };
@@ -63,6 +76,12 @@ bool is_fused(AggregateFunction function, table::ColumnType input);
 // aggregators_numeric.cpp.
 std::unique_ptr<Aggregator> make_numeric_summary(table::ColumnType input, bool checks_sum,
                                                  bool extremes, std::string name);
+
+// The fused (n, sum[K][, min[K], max[K]]) state of K float64 columns read from whole rows of
+// `stride` doubles: column k of row r is rows[r * stride + offsets[k]], never null.
+// aggregators_rows.cpp.
+std::unique_ptr<Aggregator> make_row_major_summary(std::vector<std::size_t> offsets,
+                                                   std::size_t stride, bool extremes);
 
 // Sets and value lists (nunique, median, quantile): aggregators_exact.cpp.
 std::unique_ptr<Aggregator> make_nunique(table::ColumnType input);

@@ -63,6 +63,9 @@ struct GroupBy::State {
   void count_fused_uses(std::vector<int>& uses, std::vector<bool>& extremes,
                         std::vector<std::string>& sum_name) const;
   void plan_aggregates();
+  std::size_t row_major_part(std::size_t column) const;
+  std::size_t row_major_state(bool fused);
+  bool row_major_applies(const std::vector<RowMajorColumn>& columns, std::size_t stride) const;
   void find_groups(const table::Table& block);
   void find_groups_direct(const table::Column& key, std::size_t rows);
   void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
@@ -81,12 +84,17 @@ struct GroupBy::State {
   struct Output {
     std::size_t aggregator;
     AggregateFunction function;
+    std::size_t part = 0;  // the column of a state that serves several (row-major)
   };
   std::vector<Output> outputs;  // per output column after the keys
   KeyEncoder encoder;
   GroupTable groups;
   DirectIndex direct;  // consume() only: the merge goes through `groups`
   std::vector<std::uint32_t> gids;
+  // use_row_major: the columns folded from whole rows, and their one state.
+  std::vector<RowMajorColumn> row_major;
+  std::size_t row_major_stride = 0;
+  std::size_t row_major_aggregator = kNoColumn;
   GroupByStats stats;
   bool finished = false;
 };
@@ -141,6 +149,10 @@ void GroupBy::State::plan_aggregates() {
     if (spec.output_name.empty()) throw ConfigError("{}: the output name is empty", what);
     claim_name(spec.output_name, what);
     output.add({spec.output_name, aggregate_output_type(spec, type)});
+    if (const std::size_t part = row_major_part(idx); part != kNoColumn) {
+      outputs.push_back({row_major_state(is_fused(spec.function, type)), spec.function, part});
+      continue;
+    }
     // One state per column serves its sum/mean/min/max/count; a count(col) alone does not need
     // the 32-byte summary.
     const bool fused = idx != kNoColumn && is_fused(spec.function, type) &&
@@ -156,6 +168,55 @@ void GroupBy::State::plan_aggregates() {
     aggregate_columns.push_back(idx);
     outputs.push_back({aggregators.size() - 1, spec.function});
   }
+}
+
+// The index of input column `column` among the row-major ones, or kNoColumn.
+std::size_t GroupBy::State::row_major_part(std::size_t column) const {
+  if (column == kNoColumn) return kNoColumn;
+  for (std::size_t part = 0; part < row_major.size(); ++part)
+    if (row_major[part].column == column) return part;
+  return kNoColumn;
+}
+
+// The one aggregator of the row-major columns, made at its first use.
+std::size_t GroupBy::State::row_major_state(bool fused) {
+  if (!fused) throw DataError("internal: a row-major column with an aggregate it cannot serve");
+  if (row_major_aggregator != kNoColumn) return row_major_aggregator;
+  bool extremes = false;
+  for (const AggregateSpec& spec : options.aggregates) {
+    const auto idx = input.find(spec.column);
+    extremes = extremes || (idx && row_major_part(*idx) != kNoColumn &&
+                            (spec.function == AggregateFunction::kMin ||
+                             spec.function == AggregateFunction::kMax));
+  }
+  std::vector<std::size_t> offsets;
+  for (const RowMajorColumn& column : row_major) offsets.push_back(column.offset);
+  aggregators.push_back(make_row_major_summary(std::move(offsets), row_major_stride, extremes));
+  aggregate_columns.push_back(kNoColumn);
+  row_major_aggregator = aggregators.size() - 1;
+  return row_major_aggregator;
+}
+
+// Float64 columns, distinct, inside the row, no key among them, every aggregate of them fused.
+bool GroupBy::State::row_major_applies(const std::vector<RowMajorColumn>& columns,
+                                       std::size_t stride) const {
+  if (columns.empty() || stats.rows > 0 || !row_major.empty()) return false;
+  std::vector<bool> seen(input.size(), false);
+  for (const RowMajorColumn& column : columns) {
+    if (column.column >= input.size() || seen[column.column] || column.offset >= stride ||
+        input.field(column.column).type != table::ColumnType::kFloat64)
+      return false;
+    seen[column.column] = true;
+  }
+  for (std::size_t key : key_columns)
+    if (seen[key]) return false;
+  for (const AggregateSpec& spec : options.aggregates) {
+    const auto idx = input.find(spec.column);
+    if (spec.function != AggregateFunction::kCountAll && idx && seen[*idx] &&
+        !is_fused(spec.function, table::ColumnType::kFloat64))
+      return false;
+  }
+  return true;
 }
 
 void GroupBy::State::validate_and_plan() {
@@ -281,10 +342,12 @@ table::Table GroupBy::State::finalize() {
   table::Table out;
   for (std::size_t key_idx = 0; key_idx < keys.size(); ++key_idx)
     out.add_column(output.field(key_idx).name, std::move(keys[key_idx]));
-  for (std::size_t out_idx = 0; out_idx < outputs.size(); ++out_idx)
-    out.add_column(
-        output.field(keys.size() + out_idx).name,
-        aggregators[outputs[out_idx].aggregator]->finalize(group_count, outputs[out_idx].function));
+  for (std::size_t out_idx = 0; out_idx < outputs.size(); ++out_idx) {
+    const Output& spec = outputs[out_idx];
+    out.add_column(output.field(keys.size() + out_idx).name,
+                   aggregators[spec.aggregator]->finalize_part(group_count, spec.function,
+                                                               spec.part));
+  }
   stats.groups = group_count;
   return out;
 }
@@ -323,6 +386,30 @@ void GroupBy::consume(const table::Table& block) {
                       state.gids.data(), rows, first_position);
   }
   state.stats.rows += rows;
+}
+
+bool GroupBy::use_row_major(const std::vector<RowMajorColumn>& columns, std::size_t stride) {
+  State& state = *state_;
+  if (!state.row_major_applies(columns, stride)) return false;
+  // Plan again with these columns served by one row-major state: same outputs, same order.
+  state.row_major = columns;
+  state.row_major_stride = stride;
+  state.output = table::Schema();
+  state.key_columns.clear();
+  state.key_types.clear();
+  state.aggregators.clear();
+  state.aggregate_columns.clear();
+  state.outputs.clear();
+  state.validate_and_plan();
+  return true;
+}
+
+void GroupBy::consume(const table::Table& block, const double* rows) {
+  State& state = *state_;
+  if (state.row_major_aggregator == kNoColumn)
+    throw DataError("internal: GroupBy::consume with rows, but use_row_major was not accepted");
+  state.aggregators[state.row_major_aggregator]->set_rows(rows);
+  consume(block);
 }
 
 table::Table GroupBy::finish() {

@@ -96,6 +96,36 @@ TEST(Hdf5TableJob, W6JobMatchesTheSerialOracleAtEveryRankCount) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
 }
 
+// A group-by straight over the rows folds a 2-D dataset's columns from its rows as read
+// (ops::GroupBy::use_row_major); a filter sends the same job through the columns. Both equal
+// the oracle, with scattered columns, extremes and count(col).
+TEST(Hdf5TableJob, RowAndColumnPathsAgreeWithTheOracle) {
+  const Fixture fixture;
+  const std::string aggregates =
+      "count(c3) as n3, sum(c1) as s1, min(c5) as lo5, max(c5) as hi5, mean(c14) as m14";
+  ops::GroupByOptions groupby;
+  groupby.keys = {"station"};
+  groupby.aggregates = ops::parse_aggregates(aggregates);
+  const oracle::GroupResult expected = oracle::group_by(grid_table(), groupby);
+  const table::Schema fields({{"station", ColumnType::kInt64},
+                              {"n3", ColumnType::kInt64},
+                              {"s1", ColumnType::kFloat64},
+                              {"lo5", ColumnType::kFloat64},
+                              {"hi5", ColumnType::kFloat64},
+                              {"m14", ColumnType::kFloat64}});
+  for (int np : {1, 2, 3, 4}) {
+    for (const char* where : {"", "station > -1000"}) {
+      SCOPED_TRACE("np " + std::to_string(np) + ", where '" + where + "'");
+      std::vector<std::string> sets = {"input.block_rows=3", "groupby.aggregate=" + aggregates};
+      if (*where != '\0') sets.push_back(std::string("filter.where=") + where);
+      const RunResult run = fixture.run(np, sets);
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      const table::Table actual = oracle::read_csv_output(read_file(fixture.output), fields);
+      EXPECT_EQ(oracle::diff(expected, oracle::result_map(actual, 1), 1e-9), "");
+    }
+  }
+}
+
 // The W6 result as written to HDF5, read back serially into a table (datasets `prefix`<name>,
 // or fields of the compound dataset `compound`).
 table::Table read_w6(const std::string& path, const std::string& compound) {

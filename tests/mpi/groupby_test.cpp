@@ -267,5 +267,83 @@ TEST(GroupBy, SumOverflowIsADataError) {
   EXPECT_TRUE(failed);
 }
 
+// Whole rows (GroupBy::use_row_major, a 2-D HDF5 dataset's rows as read): the block's copies
+// of the row-major columns are overwritten with garbage, so the results can only be right if
+// they come from the rows.
+table::Table run_row_major(const table::Table& global, const GroupByOptions& options,
+                           const std::vector<GroupBy::RowMajorColumn>& columns, std::size_t stride,
+                           std::size_t block) {
+  const comm::Communicator& comm = world();
+  auto [begin, end] = my_range(global.num_rows(), comm.rank(), comm.size(), Split::kUneven);
+  GroupBy group_by(comm, global.schema(), options);
+  EXPECT_TRUE(group_by.use_row_major(columns, stride));
+  std::vector<double> rows;
+  for (std::size_t start = begin; start < end; start += block) {
+    table::Table part = oracle::slice(global, start, std::min(end, start + block));
+    rows.assign(part.num_rows() * stride, -7.5e300);
+    for (const GroupBy::RowMajorColumn& column : columns) {
+      table::Column& values = part.column(column.column);
+      for (std::size_t row = 0; row < part.num_rows(); ++row) {
+        rows[row * stride + column.offset] = values.f64()[row];
+        values.mutable_f64()[row] = 1e300;
+      }
+    }
+    group_by.consume(part, rows.data());
+  }
+  return oracle::gather_all(comm, group_by.finish());
+}
+
+TEST(GroupBy, RowMajorRowsGiveTheResultsOfTheColumns) {
+  const table::Schema schema({{"k", ColumnType::kInt64},
+                              {"a", ColumnType::kFloat64},
+                              {"b", ColumnType::kFloat64},
+                              {"c", ColumnType::kFloat64},
+                              {"d", ColumnType::kFloat64}});
+  const table::Table global = oracle::random_table(schema, 233, 31, 0.0, 9, true);
+  const GroupByOptions options = options_for(
+      {"k"},
+      "count(), sum(a), mean(c), min(d), max(a), count(c), max(d), min(a), sum(b), var(b), "
+      "mean(a) as mean_a, sum(d)");
+  const oracle::GroupResult expected = oracle::group_by(global, options);
+  // a, c, d scattered in rows of 6 doubles; then adjacent (the vectorized loop); then without
+  // min or max (the state without extremes).
+  for (std::size_t block : {std::size_t{1}, std::size_t{5}, std::size_t{64}, std::size_t{500}}) {
+    const table::Table scattered =
+        run_row_major(global, options, {{1, 4}, {3, 0}, {4, 2}}, 6, block);
+    EXPECT_EQ(oracle::diff(expected, oracle::result_map(scattered, 1), 1e-9), "") << block;
+    const table::Table adjacent =
+        run_row_major(global, options, {{1, 1}, {3, 2}, {4, 3}}, 5, block);
+    EXPECT_EQ(oracle::diff(expected, oracle::result_map(adjacent, 1), 1e-9), "") << block;
+  }
+  const GroupByOptions sums = options_for({"k"}, "sum(a), mean(b), count(b), count()");
+  const table::Table plain = run_row_major(global, sums, {{1, 0}, {2, 1}}, 2, 7);
+  EXPECT_EQ(oracle::diff(oracle::group_by(global, sums), oracle::result_map(plain, 1), 1e-9), "");
+}
+
+TEST(GroupBy, RowMajorIsDeclinedWhereItCannotServe) {
+  const table::Schema schema(
+      {{"k", ColumnType::kInt64}, {"a", ColumnType::kFloat64}, {"i", ColumnType::kInt64}});
+  const table::Table global = oracle::random_table(schema, 20, 3, 0.0, 5, false);
+  auto accepts = [&](const std::string& aggregates,
+                     const std::vector<GroupBy::RowMajorColumn>& columns, std::size_t stride) {
+    GroupBy group_by(world(), schema, options_for({"k"}, aggregates));
+    return group_by.use_row_major(columns, stride);
+  };
+  EXPECT_TRUE(accepts("sum(a)", {{1, 0}}, 1));
+  EXPECT_FALSE(accepts("median(a)", {{1, 0}}, 1));  // not a fused aggregate
+  EXPECT_FALSE(accepts("nunique(a), sum(a)", {{1, 0}}, 1));
+  EXPECT_FALSE(accepts("sum(i)", {{2, 0}}, 1));          // not float64
+  EXPECT_FALSE(accepts("sum(a)", {{1, 1}}, 1));          // outside the row
+  EXPECT_FALSE(accepts("sum(a)", {{1, 0}, {1, 1}}, 2));  // a column twice
+  EXPECT_FALSE(accepts("sum(a)", {}, 1));
+  GroupBy keyed(world(), schema, options_for({"a"}, "count()"));
+  EXPECT_FALSE(keyed.use_row_major({{1, 0}}, 1));  // a key
+  GroupBy started(world(), schema, options_for({"k"}, "sum(a)"));
+  started.consume(global);
+  EXPECT_FALSE(started.use_row_major({{1, 0}}, 1));  // after the first block
+  EXPECT_THROW(started.consume(global, nullptr), Error);
+  started.finish();
+}
+
 }  // namespace
 }  // namespace rankflow::ops

@@ -15,6 +15,7 @@
 // waiting inside a collective read.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,10 +38,30 @@ class TableSource {
   // (then `block` is empty). Local: never collective.
   virtual bool next(table::Table& block) = 0;
   // A hint, before the first next(): columns with read[i] == false are not used, so a source
-  // may skip parsing them and fill them with zero values (Column::append_zeros) instead. A bad
+  // may skip parsing them and fill them with placeholder values instead (zeros, or for HDF5
+  // numeric columns whatever an earlier block left: nothing reads them). A bad
   // value in such a column then goes unnoticed, as with DuckDB's or Polars' projection
   // pushdown. Local. Sources that cannot skip ignore it.
   virtual void select_columns(const std::vector<bool>& read) { (void)read; }
+
+  // Float64 columns [first, first + width), never null, that the source also holds as the rows
+  // it read (a 2-D HDF5 dataset's rows): column first + k of row r is at rows[r * width + k].
+  // A consumer that folds whole rows (a group-by's sums and means over many columns) reads them
+  // there, and the source need not copy each value into its column first.
+  struct RowMajorRange {
+    std::size_t first = 0;
+    std::size_t width = 0;
+  };
+  virtual std::vector<RowMajorRange> row_major_ranges() const { return {}; }
+  // Before the first next(): the rows of the range starting at column `first` are read even
+  // when select_columns() marks all its columns unread; such unread columns then hold
+  // unspecified values (of the block's length).
+  virtual void keep_row_major(std::size_t first) { (void)first; }
+  // The rows of that range in the block the last next() returned (valid until the next call).
+  virtual const double* row_major(std::size_t first) const {
+    (void)first;
+    return nullptr;
+  }
   virtual SourceStats stats() const = 0;
   virtual std::string describe() const = 0;  // "CSV data/sales-*.csv (3 files, 1.2 GB)"
 };

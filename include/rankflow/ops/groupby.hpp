@@ -94,6 +94,21 @@ class GroupBy {
 
   const table::Schema& output_schema() const;  // keys, then one column per aggregate
   void consume(const table::Table& block);     // local; block has the input schema
+
+  // Whole rows instead of columns (local): float64 input columns whose values the caller also
+  // has row by row, as read (a 2-D HDF5 dataset: io::TableSource::row_major). Column
+  // `columns[k].column` of row r is rows[r * stride + columns[k].offset], never null. When every
+  // aggregate of these columns is a sum, mean, min, max or count(col) and none of them is a key,
+  // they are folded from the rows (one pass per row into adjacent per-group sums) and the
+  // block's copies of them are never read: returns true, and every later block must come with
+  // its rows, consume(block, rows). Otherwise returns false and changes nothing. Call before
+  // the first consume.
+  struct RowMajorColumn {
+    std::size_t column = 0;  // input column
+    std::size_t offset = 0;  // doubles from the start of a row
+  };
+  bool use_row_major(const std::vector<RowMajorColumn>& columns, std::size_t stride);
+  void consume(const table::Table& block, const double* rows);
   // Collective; this rank's groups, in no particular order (sort them for a stable output).
   // Call once.
   table::Table finish();

@@ -41,6 +41,7 @@ struct DatasetPlan {
   std::optional<RowSlab> slab;
   ByteBuffer buffer;
   bool read = true;  // false: no column of it is used (select_columns), it is not read
+  bool keep_rows = false;  // keep_row_major: its rows are read even when no column is
   std::vector<std::pair<std::byte*, std::size_t>> targets;  // gather_numeric: values, offset
 };
 
@@ -309,7 +310,7 @@ class Hdf5TableSource final : public TableSource {
         read_dataset(plan, count, block);
       } else {
         for (std::size_t idx = 0; idx < plan.columns.size(); ++idx)
-          block.column(plan.first_column + idx).append_zeros(static_cast<std::size_t>(count));
+          fill_unread(block.column(plan.first_column + idx), static_cast<std::size_t>(count));
       }
     }
     position_ += count;
@@ -321,13 +322,46 @@ class Hdf5TableSource final : public TableSource {
     if (read.size() != schema_.size()) return;
     read_ = read;
     for (DatasetPlan& plan : plans_) {
-      plan.read = false;
+      plan.read = plan.keep_rows;
       for (std::size_t idx = 0; idx < plan.columns.size(); ++idx)
         plan.read = plan.read || read_[plan.first_column + idx];
     }
   }
 
+  // 2-D float datasets: read as doubles, one row after the other (plan_numeric).
+  std::vector<RowMajorRange> row_major_ranges() const override {
+    std::vector<RowMajorRange> ranges;
+    for (const DatasetPlan& plan : plans_)
+      if (is_row_major(plan)) ranges.push_back({plan.first_column, plan.columns.size()});
+    return ranges;
+  }
+  void keep_row_major(std::size_t first) override {
+    for (DatasetPlan& plan : plans_)
+      if (is_row_major(plan) && plan.first_column == first) plan.keep_rows = plan.read = true;
+  }
+  const double* row_major(std::size_t first) const override {
+    for (const DatasetPlan& plan : plans_)
+      if (plan.keep_rows && plan.first_column == first)
+        return reinterpret_cast<const double*>(plan.buffer.data());
+    return nullptr;
+  }
+
  private:
+  static bool is_row_major(const DatasetPlan& plan) {
+    return plan.info.rank() == 2 && !plan.columns.empty() &&
+           plan.columns.front().kind == ValueKind::kFloat64 &&
+           plan.record_bytes == plan.columns.size() * sizeof(double);
+  }
+  // An unread column keeps the block's length: numeric ones keep whatever values they held
+  // (resizing a vector to the size it has costs nothing; zero-filling every block would be a
+  // pass as long as the data), string ones get empty strings.
+  static void fill_unread(table::Column& column, std::size_t rows) {
+    if (column.type() == table::ColumnType::kString) {
+      column.append_zeros(rows);
+    } else {
+      column.resize_fixed(rows);
+    }
+  }
   void plan(const comm::Communicator& comm);
   void read_dataset(DatasetPlan& plan, std::uint64_t count, table::Table& block);
   void decode(const DatasetPlan& plan, const ColumnPlan& column, std::size_t rows,
@@ -350,15 +384,13 @@ class Hdf5TableSource final : public TableSource {
 };
 
 // Empties the block's columns for the next rows. Numeric columns that hold no null keep their
-// size: gather_numeric() resizes them to the block's rows and overwrites every value, and
-// resizing a vector to the size it has costs nothing, where clear() + resize() would zero-fill
-// every column of every block (a second pass over the data).
+// size: gather_numeric() (or fill_unread(), for a column the job does not read) resizes them to
+// the block's rows, and resizing a vector to the size it has costs nothing, where clear() +
+// resize() would zero-fill every column of every block (a second pass over the data).
 void Hdf5TableSource::prepare(table::Table& block) const {
   for (std::size_t col = 0; col < block.num_columns(); ++col) {
     table::Column& column = block.column(col);
-    const bool unread = !read_.empty() && !read_[col];
-    if (column.type() == table::ColumnType::kString || column.has_nulls() || unread)
-      column.clear();
+    if (column.type() == table::ColumnType::kString || column.has_nulls()) column.clear();
   }
 }
 
@@ -410,7 +442,7 @@ void Hdf5TableSource::read_dataset(DatasetPlan& plan, std::uint64_t count, table
     for (std::size_t idx = 0; idx < plan.columns.size(); ++idx) {
       table::Column& column = block.column(plan.first_column + idx);
       if (!read_.empty() && !read_[plan.first_column + idx]) {
-        column.append_zeros(rows);
+        fill_unread(column, rows);
       } else {
         decode(plan, plan.columns[idx], rows, column);
       }
