@@ -91,6 +91,10 @@ int run_command(const Args& args, int* argc, char*** argv) {
     comm::Communicator comm(MPI_COMM_WORLD);
     const char* job_id = std::getenv("SLURM_JOB_ID");
     log::init({comm.rank(), comm.size(), level_from(vars), job_id ? job_id : ""});
+    if (environment.chose_shared_memory())
+      log::debug(
+          "all ranks on one node: Open MPI's shared-memory transport (RANKFLOW_MPI_AUTO_SHM=0 "
+          "leaves the choice to Open MPI)");
     try {
       job::RawConfig config = read_config_collectively(comm, vars["job"].as<std::string>(), sets);
       job::run_job(comm, config);

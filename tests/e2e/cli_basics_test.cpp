@@ -48,5 +48,32 @@ TEST(Cli, BadSetOverrideIsAUsageError) {
   EXPECT_TRUE(contains(run.err, "expected section.key=value")) << run.err;
 }
 
+// mpirun on one node: rankflow picks Open MPI's shared-memory transport before MPI_Init
+// (comm/environment.hpp), unless told not to or the user chose one; a broadcast join (a
+// node-shared MPI window) gives the same result either way.
+TEST(Cli, OneNodeRunsChooseSharedMemoryUnlessTheUserChose) {
+  TempDir dir;
+  write_file(dir.file("facts.csv"), "key,value\n1,2.5\n2,4\n1,1\n3,8\n2,0.5\n");
+  write_file(dir.file("dim.csv"), "key,region\n1,north\n2,south\n3,north\n");
+  write_file(dir.file("job.ini"),
+             "[input.facts]\npath = " + dir.file("facts.csv") +
+                 "\n[input.dim]\npath = " + dir.file("dim.csv") +
+                 "\n[join]\nleft = facts\nright = dim\non = key\nstrategy = broadcast\n"
+                 "[groupby]\nkeys = region\naggregate = sum(value)\n[output]\npath = " +
+                 dir.file("out.csv") + "\nsort = region\n");
+  const std::string chosen = "all ranks on one node: Open MPI's shared-memory transport";
+  const struct {
+    std::vector<std::string> env;
+    bool expect_chosen;
+  } cases[] = {{{}, true}, {{"RANKFLOW_MPI_AUTO_SHM=0"}, false}, {{"OMPI_MCA_pml=ob1"}, false}};
+  for (const auto& run_case : cases) {
+    const std::string what = run_case.env.empty() ? "default" : run_case.env.front();
+    RunResult run = run_rankflow(3, {"run", "-v", dir.file("job.ini")}, 60, run_case.env);
+    ASSERT_EQ(run.exit_code, 0) << what << "\n" << run.err;
+    EXPECT_EQ(contains(run.err, chosen), run_case.expect_chosen) << what << "\n" << run.err;
+    EXPECT_EQ(read_file(dir.file("out.csv")), "region,sum_value\nnorth,11.5\nsouth,4.5\n") << what;
+  }
+}
+
 }  // namespace
 }  // namespace rankflow::test
