@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "malloc_tuning.hpp"
 #include "rankflow/job/schema.hpp"
 
 namespace {
@@ -44,6 +45,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
+  // Before anything else (and before MPI_Init): a job's large blocks get huge pages.
+  if (command == "run" || command == "generate") rankflow::cli::tune_malloc(argv);
   const rankflow::cli::Args args(argv + 2, argv + argc);
   try {
     if (command == "--help" || command == "-h" || command == "help") {

@@ -8,6 +8,7 @@
 
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "malloc_tuning.hpp"
 #include "rankflow/comm/environment.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
@@ -95,6 +96,9 @@ int run_command(const Args& args, int* argc, char*** argv) {
       log::debug(
           "all ranks on one node: Open MPI's shared-memory transport (RANKFLOW_MPI_AUTO_SHM=0 "
           "leaves the choice to Open MPI)");
+    const char* user_tunables = std::getenv("GLIBC_TUNABLES");
+    log::debug("malloc tuning {} (docs/memory.md); child processes get GLIBC_TUNABLES={}",
+               malloc_tuning_status(), user_tunables ? user_tunables : "(unset)");
     try {
       job::RawConfig config = read_config_collectively(comm, vars["job"].as<std::string>(), sets);
       job::run_job(comm, config);

@@ -75,5 +75,31 @@ TEST(Cli, OneNodeRunsChooseSharedMemoryUnlessTheUserChose) {
   }
 }
 
+// rankflow run re-executes itself once with glibc's malloc tunables (huge pages) and puts the
+// user's GLIBC_TUNABLES back before the job starts: child processes see what the user set.
+TEST(Cli, MallocTuningKeepsTheUsersTunablesForChildren) {
+  TempDir dir;
+  write_file(dir.file("in.csv"), "a,b\n1,2\n3,4\n");
+  write_file(dir.file("job.ini"), "[input]\npath = " + dir.file("in.csv") +
+                                      "\n[output]\npath = " + dir.file("out.csv") + "\n");
+  const std::vector<std::string> args = {"run", dir.file("job.ini"), "--verbose"};
+#if !defined(__SANITIZE_ADDRESS__)  // ASan has its own allocator: no tuning
+  RunResult user = run_rankflow(2, args, 60, {"GLIBC_TUNABLES=glibc.malloc.perturb=0"});
+  EXPECT_EQ(user.exit_code, 0) << user.err;
+  EXPECT_TRUE(contains(user.err, "malloc tuning on (docs/memory.md); child processes get "
+                                 "GLIBC_TUNABLES=glibc.malloc.perturb=0"))
+      << user.err;
+  RunResult unset = run_rankflow(1, args, 60);
+  EXPECT_EQ(unset.exit_code, 0) << unset.err;
+  EXPECT_TRUE(contains(unset.err, "malloc tuning on (docs/memory.md); child processes get "
+                                  "GLIBC_TUNABLES=(unset)"))
+      << unset.err;
+#endif
+  RunResult off = run_rankflow(2, args, 60, {"RANKFLOW_MALLOC_TUNING=off"});
+  EXPECT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_TRUE(contains(off.err, "malloc tuning off")) << off.err;
+  EXPECT_FALSE(contains(off.err, "malloc tuning on")) << off.err;
+}
+
 }  // namespace
 }  // namespace rankflow::test
