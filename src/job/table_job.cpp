@@ -90,17 +90,11 @@ void select_input_columns(io::TableSource& source, BoundJob& job) {
   if (job.row_major_first) source.keep_row_major(*job.row_major_first);
 }
 
-// The build side whole (this rank's part), then the join: the probe side streams through, and
-// each output block goes through the pipeline like an input block.
-void read_joined(const comm::Communicator& comm, Inputs& inputs, BoundJob& job,
-                 io::TableSink* sink, ReadResult& read) {
-  table::Table build(inputs.build->schema());
-  comm::run_phase(comm, "reading the build side", [&] {
-    table::Table block;
-    while (inputs.build->next(block)) build.append_rows(block, 0, block.num_rows());
-  });
-  job.join->build(build);
-  build = table::Table();  // the join holds its own copy now
+// The build side block by block (the join encodes each block as it comes), then the join: the
+// probe side streams through, and each output block goes through the pipeline like an input
+// block.
+void read_joined(Inputs& inputs, BoundJob& job, io::TableSink* sink, ReadResult& read) {
+  job.join->build([&](table::Table& block) { return inputs.build->next(block); });
   job.join->probe([&](table::Table& block) { return inputs.probe->next(block); },
                   [&](table::Table& block) { consume(job, job.rows->process(block), sink, read); });
 }
@@ -241,7 +235,7 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   ReadResult read;
   read.rows = table::Table(job.rows->output_schema());
   if (plan.join) {
-    read_joined(comm, inputs, job, sink.get(), read);
+    read_joined(inputs, job, sink.get(), read);
     log_join(comm, inputs, job, seconds_since(start));
   } else {
     comm::run_phase(comm, "reading the input",

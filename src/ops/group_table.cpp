@@ -33,6 +33,21 @@ void GroupTable::clear() noexcept {
   if (!fixed_) offsets_.push_back(0);
 }
 
+void GroupTable::reserve(std::size_t groups) {
+  keys_.reserve(groups * (fixed_ ? width_ : 8));
+  hashes_.reserve(groups);
+  std::size_t capacity = word_mode_ ? word_slots_.size() : slots_.size();
+  if (capacity >= 2 * groups) return;
+  while (capacity < 2 * groups) capacity *= 2;
+  rehash(capacity);
+}
+
+void GroupTable::drop_lookup() noexcept {
+  std::vector<std::uint64_t>().swap(slots_);
+  std::vector<WordSlot>().swap(word_slots_);
+  mask_ = 0;
+}
+
 std::uint32_t GroupTable::append_group(const std::uint8_t* key, std::uint32_t size,
                                        std::uint64_t hash) {
   if (hashes_.size() >= kNoId - 1)
@@ -68,9 +83,10 @@ std::uint32_t GroupTable::insert_null(std::uint64_t hash) {
   return null_id_;
 }
 
-void GroupTable::grow() {
+void GroupTable::grow() { rehash(2 * (word_mode_ ? word_slots_.size() : slots_.size())); }
+
+void GroupTable::rehash(std::size_t capacity) {
   if (word_mode_) {
-    const std::size_t capacity = word_slots_.size() * 2;
     word_slots_.assign(capacity, WordSlot{0, 0});
     mask_ = capacity - 1;
     for (std::uint32_t id = 0; id < hashes_.size(); ++id) {
@@ -83,7 +99,6 @@ void GroupTable::grow() {
     }
     return;
   }
-  const std::size_t capacity = slots_.size() * 2;
   slots_.assign(capacity, 0);
   mask_ = capacity - 1;
   for (std::size_t id = 0; id < hashes_.size(); ++id) {

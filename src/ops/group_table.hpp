@@ -31,6 +31,12 @@ class GroupTable {
 
   void clear() noexcept;
   std::size_t size() const noexcept { return hashes_.size(); }
+  // Sizes the table for `groups` groups at once (no rehash on the way there); for a caller that
+  // knows an upper bound (a join's build rows).
+  void reserve(std::size_t groups);
+  // Frees the lookup slots of a table done inserting: key(), key_size(), hash() and size()
+  // still work; find_or_insert and clear() no longer do.
+  void drop_lookup() noexcept;
 
   // True for keys of one 8-byte column: find_or_insert_word is the fast path.
   bool word_mode() const noexcept { return word_mode_; }
@@ -118,6 +124,7 @@ class GroupTable {
   std::uint32_t insert_null(std::uint64_t hash);
   std::uint32_t append_group(const std::uint8_t* key, std::uint32_t size, std::uint64_t hash);
   void grow();
+  void rehash(std::size_t capacity);  // a power of two
 
   bool fixed_;
   std::size_t width_;

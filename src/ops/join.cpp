@@ -1,8 +1,12 @@
 // HashJoin: the build side is indexed where it lands (a rank's shuffled share, or one copy per
 // node in shared memory), the probe side streams through it.
 //
-//   build():  strategy from the build side's total size (allreduce, the same on every rank)
-//     shuffle:   rows -> key owners (one exchange_bytes); each rank indexes what it received
+//   build():  the build side is read block by block, each block's rows encoded at once as one
+//             chunk per key owner (never a whole second copy of the table); then the strategy
+//             from the build side's total size (allreduce, the same on every rank)
+//     shuffle:   rounds: one block's chunks -> their key owners (one exchange_bytes per block),
+//                appended to one buffer sized exactly (the ranks announced their byte counts);
+//                each rank indexes what it received
 //     broadcast: every rank's rows -> one segment per node (gather_to_nodes); the node's leader
 //                indexes it into a second node-shared segment
 //   probe():
@@ -19,6 +23,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <numeric>
 #include <optional>
 
@@ -29,6 +34,7 @@
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/comm/node_shared.hpp"
 #include "rankflow/comm/phase.hpp"
+#include "rankflow/core/buffer.hpp"
 #include "rankflow/core/error.hpp"
 #include "rankflow/table/row_codec.hpp"
 
@@ -41,14 +47,6 @@ struct NameOf {
   const char* name;
   int value;
 };
-
-std::vector<std::uint32_t> all_rows(std::size_t count) {
-  if (count > kNoRow - 1)
-    throw DataError("join: {} rows on one rank is more than 2^32 - 2: use more ranks", count);
-  std::vector<std::uint32_t> rows(count);
-  std::iota(rows.begin(), rows.end(), 0u);
-  return rows;
-}
 
 // Rows of `table` whose key columns hold no null.
 std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<std::size_t>& keys) {
@@ -91,6 +89,22 @@ std::string join_strategy_name(JoinStrategy strategy) {
   return names[static_cast<int>(strategy)];
 }
 
+// One block of the build side as read: its rows as one row-codec chunk per destination rank
+// (the send buffer of one shuffle round).
+struct EncodedBlock {
+  std::vector<std::byte> bytes;
+  std::vector<std::uint64_t> counts;  // bytes per destination
+};
+
+// This rank's build side, read and encoded; sizes for the strategy and the memory check.
+struct BuildSide {
+  std::vector<EncodedBlock> blocks;
+  std::uint64_t bytes = 0;
+  std::uint64_t rows = 0;
+  std::vector<std::uint64_t> dest_bytes;  // per destination rank
+  std::vector<std::uint64_t> dest_rows;
+};
+
 struct HashJoin::State {
   State(const comm::Communicator& communicator, JoinOptions join_options)
       : comm(&communicator), options(std::move(join_options)) {}
@@ -122,8 +136,9 @@ struct HashJoin::State {
                                             build_schema().size(), key_width);
   }
 
-  void build_shuffle(const Table& rows);
-  void build_broadcast(const Table& rows);
+  void read_build(const BlockSource& next, BuildSide& side);
+  void build_shuffle(BuildSide& side, std::uint64_t incoming_bytes, std::uint64_t incoming_rows);
+  void build_broadcast(BuildSide& side);
   void probe_rounds(const BlockSource& next, JoinProber& prober);
   void emit_build_rows(JoinAssembler& assembler);
 
@@ -137,8 +152,8 @@ struct HashJoin::State {
 
   // The build side: a private share (shuffle) or node-shared segments (broadcast). The node
   // communicator outlives the windows (members are destroyed in reverse order).
-  comm::ExchangeBuffer build_recv;
-  std::vector<std::uint64_t> private_index;
+  ByteBuffer build_rows;     // shuffle: the rows that arrived, until they are indexed
+  ByteBuffer private_index;  // shuffle: the index (records hold the rows)
   std::optional<comm::Communicator> node;
   comm::SharedWindow data_window;
   comm::SharedWindow index_window;
@@ -150,60 +165,104 @@ struct HashJoin::State {
   JoinStats stats;
 };
 
-void HashJoin::State::build_shuffle(const Table& rows) {
+void HashJoin::State::read_build(const BlockSource& next, BuildSide& side) {
   const auto ranks = static_cast<std::size_t>(comm->size());
+  side.dest_bytes.assign(ranks, 0);
+  side.dest_rows.assign(ranks, 0);
+  Table block(build_schema());
+  Table kept;
+  KeyEncoder encoder(plan.key_types);
+  std::vector<std::uint32_t> dest;
   table::PartitionedRows parts;
-  std::vector<std::uint64_t> incoming(2 * ranks, 0);  // bytes, then rows, per destination
-  comm::run_phase(*comm, "join: partitioning the build side", [&] {
-    KeyEncoder encoder(plan.key_types);
-    encoder.encode(rows, build_keys);
-    const std::vector<std::uint8_t> keyed = non_null_keys(rows, build_keys);
-    std::vector<std::uint32_t> dest(rows.num_rows());
+  while (next(block)) {
+    if (!(block.schema() == build_schema()))
+      throw DataError("internal: the join's build side has columns [{}], expected [{}]",
+                      block.schema().describe(), build_schema().describe());
+    const Table* rows = &block;
+    std::vector<std::uint8_t> keyed = non_null_keys(block, build_keys);
+    // A build row with a null key never matches: drop it unless the join outputs it.
+    if (!keeps_null_build_rows() && std::find(keyed.begin(), keyed.end(), 0) != keyed.end()) {
+      kept = block.filter(keyed);
+      rows = &kept;
+      keyed.assign(kept.num_rows(), 1);
+    }
+    if (rows->num_rows() == 0) continue;
+    encoder.encode(*rows, build_keys);
+    dest.resize(rows->num_rows());
     for (std::size_t row = 0; row < dest.size(); ++row) {
       dest[row] = destination(keyed[row] != 0, encoder.hashes()[row]);
-      ++incoming[ranks + dest[row]];
+      ++side.dest_rows[dest[row]];
     }
-    table::encode_partitioned(rows, dest.data(), ranks, parts);
-    for (std::size_t rank = 0; rank < ranks; ++rank) incoming[rank] = parts.counts[rank];
-  });
-  comm->allreduce_inplace(incoming.data(), incoming.size(), comm::ReduceOp::kSum);
-  const auto me = static_cast<std::size_t>(comm->rank());
-  check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
-               rows.memory_bytes() + parts.bytes.size() + incoming[me] +
-                   JoinIndexBuilder::estimate_bytes(incoming[ranks + me], incoming[me],
-                                                    build_schema().size(), key_width));
-  comm::exchange_bytes(*comm, parts.bytes.data(), parts.counts, build_recv,
-                       options.exchange_round_bytes);
-  stats.bytes_sent += parts.bytes.size();
-  parts = table::PartitionedRows();
-  comm::run_phase(*comm, "join: indexing the build side", [&] {
-    JoinIndexBuilder builder(build_schema(), build_keys, build_recv.data.data(),
-                             build_recv.data.size());
-    private_index.assign(builder.bytes() / 8, 0);
-    builder.write(reinterpret_cast<std::byte*>(private_index.data()));
-    view = JoinIndexView(build_schema(), reinterpret_cast<const std::byte*>(private_index.data()));
-    stats.build_rows = builder.rows();
-  });
-  build_recv = comm::ExchangeBuffer();  // the index holds the rows now
+    table::encode_partitioned(*rows, dest.data(), ranks, parts);
+    for (std::size_t rank = 0; rank < ranks; ++rank) side.dest_bytes[rank] += parts.counts[rank];
+    side.rows += rows->num_rows();
+    side.bytes += parts.bytes.size();
+    side.blocks.push_back({std::move(parts.bytes), parts.counts});
+    parts.bytes = std::vector<std::byte>();
+  }
 }
 
-void HashJoin::State::build_broadcast(const Table& rows) {
-  std::vector<std::byte> encoded;
-  comm::run_phase(*comm, "join: encoding the build side", [&] {
-    const std::vector<std::uint32_t> all = all_rows(rows.num_rows());
-    encoded.resize(table::encoded_size(rows, all.data(), all.size()));
-    table::encode_rows(rows, all.data(), all.size(), encoded.data());
+void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_bytes,
+                                    std::uint64_t incoming_rows) {
+  check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
+               side.bytes + incoming_bytes +
+                   JoinIndexBuilder::estimate_bytes(incoming_rows, incoming_bytes,
+                                                    build_schema().size(), key_width));
+  // One round per block read: the block's chunks go to their keys' owners, and what arrives is
+  // appended where the index will read it (sized exactly: every rank knows what it receives).
+  const auto rounds = comm->allreduce<std::uint64_t>(side.blocks.size(), comm::ReduceOp::kMax);
+  const std::vector<std::uint64_t> nothing(static_cast<std::size_t>(comm->size()), 0);
+  build_rows.reserve(static_cast<std::size_t>(incoming_bytes));
+  std::uint64_t filled = 0;
+  comm::ExchangeBuffer recv;
+  for (std::uint64_t round = 0; round < rounds; ++round) {
+    EncodedBlock* send = round < side.blocks.size() ? &side.blocks[round] : nullptr;
+    comm::exchange_bytes(*comm, send != nullptr ? send->bytes.data() : nullptr,
+                         send != nullptr ? send->counts : nothing, recv,
+                         options.exchange_round_bytes);
+    comm::run_phase(*comm, "join: receiving the build side", [&] {
+      if (filled + recv.data.size() > incoming_bytes)
+        throw DataError("internal: the join's build side brought more bytes than announced");
+      if (!recv.data.empty()) std::memcpy(build_rows.data() + filled, recv.data.data(),
+                                          recv.data.size());
+      filled += recv.data.size();
+    });
+    if (send != nullptr) {
+      stats.bytes_sent += send->bytes.size();
+      std::vector<std::byte>().swap(send->bytes);
+    }
+  }
+  side = BuildSide();
+  recv = comm::ExchangeBuffer();
+  comm::run_phase(*comm, "join: indexing the build side", [&] {
+    JoinIndexBuilder builder(build_schema(), build_keys, build_rows.data(), filled);
+    private_index.reserve(static_cast<std::size_t>(builder.bytes()));
+    builder.write(private_index.data());
+    view = JoinIndexView(build_schema(), private_index.data());
+    stats.build_rows = builder.rows();
   });
+  build_rows = ByteBuffer();  // the index holds the rows now
+}
+
+void HashJoin::State::build_broadcast(BuildSide& side) {
   node = options.test_ranks_per_node > 0
              ? comm->split(comm->rank() / options.test_ranks_per_node, comm->rank())
              : comm->split_shared();
   const bool leader = node->rank() == 0;
-  const auto total_rows = comm->allreduce<std::uint64_t>(rows.num_rows(), comm::ReduceOp::kSum);
+  const auto total_rows = comm->allreduce<std::uint64_t>(side.rows, comm::ReduceOp::kSum);
   check_memory(*comm, options.memory, "join (build side, broadcast strategy)",
-               rows.memory_bytes() + encoded.size() + (leader ? node_copy_bytes(total_rows) : 0),
+               2 * side.bytes + (leader ? node_copy_bytes(total_rows) : 0),
                "each node holds the whole build side once, however many ranks it has: use "
                "strategy = shuffle (each rank holds a share; more ranks then help), or raise "
                "the budget if the memory is there");
+  // The blocks' chunks, concatenated, are every local row: the node copy needs one piece.
+  std::vector<std::byte> encoded;
+  encoded.reserve(static_cast<std::size_t>(side.bytes));
+  for (EncodedBlock& block : side.blocks) {
+    encoded.insert(encoded.end(), block.bytes.begin(), block.bytes.end());
+    std::vector<std::byte>().swap(block.bytes);
+  }
+  side = BuildSide();
   data_window = comm::gather_to_nodes(*comm, *node, encoded.data(), encoded.size());
   stats.bytes_sent += encoded.size();
   std::vector<std::byte>().swap(encoded);
@@ -314,29 +373,37 @@ JoinSide HashJoin::build_side() const {
 const JoinStats& HashJoin::stats() const { return state_->stats; }
 
 void HashJoin::build(const Table& local) {
+  // The table in blocks, as a pipeline reads it: the build never holds a second whole copy.
+  const std::size_t block_rows = std::max<std::size_t>(state_->options.output_block_rows, 1);
+  std::size_t cursor = 0;
+  build([&](Table& block) {
+    if (block.schema() == local.schema())
+      block.clear();
+    else
+      block = Table(local.schema());
+    if (cursor >= local.num_rows()) return false;
+    const std::size_t count = std::min(block_rows, local.num_rows() - cursor);
+    block.append_rows(local, cursor, count);
+    cursor += count;
+    return true;
+  });
+}
+
+void HashJoin::build(const BlockSource& next) {
   State& state = *state_;
   const comm::Communicator& comm = *state.comm;
-  Table kept;
-  const Table* rows = &local;
-  std::uint64_t local_bytes = 0;
-  comm::run_phase(comm, "join: sizing the build side", [&] {
+  BuildSide side;
+  comm::run_phase(comm, "join: reading the build side", [&] {
     if (state.built) throw DataError("internal: HashJoin::build called twice");
     state.built = true;
-    if (!(local.schema() == state.build_schema()))
-      throw DataError("internal: the join's build side has columns [{}], expected [{}]",
-                      local.schema().describe(), state.build_schema().describe());
-    if (!state.keeps_null_build_rows()) {
-      std::vector<std::uint8_t> keep = non_null_keys(local, state.build_keys);
-      if (std::find(keep.begin(), keep.end(), 0) != keep.end()) {
-        kept = local.filter(keep);
-        rows = &kept;
-      }
-    }
-    const std::vector<std::uint32_t> all = all_rows(rows->num_rows());
-    local_bytes = table::encoded_size(*rows, all.data(), all.size());
+    state.read_build(next, side);
   });
-  std::uint64_t totals[2] = {local_bytes, rows->num_rows()};
-  comm.allreduce_inplace(totals, 2, comm::ReduceOp::kSum);
+  // Totals (bytes, rows) and, per destination rank, the bytes and rows it will receive.
+  const auto ranks = static_cast<std::size_t>(comm.size());
+  std::vector<std::uint64_t> totals{side.bytes, side.rows};
+  totals.insert(totals.end(), side.dest_bytes.begin(), side.dest_bytes.end());
+  totals.insert(totals.end(), side.dest_rows.begin(), side.dest_rows.end());
+  comm.allreduce_inplace(totals.data(), totals.size(), comm::ReduceOp::kSum);
   state.stats.build_bytes_total = totals[0];
   const JoinStrategy strategy = state.options.strategy;
   // auto broadcasts a small build side, unless its copy per node would not fit the memory
@@ -348,10 +415,11 @@ void HashJoin::build(const Table& local) {
                      state.stats.build_bytes_total <= state.options.broadcast_threshold_bytes &&
                      (budget == 0 || state.node_copy_bytes(totals[1]) <= budget));
   state.stats.strategy = state.broadcast ? JoinStrategy::kBroadcast : JoinStrategy::kShuffle;
+  const auto me = static_cast<std::size_t>(comm.rank());
   if (state.broadcast)
-    state.build_broadcast(*rows);
+    state.build_broadcast(side);
   else
-    state.build_shuffle(*rows);
+    state.build_shuffle(side, totals[2 + me], totals[2 + ranks + me]);
   if (state.emits_build_rows()) state.matched.assign(state.view.rows(), 0);
 }
 
@@ -384,8 +452,8 @@ void HashJoin::probe(const BlockSource& next, const BlockSink& sink) {
   state.view = JoinIndexView();
   state.index_window.release();
   state.data_window.release();
-  state.build_recv = comm::ExchangeBuffer();
-  std::vector<std::uint64_t>().swap(state.private_index);
+  state.build_rows = ByteBuffer();
+  state.private_index = ByteBuffer();
   std::vector<std::uint8_t>().swap(state.matched);
 }
 

@@ -39,9 +39,12 @@ enum : std::size_t {
 
 std::uint64_t round8(std::uint64_t bytes) { return (bytes + 7) / 8 * 8; }
 
+// Load at most 2/3: a slot holds the full hash, so a probe compares hashes along a short run of
+// 16-byte slots (four per cache line) and reads one record; 1/2 would double the slots' memory
+// for a key per row (a primary key) for little gain.
 std::uint64_t slot_count_for(std::uint64_t groups) {
   std::uint64_t count = 2;
-  while (count < 2 * groups) count *= 2;
+  while (2 * count < 3 * groups) count *= 2;
   return count;
 }
 
@@ -227,6 +230,7 @@ void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_colu
   KeyEncoder encoder(key_types);
   key_width = encoder.is_fixed() ? encoder.fixed_width() : 0;
   groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
+  groups.reserve(rows);  // at most a group per row: no rehash on the way
   group_of.assign(rows, kNoRow);
   table::Table keys(key_schema);
   std::vector<std::size_t> all_keys(key_columns.size());
@@ -285,6 +289,7 @@ void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_colu
       }
     }
   }
+  groups.drop_lookup();  // its slots are not needed for the index: free them before it is made
 }
 
 void JoinIndexBuilder::Plan::lay_out() {
@@ -418,10 +423,14 @@ void JoinIndexBuilder::write(std::byte* out) const {
 
 std::uint64_t JoinIndexBuilder::estimate_bytes(std::uint64_t rows, std::uint64_t row_bytes,
                                                std::uint64_t columns, std::uint64_t key_width) {
-  // Records (about the encoded bytes, plus a validity byte and padding per column and the key),
-  // slots (<= 32 bytes per row), and while building: a group number per row and the group
-  // table (its slots, key bytes and hash).
-  return row_bytes + rows * (2 * columns + 3 * key_width + 72) + 4096;
+  // The index: records (the encoded bytes, plus per row the key, a validity byte per column and
+  // up to 12 more bytes per column for strings inline) and slots (16 bytes, load 1/3 to 2/3 of
+  // a group per row at most: <= 48 bytes per row). Held beside it while it is written: a group
+  // number per row and the groups' keys and hashes (the group table's slots, 16-32 bytes per
+  // row, are freed before the index is made, and are smaller than it).
+  const std::uint64_t index = row_bytes + rows * (key_width + 8 + 13 * columns + 48);
+  const std::uint64_t builder = rows * (4 + key_width + 8);
+  return index + builder + 4096;
 }
 
 }  // namespace rankflow::ops

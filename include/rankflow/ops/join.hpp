@@ -115,7 +115,11 @@ class HashJoin {
   // The side built (kLeft or kRight) and the schema each side's tables must have.
   JoinSide build_side() const;
 
-  // Collective. `local` is this rank's share of the build side (any rows, any rank).
+  // Collective. `next` gives this rank's share of the build side block by block (any rows, any
+  // rank), called locally like the probe side's source. Each block is encoded as it comes,
+  // so the build side is never held twice.
+  void build(const BlockSource& next);
+  // The same from a table in memory (fed in blocks of options.output_block_rows).
   void build(const table::Table& local);
   // Collective. Streams this rank's share of the probe side from `next` and gives every output
   // row to `sink`, then the build side's unmatched rows where the join keeps them (right, full,
