@@ -154,7 +154,7 @@ table::Table finish_result(const comm::Communicator& comm, const TablePlan& plan
     ops::SortOptions options;
     options.exchange_round_bytes = plan.exchange_round_bytes;
     options.memory = memory;
-    result = ops::sort(comm, result, plan.output.sort, options);
+    result = ops::sort(comm, std::move(result), plan.output.sort, options);
   }
   if (job.limit && job.first != FirstStep::kLimit) {
     comm::run_phase(comm, "limit", [&] { job.limit->consume(result); });

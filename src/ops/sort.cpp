@@ -6,7 +6,8 @@
 //   3. every rank sorts the samples by (keys, rank, row) and picks the same P - 1 splitters at
 //      equal steps of cumulative weight; (keys, rank, row) is unique, so equal keys split too
 //   4. rows go to the bucket their (keys, rank, row) falls in: one exchange_bytes of rows
-//   5. each rank merges the runs it received (ordered by source rank, so ties keep input order)
+//   5. each rank merges the runs it received (ordered by source rank, so ties keep input order),
+//      straight from the received bytes (sort_merge.hpp)
 #include "rankflow/ops/sort.hpp"
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "rankflow/core/text.hpp"
 #include "rankflow/table/row_codec.hpp"
 #include "row_order.hpp"
+#include "sort_merge.hpp"
 
 namespace rankflow::ops {
 namespace {
@@ -216,33 +218,6 @@ std::vector<std::uint64_t> partition_bounds(const Table& local, const SortPlan& 
   return bounds;
 }
 
-// Merges the sorted runs [starts[s], starts[s + 1]) of `rows` pairwise; ties keep the earlier
-// run first, so the merge is stable.
-std::vector<std::uint32_t> merge_runs(const Table& rows, const SortPlan& plan,
-                                      std::vector<std::uint64_t> starts) {
-  std::vector<std::uint32_t> order(rows.num_rows());
-  std::iota(order.begin(), order.end(), 0u);
-  const RowOrder row_order(rows, plan.key_columns, plan.keys);
-  auto less = [&](std::uint32_t left, std::uint32_t right) { return row_order.less(left, right); };
-  std::vector<std::uint32_t> merged(order.size());
-  while (starts.size() > 2) {
-    std::vector<std::uint64_t> next{0};
-    for (std::size_t run = 0; run + 1 < starts.size(); run += 2) {
-      const std::uint64_t middle = starts[run + 1];
-      const std::uint64_t end = run + 2 < starts.size() ? starts[run + 2] : starts[run + 1];
-      std::merge(order.begin() + static_cast<std::ptrdiff_t>(starts[run]),
-                 order.begin() + static_cast<std::ptrdiff_t>(middle),
-                 order.begin() + static_cast<std::ptrdiff_t>(middle),
-                 order.begin() + static_cast<std::ptrdiff_t>(end),
-                 merged.begin() + static_cast<std::ptrdiff_t>(starts[run]), less);
-      next.push_back(end);
-    }
-    order.swap(merged);
-    starts.swap(next);
-  }
-  return order;
-}
-
 SortPlan plan_sort(const table::Schema& schema, const std::vector<SortKey>& keys) {
   validate_sort_keys(schema, keys);
   SortPlan plan;
@@ -301,24 +276,6 @@ void encode_buckets(const Table& local, const std::vector<std::uint32_t>& order,
                              out);
 }
 
-// The received runs (one per source rank, each sorted), decoded and merged.
-Table merge_received(const table::Schema& schema, const SortPlan& plan,
-                     const comm::ExchangeBuffer& recv) {
-  Table received(schema);
-  std::vector<std::uint64_t> starts{0};
-  for (std::size_t source = 0; source < recv.counts.size(); ++source) {
-    const std::byte* begin = recv.data.data() + recv.displs[source];
-    table::decode_all(begin, begin + recv.counts[source], received);
-    starts.push_back(received.num_rows());
-  }
-  if (received.num_rows() > std::numeric_limits<std::uint32_t>::max())
-    throw DataError("sort: {} rows arrived on one rank, more than 2^32 - 1: use more ranks",
-                    received.num_rows());
-  if (starts.size() <= 2) return received;
-  const std::vector<std::uint32_t> merged = merge_runs(received, plan, starts);
-  return table::take(std::move(received), merged.data(), merged.size());
-}
-
 }  // namespace
 
 std::vector<SortKey> parse_sort_keys(const std::string& text) {
@@ -343,8 +300,11 @@ void validate_sort_keys(const table::Schema& schema, const std::vector<SortKey>&
   }
 }
 
-Table sort(const comm::Communicator& comm, const Table& local, const std::vector<SortKey>& keys,
-           const SortOptions& options) {
+namespace {
+
+// `owned`: the caller gave its table away (sort(Table&&)): it is freed once encoded.
+Table sort_rows(const comm::Communicator& comm, const Table& local, Table* owned,
+                const std::vector<SortKey>& keys, const SortOptions& options) {
   SortPlan plan;
   std::vector<std::uint32_t> order;
   std::vector<std::byte> send;
@@ -360,23 +320,43 @@ Table sort(const comm::Communicator& comm, const Table& local, const std::vector
   comm::ExchangeBuffer recv;
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
 
+  const table::Schema schema = local.schema();
+  std::uint64_t input_bytes = local.memory_bytes();
   comm::run_phase(comm, "sort: partitioning", [&] {
     const std::vector<std::uint64_t> bounds = bucket_bounds(local, plan, order, recv, comm);
     encode_buckets(local, order, bounds, send, counts);
     std::vector<std::uint32_t>().swap(order);
   });
+  if (owned != nullptr) {
+    *owned = Table();  // encoded: `local` is not read again
+    input_bytes = 0;
+  }
   std::vector<std::uint64_t> incoming = counts;
   comm.allreduce_inplace(incoming.data(), incoming.size(), comm::ReduceOp::kSum);
-  // Held at the peak: the input, its encoding, the bytes that arrive and the decoded rows
-  // (about as large as the bytes); the merged output replaces the decoded rows column by column.
-  check_memory(
-      comm, options.memory, "sort",
-      local.memory_bytes() + send.size() + 2 * incoming[static_cast<std::size_t>(comm.rank())]);
+  // Held at the peak: the input (unless given away), its encoding, the bytes that arrive, and
+  // the merged output (about as large as the bytes) with its order (the keys and a few bytes
+  // per row: a quarter of the bytes is ample).
+  const std::uint64_t arriving = incoming[static_cast<std::size_t>(comm.rank())];
+  check_memory(comm, options.memory, "sort",
+               input_bytes + send.size() + 2 * arriving + arriving / 4);
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
 
-  return comm::run_phase(comm, "sort: merging",
-                         [&] { return merge_received(local.schema(), plan, recv); });
+  return comm::run_phase(comm, "sort: merging", [&] {
+    return merge_received(schema, plan.key_columns, plan.keys, recv);
+  });
+}
+
+}  // namespace
+
+Table sort(const comm::Communicator& comm, const Table& local, const std::vector<SortKey>& keys,
+           const SortOptions& options) {
+  return sort_rows(comm, local, nullptr, keys, options);
+}
+
+Table sort(const comm::Communicator& comm, Table&& local, const std::vector<SortKey>& keys,
+           const SortOptions& options) {
+  return sort_rows(comm, local, &local, keys, options);
 }
 
 }  // namespace rankflow::ops

@@ -178,6 +178,8 @@ void Column::clear() noexcept {
   valid_.clear();
 }
 
+void Column::reserve_chars(std::size_t bytes) { chars_.reserve(bytes); }
+
 void Column::reserve(std::size_t rows) {
   switch (type_) {
     case ColumnType::kFloat64:

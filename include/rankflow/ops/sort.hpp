@@ -10,10 +10,11 @@
 // PostgreSQL); strings compare bytewise (UTF-8 code point order).
 //
 // Collective over `comm`: every rank calls sort(), also ranks with no rows. It agrees on errors
-// itself (comm::run_phase around its local parts). Memory: each rank holds its input, the
-// encoded rows it sends, the rows it receives, decoded, and the sorted output, which replaces
-// the decoded rows column by column (about 3x its share at the peak); over
-// options.memory, every rank stops with one error before the exchange.
+// itself (comm::run_phase around its local parts). Memory: each rank holds its input (until
+// it is encoded, when the caller gives it away), the encoded rows it sends, the rows it
+// receives, and the sorted output, copied once from the received bytes in merged order (about
+// 3x its share at the peak); over options.memory, every rank stops with one error before the
+// exchange.
 #pragma once
 
 #include <cstdint>
@@ -48,6 +49,10 @@ struct SortOptions {
 
 // Collective over `comm`. `local` is this rank's part of the table, in input order.
 table::Table sort(const comm::Communicator& comm, const table::Table& local,
+                  const std::vector<SortKey>& keys, const SortOptions& options = {});
+// The same, for a caller done with its table: it is freed as soon as its rows are encoded for
+// the exchange, so the input and the output are never held together.
+table::Table sort(const comm::Communicator& comm, table::Table&& local,
                   const std::vector<SortKey>& keys, const SortOptions& options = {});
 
 }  // namespace rankflow::ops

@@ -99,6 +99,7 @@ class Column {
 
   void clear() noexcept;  // size 0, capacity kept
   void reserve(std::size_t rows);
+  void reserve_chars(std::size_t bytes);  // strings: room for this many characters in all
   std::size_t memory_bytes() const noexcept;  // capacity in bytes, for memory budgets
 
   // The value of one row as text (CSV output, messages): "" for null. Dates and timestamps in
