@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "field_parse.hpp"
+#include "padded_parse.hpp"
 #include "rankflow/core/error.hpp"
 #include "rankflow/core/log.hpp"
 #include "rankflow/table/datetime.hpp"
@@ -185,12 +186,18 @@ template <bool kChecked>
 void BlockDecoder::decode_column(const RecordBatch& batch, std::size_t col, std::size_t rows,
                                  table::Column& column, Failure* failure) {
   using table::ColumnType;
+  // Text in the record buffer has kScanPadding readable bytes after it (the padded parsers);
+  // only an unescaped quoted field lives in scratch_.
+  const auto in_buffer = [this](std::string_view text) { return text.data() != scratch_.data(); };
   switch (column.type()) {
     case ColumnType::kInt64:
       decode_fixed<kChecked>(
           batch, col, rows, column, "int64",
           [&](std::size_t at, std::string_view text) {
-            return parse_int64(text.data(), text.data() + text.size(), column.mutable_i64() + at);
+            const char* end = text.data() + text.size();
+            std::int64_t* out = column.mutable_i64() + at;
+            return in_buffer(text) ? parse_int64_padded(text.data(), end, out)
+                                   : parse_int64(text.data(), end, out);
           },
           failure);
       break;
@@ -198,7 +205,10 @@ void BlockDecoder::decode_column(const RecordBatch& batch, std::size_t col, std:
       decode_fixed<kChecked>(
           batch, col, rows, column, "float64",
           [&](std::size_t at, std::string_view text) {
-            return parse_float64(text.data(), text.data() + text.size(), column.mutable_f64() + at);
+            const char* end = text.data() + text.size();
+            double* out = column.mutable_f64() + at;
+            return in_buffer(text) ? parse_float64_padded(text.data(), end, out)
+                                   : parse_float64(text.data(), end, out);
           },
           failure);
       break;
