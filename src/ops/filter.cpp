@@ -30,13 +30,10 @@ void copy_or_compact(const T* src, const std::uint8_t* selection, std::size_t ro
 }
 
 void append_strings(const table::Column& in, const std::uint8_t* selection, table::Column& out) {
-  for (std::size_t row = 0; row < in.size(); ++row) {
-    if (selection != nullptr && selection[row] == 0) continue;
-    if (in.is_valid(row))
-      out.append_string(in.str(row));
-    else
-      out.append_null();
-  }
+  if (selection == nullptr)
+    out.append_rows(in, 0, in.size());
+  else
+    out.append_selected_strings(in, selection);
 }
 
 void append_column(const table::Column& in, const std::uint8_t* selection, std::size_t kept,

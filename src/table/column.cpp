@@ -3,11 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "rankflow/core/error.hpp"
 #include "rankflow/table/datetime.hpp"
 
 namespace rankflow::table {
+namespace {
+
+constexpr std::size_t kShortString = 16;
+
+}  // namespace
 
 std::string_view column_type_name(ColumnType type) noexcept {
   switch (type) {
@@ -115,6 +121,51 @@ void Column::append_rows(const Column& other, std::size_t begin, std::size_t cou
   } else if (!valid_.empty()) {
     valid_.resize(old_rows + count, 1);
   }
+}
+
+void Column::append_selected_strings(const Column& other, const std::uint8_t* selection) {
+  if (type_ != ColumnType::kString || other.type_ != ColumnType::kString)
+    throw DataError("internal: append_selected_strings on a non-string column");
+  const std::uint64_t* offsets = other.offsets_.data();
+  std::uint64_t bytes = 0;
+  for (std::size_t row = 0; row < other.size_; ++row)
+    bytes += selection[row] * (offsets[row + 1] - offsets[row]);
+  std::size_t at = chars_.size();
+  chars_.resize(at + static_cast<std::size_t>(bytes));
+  char* dst = chars_.data();
+  const char* src = other.chars_.data();
+  const bool nulls = other.has_nulls() || has_nulls();
+  if (nulls) valid_.resize(size_, 1);
+  const std::size_t dst_size = chars_.size();
+  const std::size_t src_size = other.chars_.size();
+  for (std::size_t row = 0; row < other.size_; ++row) {
+    if (selection[row] == 0) continue;
+    const auto from = static_cast<std::size_t>(offsets[row]);
+    const auto length = static_cast<std::size_t>(offsets[row + 1]) - from;
+    // Short strings (most keys) move as one 16-byte block when both sides have the room: a
+    // fixed-size copy is two instructions, a memcpy call per string is not.
+    if (length <= kShortString && at + kShortString <= dst_size && from + kShortString <= src_size)
+      std::memcpy(dst + at, src + from, kShortString);
+    else
+      std::memcpy(dst + at, src + from, length);
+    at += length;
+    offsets_.push_back(at);
+    if (nulls) valid_.push_back(other.is_valid(row) ? 1 : 0);
+    ++size_;
+  }
+}
+
+char* Column::append_string_space(const std::uint64_t* ends, std::size_t rows) {
+  if (type_ != ColumnType::kString)
+    throw DataError("internal: append_string_space on a {} column", column_type_name(type_));
+  const std::uint64_t base = chars_.size();
+  const std::size_t first = offsets_.size();
+  offsets_.resize(first + rows);
+  for (std::size_t row = 0; row < rows; ++row) offsets_[first + row] = base + ends[row];
+  chars_.resize(static_cast<std::size_t>(base) + (rows > 0 ? ends[rows - 1] : 0));
+  if (!valid_.empty()) valid_.resize(size_ + rows, 1);
+  size_ += rows;
+  return chars_.data() + base;
 }
 
 void Column::append_zeros(std::size_t rows) {

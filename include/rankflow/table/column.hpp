@@ -73,6 +73,9 @@ class Column {
   void append_from(const Column& other, std::size_t row);
   // Appends rows [begin, begin + count) of `other` (same type), in bulk.
   void append_rows(const Column& other, std::size_t begin, std::size_t count);
+  // Appends the rows of string column `other` whose selection byte is 1 (a filter's copy):
+  // one resize of the characters, then plain copies.
+  void append_selected_strings(const Column& other, const std::uint8_t* selection);
 
   // Reading.
   const std::int64_t* i64() const noexcept { return values_i64_.data(); }
@@ -95,6 +98,11 @@ class Column {
 
   // Strings in bulk.
   const std::string& chars() const noexcept { return chars_; }
+  // Appends `rows` present strings whose texts end ends[0] <= ends[1] <= ... bytes after the
+  // first new character, and returns where those ends[rows - 1] characters go, for the caller
+  // to write (readers, filters): one resize instead of a call per string. set_null(row) may
+  // follow for rows of length 0.
+  char* append_string_space(const std::uint64_t* ends, std::size_t rows);
   const std::vector<std::uint64_t>& offsets() const noexcept { return offsets_; }
 
   void clear() noexcept;  // size 0, capacity kept

@@ -67,6 +67,8 @@ class BlockDecoder {
   template <bool kChecked, typename Store>
   void decode_fixed(const RecordBatch& batch, std::size_t col, std::size_t rows,
                     table::Column& column, const char* type_name, Store store, Failure* failure);
+  void decode_plain_strings(const RecordBatch& batch, std::size_t col, std::size_t rows,
+                            table::Column& column);
   template <bool kChecked>
   void decode_strings(const RecordBatch& batch, std::size_t col, std::size_t rows,
                       table::Column& column, Failure* failure);
@@ -89,6 +91,7 @@ class BlockDecoder {
   std::vector<bool> inferred_;
   std::vector<bool> read_;  // empty: every column
   std::string scratch_;
+  std::vector<std::uint64_t> string_ends_;  // decode_plain_strings: end of each row's text
   const std::string* path_ = nullptr;  // of the batch being decoded
   std::vector<std::uint8_t> keep_;     // kSkip: 1 = row kept (only when some row is bad)
   std::size_t bad_rows_ = 0;
