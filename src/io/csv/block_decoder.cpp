@@ -30,6 +30,87 @@ inline FieldRef field_of(const RecordBatch& batch, std::size_t ncols, std::size_
   return FieldRef{begin, end};
 }
 
+// The parsers of each fixed-width type: `padded` for text inside the record buffer (which has
+// kScanPadding readable bytes after every field), `general` for unescaped text in scratch.
+struct Int64Parsers {
+  using Value = std::int64_t;
+  static constexpr const char* kName = "int64";
+  static Value* values(table::Column& column) { return column.mutable_i64(); }
+  static bool padded(const char* begin, const char* end, Value* value) {
+    return parse_int64_padded(begin, end, value);
+  }
+  static bool general(const char* begin, const char* end, Value* value) {
+    return parse_int64(begin, end, value);
+  }
+};
+
+struct Float64Parsers {
+  using Value = double;
+  static constexpr const char* kName = "float64";
+  static Value* values(table::Column& column) { return column.mutable_f64(); }
+  static bool padded(const char* begin, const char* end, Value* value) {
+    return parse_float64_padded(begin, end, value);
+  }
+  static bool general(const char* begin, const char* end, Value* value) {
+    return parse_float64(begin, end, value);
+  }
+};
+
+struct BoolParsers {
+  using Value = std::uint8_t;
+  static constexpr const char* kName = "bool (true or false)";
+  static Value* values(table::Column& column) { return column.mutable_u8(); }
+  static bool padded(const char* begin, const char* end, Value* value) {
+    return general(begin, end, value);
+  }
+  static bool general(const char* begin, const char* end, Value* value) {
+    bool parsed = false;
+    if (!parse_bool(begin, end, &parsed)) return false;
+    *value = parsed ? 1 : 0;
+    return true;
+  }
+};
+
+template <bool (*kParse)(std::string_view, std::int64_t*) noexcept>
+struct DateTimeParsers {
+  using Value = std::int64_t;
+  static Value* values(table::Column& column) { return column.mutable_i64(); }
+  static bool padded(const char* begin, const char* end, Value* value) {
+    return general(begin, end, value);
+  }
+  static bool general(const char* begin, const char* end, Value* value) {
+    return kParse(std::string_view(begin, static_cast<std::size_t>(end - begin)), value);
+  }
+};
+struct DateParsers : DateTimeParsers<table::parse_date> {
+  static constexpr const char* kName = "date (YYYY-MM-DD)";
+};
+struct TimestampParsers : DateTimeParsers<table::parse_timestamp> {
+  static constexpr const char* kName = "timestamp (ISO 8601)";
+};
+
+// The unchecked path's inner loop (no quote byte in the buffer, no null tokens: a field is
+// its bytes): parses fields [row, rows) of column `col` into out[row], up to the first one that
+// is empty (null) or does not parse, whose row it returns (rows: all done). Everything it reads
+// is in locals: stores into `out` could alias the decoder's members, and the compiler would
+// reload those for every field.
+template <typename Parsers>
+std::size_t parse_plain_run(const RecordBatch& batch, std::size_t ncols, std::size_t col,
+                            std::size_t row, std::size_t rows, typename Parsers::Value* out) {
+  const char* data = batch.data;
+  const std::uint32_t* starts = batch.row_starts;
+  const std::uint32_t* ends = batch.separators + col;
+  const std::uint32_t* before = col == 0 ? nullptr : batch.separators + col - 1;
+  const bool last = col + 1 == ncols;
+  for (; row < rows; ++row) {
+    const char* begin = data + (before == nullptr ? starts[row] : before[row * ncols] + 1);
+    const char* end = data + ends[row * ncols];
+    if (last && end > begin && end[-1] == '\r') --end;
+    if (begin == end || !Parsers::padded(begin, end, out + row)) return row;
+  }
+  return rows;
+}
+
 std::string shown(std::string_view text) {
   constexpr std::size_t kMax = 40;
   if (text.size() <= kMax) return std::string(text);
@@ -137,20 +218,29 @@ void BlockDecoder::mark_bad(const RecordBatch& batch, Failure found, Failure* fa
     note_skipped(describe_failure(batch, found, *path_));
 }
 
-template <bool kChecked, typename Store>
+template <bool kChecked, typename Parsers>
 void BlockDecoder::decode_fixed(const RecordBatch& batch, std::size_t col, std::size_t rows,
-                                table::Column& column, const char* type_name, Store store,
-                                Failure* failure) {
+                                table::Column& column, Failure* failure) {
   const std::size_t base = column.size();
   column.resize_fixed(base + rows);
+  typename Parsers::Value* out = Parsers::values(column) + base;
   for (std::size_t row = 0; row < rows; ++row) {
+    if constexpr (!kChecked) {
+      // The fast loop runs up to a null or bad field, which the code below handles.
+      row = parse_plain_run<Parsers>(batch, ncols_, col, row, rows, out);
+      if (row == rows) break;
+    }
     const FieldRef field = field_of(batch, ncols_, row, col);
     std::string_view text;
     const Cell cell = classify<kChecked>(field.begin, field.end, false, scratch_, &text);
     if (cell == Cell::kValue) {
-      if (store(base + row, text)) continue;
+      // Only an unescaped quoted field lives in scratch_, without padding after it.
+      const char* end = text.data() + text.size();
+      if (text.data() != scratch_.data() ? Parsers::padded(text.data(), end, out + row)
+                                         : Parsers::general(text.data(), end, out + row))
+        continue;
       mark_bad(batch,
-               Failure{row, col, fmt::format("'{}' is not a valid {}", shown(text), type_name),
+               Failure{row, col, fmt::format("'{}' is not a valid {}", shown(text), Parsers::kName),
                        field.begin, true},
                failure);
     } else if (cell == Cell::kNull) {
@@ -224,58 +314,21 @@ template <bool kChecked>
 void BlockDecoder::decode_column(const RecordBatch& batch, std::size_t col, std::size_t rows,
                                  table::Column& column, Failure* failure) {
   using table::ColumnType;
-  // Text in the record buffer has kScanPadding readable bytes after it (the padded parsers);
-  // only an unescaped quoted field lives in scratch_.
-  const auto in_buffer = [this](std::string_view text) { return text.data() != scratch_.data(); };
   switch (column.type()) {
     case ColumnType::kInt64:
-      decode_fixed<kChecked>(
-          batch, col, rows, column, "int64",
-          [&](std::size_t at, std::string_view text) {
-            const char* end = text.data() + text.size();
-            std::int64_t* out = column.mutable_i64() + at;
-            return in_buffer(text) ? parse_int64_padded(text.data(), end, out)
-                                   : parse_int64(text.data(), end, out);
-          },
-          failure);
+      decode_fixed<kChecked, Int64Parsers>(batch, col, rows, column, failure);
       break;
     case ColumnType::kFloat64:
-      decode_fixed<kChecked>(
-          batch, col, rows, column, "float64",
-          [&](std::size_t at, std::string_view text) {
-            const char* end = text.data() + text.size();
-            double* out = column.mutable_f64() + at;
-            return in_buffer(text) ? parse_float64_padded(text.data(), end, out)
-                                   : parse_float64(text.data(), end, out);
-          },
-          failure);
+      decode_fixed<kChecked, Float64Parsers>(batch, col, rows, column, failure);
       break;
     case ColumnType::kBool:
-      decode_fixed<kChecked>(
-          batch, col, rows, column, "bool (true or false)",
-          [&](std::size_t at, std::string_view text) {
-            bool value = false;
-            if (!parse_bool(text.data(), text.data() + text.size(), &value)) return false;
-            column.mutable_u8()[at] = value ? 1 : 0;
-            return true;
-          },
-          failure);
+      decode_fixed<kChecked, BoolParsers>(batch, col, rows, column, failure);
       break;
     case ColumnType::kDate:
-      decode_fixed<kChecked>(
-          batch, col, rows, column, "date (YYYY-MM-DD)",
-          [&](std::size_t at, std::string_view text) {
-            return table::parse_date(text, column.mutable_i64() + at);
-          },
-          failure);
+      decode_fixed<kChecked, DateParsers>(batch, col, rows, column, failure);
       break;
     case ColumnType::kTimestamp:
-      decode_fixed<kChecked>(
-          batch, col, rows, column, "timestamp (ISO 8601)",
-          [&](std::size_t at, std::string_view text) {
-            return table::parse_timestamp(text, column.mutable_i64() + at);
-          },
-          failure);
+      decode_fixed<kChecked, TimestampParsers>(batch, col, rows, column, failure);
       break;
     case ColumnType::kString:
       decode_strings<kChecked>(batch, col, rows, column, failure);

@@ -64,9 +64,9 @@ class BlockDecoder {
   template <bool kChecked>
   void decode_column(const RecordBatch& batch, std::size_t col, std::size_t rows,
                      table::Column& column, Failure* failure);
-  template <bool kChecked, typename Store>
+  template <bool kChecked, typename Parsers>
   void decode_fixed(const RecordBatch& batch, std::size_t col, std::size_t rows,
-                    table::Column& column, const char* type_name, Store store, Failure* failure);
+                    table::Column& column, Failure* failure);
   void decode_plain_strings(const RecordBatch& batch, std::size_t col, std::size_t rows,
                             table::Column& column);
   template <bool kChecked>
