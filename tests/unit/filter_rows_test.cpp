@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string>
+#include <vector>
 
 #include "oracle/table_oracle.hpp"
 #include "rankflow/ops/filter.hpp"
@@ -49,6 +51,34 @@ TEST(FilterRows, AppendKeepsWhatIsThere) {
   std::vector<oracle::Row> expected = oracle::rows_of(first);
   for (const oracle::Row& row : oracle::rows_of(second.filter(selection))) expected.push_back(row);
   EXPECT_EQ(oracle::rows_of(out), expected);
+}
+
+// Strings of every length around the 16-byte block copy, kept and dropped next to each
+// other, at the end of the input's characters, with and without nulls.
+TEST(FilterRows, StringsOfEveryLength) {
+  const table::Schema schema({{"s", ColumnType::kString}});
+  std::mt19937_64 rng(11);
+  table::Table out(schema);
+  for (int round = 0; round < 60; ++round) {
+    table::Table in(schema);
+    const std::size_t rows = rng() % 40;
+    for (std::size_t row = 0; row < rows; ++row) {
+      if (round % 3 == 0 && rng() % 5 == 0) {
+        in.column(0).append_null();
+        continue;
+      }
+      std::string text(rng() % 40, ' ');
+      for (char& ch : text) ch = static_cast<char>('a' + rng() % 26);
+      in.column(0).append_string(text);
+    }
+    const auto selection = random_selection(rows, round % 4 == 0 ? 0.9 : 0.4, rng());
+    if (round % 2 == 0) out.clear();  // else appended after what is there
+    const std::vector<oracle::Row> before = oracle::rows_of(out);
+    append_rows(in, selection.data(), out);
+    std::vector<oracle::Row> expected = before;
+    for (const oracle::Row& row : oracle::rows_of(in.filter(selection))) expected.push_back(row);
+    ASSERT_EQ(oracle::rows_of(out), expected) << "round " << round;
+  }
 }
 
 TEST(FilterRows, TypeMismatchIsAnError) {
