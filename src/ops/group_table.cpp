@@ -20,6 +20,7 @@ GroupTable::GroupTable(bool fixed, std::size_t fixed_width, bool word_key)
   else
     slots_.assign(kInitialSlots, 0);
   mask_ = kInitialSlots - 1;
+  grow_at_ = kInitialSlots / 2;
   if (!fixed_) offsets_.push_back(0);
 }
 
@@ -36,10 +37,13 @@ void GroupTable::clear() noexcept {
 void GroupTable::reserve(std::size_t groups) {
   keys_.reserve(groups * (fixed_ ? width_ : 8));
   hashes_.reserve(groups);
+  // Load up to 3/4 when the count is known up front: the slots are most of the table's memory,
+  // and a table that never grows can afford the slightly longer probe runs.
   std::size_t capacity = word_mode_ ? word_slots_.size() : slots_.size();
-  if (capacity >= 2 * groups) return;
-  while (capacity < 2 * groups) capacity *= 2;
+  if (capacity / 4 * 3 >= groups) return;
+  while (capacity / 4 * 3 < groups) capacity *= 2;
   rehash(capacity);
+  grow_at_ = capacity / 4 * 3;
 }
 
 void GroupTable::drop_lookup() noexcept {
@@ -63,7 +67,7 @@ std::uint32_t GroupTable::insert(std::size_t pos, const std::uint8_t* key, std::
                                  std::uint64_t hash) {
   const std::uint32_t id = append_group(key, size, hash);
   slots_[pos] = (hash & kTagMask) | (std::uint64_t{id} + 1);
-  if (hashes_.size() * 2 > slots_.size()) grow();
+  if (hashes_.size() > grow_at_) grow();
   return id;
 }
 
@@ -73,7 +77,7 @@ std::uint32_t GroupTable::insert_word(std::size_t pos, std::uint64_t word, std::
   std::memcpy(key + 1, &word, 8);
   const std::uint32_t id = append_group(key, 9, hash);
   word_slots_[pos] = WordSlot{word, std::uint64_t{id} + 1};
-  if (hashes_.size() * 2 > word_slots_.size()) grow();
+  if (hashes_.size() > grow_at_) grow();
   return id;
 }
 
@@ -86,6 +90,7 @@ std::uint32_t GroupTable::insert_null(std::uint64_t hash) {
 void GroupTable::grow() { rehash(2 * (word_mode_ ? word_slots_.size() : slots_.size())); }
 
 void GroupTable::rehash(std::size_t capacity) {
+  grow_at_ = capacity / 2;
   if (word_mode_) {
     word_slots_.assign(capacity, WordSlot{0, 0});
     mask_ = capacity - 1;

@@ -12,8 +12,9 @@
 // byte) use word slots instead: [ word:64 | id+1:64 ], so that a lookup compares the value in
 // the slot and touches no other memory; the null key has an id of its own outside the slots.
 //
-// The load factor stays at most 1/2. clear() keeps every buffer's capacity, so a table reused
-// for the merge after the exchange allocates nothing new. Not collective, not thread-safe.
+// The load factor stays at most 1/2 (3/4 when sized once with reserve()). clear() keeps every
+// buffer's capacity, so a table reused for the merge after the exchange allocates nothing new.
+// Not collective, not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -130,6 +131,7 @@ class GroupTable {
   std::size_t width_;
   bool word_mode_;
   std::size_t mask_ = 0;
+  std::size_t grow_at_ = 0;  // more groups than this: grow (half the slots; 3/4 after reserve)
   std::vector<std::uint64_t> slots_;  // generic mode
   std::vector<WordSlot> word_slots_;  // word mode
   std::uint32_t null_id_ = kNoId;     // word mode: the group of the null key

@@ -426,7 +426,7 @@ std::uint64_t JoinIndexBuilder::estimate_bytes(std::uint64_t rows, std::uint64_t
   // The index: records (the encoded bytes, plus per row the key, a validity byte per column and
   // up to 12 more bytes per column for strings inline) and slots (16 bytes, load 1/3 to 2/3 of
   // a group per row at most: <= 48 bytes per row). Held beside it while it is written: a group
-  // number per row and the groups' keys and hashes (the group table's slots, 16-32 bytes per
+  // number per row and the groups' keys and hashes (the group table's slots, 11-21 bytes per
   // row, are freed before the index is made, and are smaller than it).
   const std::uint64_t index = row_bytes + rows * (key_width + 8 + 13 * columns + 48);
   const std::uint64_t builder = rows * (4 + key_width + 8);

@@ -1,6 +1,7 @@
 #include "rankflow/io/csv/csv_sink.hpp"
 
 #include <fcntl.h>
+#include <fmt/compile.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -156,8 +157,14 @@ class CsvSink final : public TableSink {
     if (!column.is_valid(row)) return;  // null: an empty field
     auto out = std::back_inserter(buffer_);
     switch (column.type()) {
-      case table::ColumnType::kInt64: fmt::format_to(out, "{}", column.i64()[row]); break;
-      case table::ColumnType::kFloat64: fmt::format_to(out, "{}", column.f64()[row]); break;
+      // A sorted table's output formats every value of its share: no format string parsed
+      // per value (format_int, FMT_COMPILE); the same text as "{}".
+      case table::ColumnType::kInt64: {
+        const fmt::format_int text(column.i64()[row]);
+        buffer_.append(text.data(), text.size());
+        break;
+      }
+      case table::ColumnType::kFloat64: fmt::format_to(out, FMT_COMPILE("{}"), column.f64()[row]); break;
       case table::ColumnType::kBool: buffer_ += column.u8()[row] != 0 ? "true" : "false"; break;
       case table::ColumnType::kString: append_text(column.str(row)); break;
       case table::ColumnType::kDate: buffer_ += table::format_date(column.i64()[row]); break;
