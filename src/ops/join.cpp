@@ -132,8 +132,8 @@ struct HashJoin::State {
   // A broadcast's node-shared copy: the encoded build side and its index, on the node's leader.
   std::uint64_t node_copy_bytes(std::uint64_t total_rows) const {
     return stats.build_bytes_total +
-           JoinIndexBuilder::estimate_bytes(total_rows, stats.build_bytes_total,
-                                            build_schema().size(), key_width);
+           JoinIndexBuilder::estimate_bytes(total_rows, stats.build_bytes_total, build_schema(),
+                                            key_width);
   }
 
   void read_build(const BlockSource& next, BuildSide& side);
@@ -148,7 +148,7 @@ struct HashJoin::State {
   bool build_is_left = false;
   std::vector<std::size_t> build_keys;
   std::vector<std::size_t> probe_keys;
-  std::uint64_t key_width = 16;
+  std::uint64_t key_width = 0;  // 0: variable-width keys
 
   // The build side: a private share (shuffle) or node-shared segments (broadcast). The node
   // communicator outlives the windows (members are destroyed in reverse order).
@@ -204,10 +204,12 @@ void HashJoin::State::read_build(const BlockSource& next, BuildSide& side) {
 
 void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_bytes,
                                     std::uint64_t incoming_rows) {
+  // Held at the peak: the blocks read and what arrives (the blocks are freed round by round),
+  // then what arrived and the index with its builder.
+  const std::uint64_t indexing =
+      JoinIndexBuilder::estimate_bytes(incoming_rows, incoming_bytes, build_schema(), key_width);
   check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
-               side.bytes + incoming_bytes +
-                   JoinIndexBuilder::estimate_bytes(incoming_rows, incoming_bytes,
-                                                    build_schema().size(), key_width));
+               incoming_bytes + std::max(side.bytes, indexing));
   // One round per block read: the block's chunks go to their keys' owners, and what arrives is
   // appended where the index will read it (sized exactly: every rank knows what it receives).
   const auto rounds = comm->allreduce<std::uint64_t>(side.blocks.size(), comm::ReduceOp::kMax);

@@ -422,15 +422,23 @@ void JoinIndexBuilder::write(std::byte* out) const {
 }
 
 std::uint64_t JoinIndexBuilder::estimate_bytes(std::uint64_t rows, std::uint64_t row_bytes,
-                                               std::uint64_t columns, std::uint64_t key_width) {
-  // The index: records (the encoded bytes, plus per row the key, a validity byte per column and
-  // up to 12 more bytes per column for strings inline) and slots (16 bytes, load 1/3 to 2/3 of
-  // a group per row at most: <= 48 bytes per row). Held beside it while it is written: a group
-  // number per row and the groups' keys and hashes (the group table's slots, 11-21 bytes per
-  // row, are freed before the index is made, and are smaller than it).
-  const std::uint64_t index = row_bytes + rows * (key_width + 8 + 13 * columns + 48);
-  const std::uint64_t builder = rows * (4 + key_width + 8);
-  return index + builder + 4096;
+                                               const table::Schema& schema,
+                                               std::uint64_t key_width) {
+  // The index as lay_out() makes it: a record per row (the stride is known from the schema),
+  // slots for at most a group per row, the string heap and the key heap (each at most the
+  // encoded bytes). Beside it while it is written: a group number, a hash and a key per group
+  // (the group table's own slots are freed before the index is made; they are smaller).
+  std::uint64_t stride = (key_width == 0 ? 16 : round8(key_width)) + round8(schema.size());
+  bool strings = false;
+  for (const table::Field& field : schema.fields()) {
+    strings = strings || field.type == ColumnType::kString;
+    stride += field.type == ColumnType::kString ? 16 : 8;
+  }
+  const std::uint64_t heaps = (strings ? row_bytes : 0) + (key_width == 0 ? row_bytes : 0);
+  const std::uint64_t index = rows * stride + slot_count_for(rows) * sizeof(JoinSlot) + heaps +
+                              8 * (kHeaderWords + schema.size());
+  const std::uint64_t builder = rows * (4 + 8 + (key_width == 0 ? 0 : key_width));
+  return index + builder;
 }
 
 }  // namespace rankflow::ops

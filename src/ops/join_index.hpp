@@ -142,10 +142,11 @@ class JoinIndexBuilder {
   void write(std::byte* out) const;
   std::uint64_t rows() const noexcept;
 
-  // A rough upper bound of the memory the builder and its index take for `rows` build rows of
-  // `row_bytes` encoded bytes in all, for budgets (checked before the rows are fetched).
+  // An upper bound of the memory the index and what the builder holds beside it take for
+  // `rows` build rows of `schema`, `row_bytes` encoded bytes in all, keys of `key_width` bytes
+  // (0: variable), for budgets (checked before the rows are fetched).
   static std::uint64_t estimate_bytes(std::uint64_t rows, std::uint64_t row_bytes,
-                                      std::uint64_t columns, std::uint64_t key_width);
+                                      const table::Schema& schema, std::uint64_t key_width);
 
  private:
   struct Plan;

@@ -333,12 +333,12 @@ Table sort_rows(const comm::Communicator& comm, const Table& local, Table* owned
   }
   std::vector<std::uint64_t> incoming = counts;
   comm.allreduce_inplace(incoming.data(), incoming.size(), comm::ReduceOp::kSum);
-  // Held at the peak: the input (unless given away), its encoding, the bytes that arrive, and
-  // the merged output (about as large as the bytes) with its order (the keys and a few bytes
-  // per row: a quarter of the bytes is ample).
+  // Held at the peak: the input (unless given away), and either its encoding with the bytes
+  // that arrive, or (the encoding freed) the bytes that arrived with the merged output (about
+  // as large) and its order (the keys and a few bytes per row: half the bytes is ample).
   const std::uint64_t arriving = incoming[static_cast<std::size_t>(comm.rank())];
   check_memory(comm, options.memory, "sort",
-               input_bytes + send.size() + 2 * arriving + arriving / 4);
+               input_bytes + std::max<std::uint64_t>(send.size() + arriving, arriving * 5 / 2));
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
 
