@@ -64,7 +64,7 @@ struct GroupBy::State {
                         std::vector<std::string>& sum_name) const;
   void plan_aggregates();
   std::size_t row_major_part(std::size_t column) const;
-  std::size_t row_major_state(bool fused);
+  std::size_t row_major_state();
   bool row_major_applies(const std::vector<RowMajorColumn>& columns, std::size_t stride) const;
   void find_groups(const table::Table& block);
   void find_groups_direct(const table::Column& key, std::size_t rows);
@@ -150,7 +150,7 @@ void GroupBy::State::plan_aggregates() {
     claim_name(spec.output_name, what);
     output.add({spec.output_name, aggregate_output_type(spec, type)});
     if (const std::size_t part = row_major_part(idx); part != kNoColumn) {
-      outputs.push_back({row_major_state(is_fused(spec.function, type)), spec.function, part});
+      outputs.push_back({row_major_state(), spec.function, part});
       continue;
     }
     // One state per column serves its sum/mean/min/max/count; a count(col) alone does not need
@@ -178,16 +178,17 @@ std::size_t GroupBy::State::row_major_part(std::size_t column) const {
   return kNoColumn;
 }
 
-// The one aggregator of the row-major columns, made at its first use.
-std::size_t GroupBy::State::row_major_state(bool fused) {
-  if (!fused) throw DataError("internal: a row-major column with an aggregate it cannot serve");
+// The one aggregator of the row-major columns, made at its first use (row_major_applies has
+// checked that it serves every aggregate of them).
+std::size_t GroupBy::State::row_major_state() {
   if (row_major_aggregator != kNoColumn) return row_major_aggregator;
   bool extremes = false;
   for (const AggregateSpec& spec : options.aggregates) {
     const auto idx = input.find(spec.column);
-    extremes = extremes || (idx && row_major_part(*idx) != kNoColumn &&
-                            (spec.function == AggregateFunction::kMin ||
-                             spec.function == AggregateFunction::kMax));
+    extremes =
+        extremes ||
+        (idx && row_major_part(*idx) != kNoColumn &&
+         (spec.function == AggregateFunction::kMin || spec.function == AggregateFunction::kMax));
   }
   std::vector<std::size_t> offsets;
   for (const RowMajorColumn& column : row_major) offsets.push_back(column.offset);
@@ -344,9 +345,9 @@ table::Table GroupBy::State::finalize() {
     out.add_column(output.field(key_idx).name, std::move(keys[key_idx]));
   for (std::size_t out_idx = 0; out_idx < outputs.size(); ++out_idx) {
     const Output& spec = outputs[out_idx];
-    out.add_column(output.field(keys.size() + out_idx).name,
-                   aggregators[spec.aggregator]->finalize_part(group_count, spec.function,
-                                                               spec.part));
+    out.add_column(
+        output.field(keys.size() + out_idx).name,
+        aggregators[spec.aggregator]->finalize_part(group_count, spec.function, spec.part));
   }
   stats.groups = group_count;
   return out;

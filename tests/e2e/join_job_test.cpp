@@ -10,6 +10,7 @@
 
 #include "oracle/table_job_oracle.hpp"
 #include "oracle/table_oracle.hpp"
+#include "support/error_checks.hpp"
 #include "support/process.hpp"
 #include "support/strings.hpp"
 #include "support/temp_dir.hpp"
@@ -303,13 +304,7 @@ void expect_error(const Fixture& fixture, const std::string& job, int exit_code,
                   const std::vector<std::string>& sets = {}, const std::vector<int>& nps = {1, 3}) {
   for (int np : nps) {
     SCOPED_TRACE("np " + std::to_string(np) + ", " + job);
-    const RunResult run = fixture.run(np, job, sets);
-    EXPECT_EQ(run.exit_code, exit_code) << run.err;
-    for (const std::string& part : message) EXPECT_TRUE(contains(run.err, part)) << run.err;
-    const std::size_t first = run.err.find("rankflow: error:");
-    EXPECT_NE(first, std::string::npos) << run.err;
-    EXPECT_EQ(run.err.find("rankflow: error:", first + 1), std::string::npos) << "printed twice";
-    EXPECT_EQ(list_dir(fixture.out_dir), std::vector<std::string>{});
+    expect_one_clear_error(fixture.run(np, job, sets), exit_code, message, fixture.out_dir);
   }
 }
 
