@@ -13,6 +13,8 @@
 // allocator), or when the re-exec fails (the job runs with glibc's defaults).
 #pragma once
 
+#include <string>
+
 namespace rankflow::cli {
 
 // The tunables rankflow adds in front of the user's (the user's own settings win).
@@ -23,5 +25,9 @@ void tune_malloc(char** argv);
 
 // What tune_malloc did, for the debug log: "on", "off (RANKFLOW_MALLOC_TUNING=off)", ...
 const char* malloc_tuning_status();
+
+// This process's name as the system shows it (/proc/self/comm), for the debug log: the re-exec
+// must keep it "rankflow". Empty when it cannot be read.
+std::string process_name();
 
 }  // namespace rankflow::cli

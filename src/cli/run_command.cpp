@@ -97,8 +97,10 @@ int run_command(const Args& args, int* argc, char*** argv) {
           "all ranks on one node: Open MPI's shared-memory transport (RANKFLOW_MPI_AUTO_SHM=0 "
           "leaves the choice to Open MPI)");
     const char* user_tunables = std::getenv("GLIBC_TUNABLES");
-    log::debug("malloc tuning {} (docs/memory.md); child processes get GLIBC_TUNABLES={}",
-               malloc_tuning_status(), user_tunables ? user_tunables : "(unset)");
+    log::debug("malloc tuning {} (docs/memory.md); child processes get GLIBC_TUNABLES={}; "
+               "process name {}",
+               malloc_tuning_status(), user_tunables ? user_tunables : "(unset)",
+               process_name());
     try {
       job::RawConfig config = read_config_collectively(comm, vars["job"].as<std::string>(), sets);
       job::run_job(comm, config);

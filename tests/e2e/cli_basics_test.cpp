@@ -76,7 +76,8 @@ TEST(Cli, OneNodeRunsChooseSharedMemoryUnlessTheUserChose) {
 }
 
 // rankflow run re-executes itself once with glibc's malloc tunables (huge pages) and puts the
-// user's GLIBC_TUNABLES back before the job starts: child processes see what the user set.
+// user's GLIBC_TUNABLES back before the job starts: child processes see what the user set, and
+// the process keeps its name.
 TEST(Cli, MallocTuningKeepsTheUsersTunablesForChildren) {
   TempDir dir;
   write_file(dir.file("in.csv"), "a,b\n1,2\n3,4\n");
@@ -94,6 +95,8 @@ TEST(Cli, MallocTuningKeepsTheUsersTunablesForChildren) {
   EXPECT_TRUE(contains(unset.err, "malloc tuning on (docs/memory.md); child processes get "
                                   "GLIBC_TUNABLES=(unset)"))
       << unset.err;
+  // The re-executed process keeps its name (top, pidof and pkill find "rankflow", not "exe").
+  EXPECT_TRUE(contains(unset.err, "; process name rankflow")) << unset.err;
 #endif
   RunResult off = run_rankflow(2, args, 60, {"RANKFLOW_MALLOC_TUNING=off"});
   EXPECT_EQ(off.exit_code, 0) << off.err;
