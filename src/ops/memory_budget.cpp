@@ -27,7 +27,9 @@ std::uint64_t mem_available() {
 
 }  // namespace
 
-std::string format_bytes(std::uint64_t bytes) {
+std::string format_bytes(std::uint64_t bytes) { return format_bytes(bytes, 1); }
+
+std::string format_bytes(std::uint64_t bytes, int decimals) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double value = static_cast<double>(bytes);
   std::size_t unit = 0;
@@ -36,7 +38,7 @@ std::string format_bytes(std::uint64_t bytes) {
     ++unit;
   }
   if (unit == 0) return fmt::format("{} B", bytes);
-  return fmt::format("{:.{}f} {}", value, value < 10 ? 1 : 0, units[unit]);
+  return fmt::format("{:.{}f} {}", value, value < 10 ? decimals : decimals - 1, units[unit]);
 }
 
 std::uint64_t default_memory_budget(const comm::Communicator& comm) {
@@ -59,10 +61,16 @@ void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, st
   const std::uint64_t mean = total / ranks;
   // The work spreads over more ranks when it is balanced; then about this many would do.
   const std::uint64_t enough = (total + budget.bytes_per_rank - 1) / budget.bytes_per_rank + 1;
+  // Enough digits that the need and the budget never print alike ("needs 1.1 GiB, more than
+  // the budget of 1.1 GiB").
+  int decimals = 1;
+  while (decimals < 4 &&
+         format_bytes(*worst, decimals) == format_bytes(budget.bytes_per_rank, decimals))
+    ++decimals;
   std::string message =
       fmt::format("{}: rank {} of {} needs {} of memory, more than the budget of {} per rank ({})",
-                  what, worst - needs.begin(), ranks, format_bytes(*worst),
-                  format_bytes(budget.bytes_per_rank), budget.origin);
+                  what, worst - needs.begin(), ranks, format_bytes(*worst, decimals),
+                  format_bytes(budget.bytes_per_rank, decimals), budget.origin);
   if (!advice.empty()) {
     message += fmt::format("; {}", advice);
   } else if (ranks > 1 && *worst > 2 * mean && *worst > 4096) {

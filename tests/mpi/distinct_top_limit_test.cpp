@@ -1,6 +1,6 @@
 // Distinct, top-k (global and per group) and limit at every rank count against serial oracles
 // over the gathered input: duplicates, nulls, NaN, subsets of columns, skewed ownership, more
-// ranks than rows, no rows, input all on one rank; and sort's memory budget.
+// ranks than rows, no rows, input all on one rank; and sort's memory budget and its error message.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,6 +8,7 @@
 #include "oracle/table_oracle.hpp"
 #include "rankflow/ops/distinct.hpp"
 #include "rankflow/ops/limit.hpp"
+#include "rankflow/ops/memory_budget.hpp"
 #include "rankflow/ops/top_k.hpp"
 #include "support/mpi_test.hpp"
 
@@ -210,6 +211,27 @@ TEST(SortBudget, AnOversizedSortStopsWithAClearErrorOnEveryRank) {
                 sort(world(), share(global), parse_sort_keys("s"), options).num_rows(),
                 comm::ReduceOp::kSum),
             2000u);
+}
+
+// 1.14 GiB over a budget of 1.10 GiB printed as "needs 1.1 GiB ... budget of 1.1 GiB" before.
+TEST(MemoryBudgetCheck, TheNeedAndTheBudgetNeverPrintAlike) {
+  MemoryBudget budget;
+  budget.bytes_per_rank = std::uint64_t{11} * (std::uint64_t{1} << 30) / 10;
+  const std::uint64_t need = world().rank() == 0 ? std::uint64_t{114} * (1u << 30) / 100 : 0;
+  try {
+    check_memory(world(), budget, "join (build side)", need);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_TRUE(error.agreed());
+    const std::string message = error.what();
+    EXPECT_EQ(message.rfind("join (build side): rank 0 of ", 0), 0u) << message;
+    EXPECT_NE(message.find("needs 1.14 GiB of memory, more than the budget of 1.10 GiB per rank"),
+              std::string::npos)
+        << message;
+  }
+  EXPECT_EQ(format_bytes(budget.bytes_per_rank), "1.1 GiB");
+  EXPECT_EQ(format_bytes(std::uint64_t{640} << 20, 2), "640.0 MiB");
+  EXPECT_NO_THROW(check_memory(world(), budget, "join (build side)", budget.bytes_per_rank));
 }
 
 }  // namespace

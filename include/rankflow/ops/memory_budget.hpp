@@ -36,5 +36,8 @@ void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, st
 
 // "1.5 GiB", "640 MiB", "12 KiB", "100 B".
 std::string format_bytes(std::uint64_t bytes);
+// With `decimals` digits after the point below 10 units and one fewer above: "1.07 GiB",
+// "640.2 MiB" (decimals = 2).
+std::string format_bytes(std::uint64_t bytes, int decimals);
 
 }  // namespace rankflow::ops
