@@ -193,13 +193,31 @@ void Column::append_zeros(std::size_t rows) {
 void Column::resize_fixed(std::size_t rows) {
   switch (type_) {
     case ColumnType::kFloat64:
+      values_f64_.resize(rows, 0.0);
+      break;
+    case ColumnType::kBool:
+      values_u8_.resize(rows, 0);
+      break;
+    case ColumnType::kString:
+      throw DataError("internal: resize_fixed on a string column");
+    default:
+      values_i64_.resize(rows, 0);
+      break;
+  }
+  if (!valid_.empty()) valid_.resize(rows, 1);
+  size_ = rows;
+}
+
+void Column::resize_fixed_for_overwrite(std::size_t rows) {
+  switch (type_) {
+    case ColumnType::kFloat64:
       values_f64_.resize(rows);
       break;
     case ColumnType::kBool:
       values_u8_.resize(rows);
       break;
     case ColumnType::kString:
-      throw DataError("internal: resize_fixed on a string column");
+      throw DataError("internal: resize_fixed_for_overwrite on a string column");
     default:
       values_i64_.resize(rows);
       break;

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "io/csv/padded_parse.hpp"
+#include "rankflow/table/datetime.hpp"
 
 namespace rankflow::io::csv {
 namespace {
@@ -117,6 +118,59 @@ TEST(CsvSwar, FloatDigitCountsAndBytes) {
     if (!text.empty() && rng() % 8 == 0)
       text[rng() % text.size()] = static_cast<char>(rng() % 256);
     expect_same_float(text);
+  }
+}
+
+void expect_same_date(const std::string& text) {
+  for (const char* after : kAfter) {
+    const Padded field(text, after);
+    std::int64_t expected = -1;
+    std::int64_t got = -2;
+    const bool expected_ok = table::parse_date(text, &expected);
+    const bool got_ok = parse_date_padded(field.begin(), field.end(), &got);
+    ASSERT_EQ(got_ok, expected_ok) << "'" << text << "' then '" << after << "'";
+    if (expected_ok) {
+      ASSERT_EQ(got, expected) << "'" << text << "' then '" << after << "'";
+    }
+  }
+}
+
+TEST(CsvSwar, DateEdgeCases) {
+  for (const char* text :
+       {"1970-01-01", "1969-12-31", "2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29",
+        "2100-02-29", "2400-02-29", "0000-01-01", "0000-02-29", "0000-03-01", "0001-01-01",
+        "9999-12-31", "0399-12-31", "0400-02-29", "2024-12-31", "2024-13-01", "2024-00-10",
+        "2024-01-00", "2024-01-32", "2024-04-31", "2024-06-30", "2024-1-01", "2024-01-1",
+        "24-01-01", "2024/01/01", "2024-01-01T", "2024-01-01 ", " 2024-01-01", "2024-0a-01",
+        "2024-01-0a", "202a-01-01", "a024-01-01", "2024--1-01", "2024-01--1", "+024-01-01",
+        "2024-01-01\r", "", "-", "2024_01-01", "2024-01_01", "\xff" "024-01-01", "2024-01-\xff" "1"})
+    expect_same_date(text);
+}
+
+// Every month and day number from 00 to 32 in years across the calendar's cycles, and texts
+// with one byte replaced: the padded parser agrees with table::parse_date on each.
+TEST(CsvSwar, DatesEveryDayAndByte) {
+  std::vector<int> years;
+  for (int year = 0; year <= 9999; year += (year < 2500 ? 1 : 7)) years.push_back(year);
+  for (const int year : years)
+    for (int month = 0; month <= 13; ++month)
+      for (int day = 0; day <= 32; ++day) {
+        const std::string text = fmt::format("{:04}-{:02}-{:02}", year, month, day);
+        std::int64_t expected = -1;
+        std::int64_t got = -2;
+        const bool expected_ok = table::parse_date(text, &expected);
+        const Padded field(text, ",");
+        ASSERT_EQ(parse_date_padded(field.begin(), field.end(), &got), expected_ok) << text;
+        if (expected_ok) {
+          ASSERT_EQ(got, expected) << text;
+        }
+      }
+  std::mt19937_64 rng(29);
+  for (int round = 0; round < 100000; ++round) {
+    std::string text = fmt::format("{:04}-{:02}-{:02}", rng() % 10000, 1 + rng() % 12, 1 + rng() % 31);
+    text[rng() % text.size()] = static_cast<char>(rng() % 256);
+    if (rng() % 16 == 0) text.erase(rng() % text.size(), 1);
+    expect_same_date(text);
   }
 }
 

@@ -1,5 +1,6 @@
 #include "block_decoder.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "field_parse.hpp"
@@ -84,6 +85,9 @@ struct DateTimeParsers {
 };
 struct DateParsers : DateTimeParsers<table::parse_date> {
   static constexpr const char* kName = "date (YYYY-MM-DD)";
+  static bool padded(const char* begin, const char* end, Value* value) {
+    return parse_date_padded(begin, end, value);
+  }
 };
 struct TimestampParsers : DateTimeParsers<table::parse_timestamp> {
   static constexpr const char* kName = "timestamp (ISO 8601)";
@@ -222,7 +226,8 @@ template <bool kChecked, typename Parsers>
 void BlockDecoder::decode_fixed(const RecordBatch& batch, std::size_t col, std::size_t rows,
                                 table::Column& column, Failure* failure) {
   const std::size_t base = column.size();
-  column.resize_fixed(base + rows);
+  // Every new slot is written below: a value, set_null's 0, or the 0 of a bad row.
+  column.resize_fixed_for_overwrite(base + rows);
   typename Parsers::Value* out = Parsers::values(column) + base;
   for (std::size_t row = 0; row < rows; ++row) {
     if constexpr (!kChecked) {
@@ -249,7 +254,11 @@ void BlockDecoder::decode_fixed(const RecordBatch& batch, std::size_t col, std::
     } else {
       mark_bad(batch, Failure{row, col, std::string(text), field.begin, false}, failure);
     }
-    if (policy_ == BadRowPolicy::kError) return;  // the first failure of this column is enough
+    // A bad row's slot holds 0 (kSkip filters the row out later). With kError the first
+    // failure of this column is enough: the rest of its slots are zeroed, not parsed.
+    const std::size_t zero_end = policy_ == BadRowPolicy::kError ? rows : row + 1;
+    std::fill(out + row, out + zero_end, typename Parsers::Value{});
+    if (policy_ == BadRowPolicy::kError) return;
   }
 }
 
