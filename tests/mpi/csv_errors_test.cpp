@@ -1,5 +1,6 @@
 // Every kind of bad CSV input: one agreed error on every rank that names the file, the line
 // (physical, 1-based, header = line 1) and the column; never a hang (CTest TIMEOUT).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "rankflow/io/csv/csv_source.hpp"
@@ -107,6 +108,38 @@ TEST(CsvErrors, TheFirstBadRowInFileOrderIsReported) {
   options.schema = {{"a", ColumnType::kInt64}};
   expect_error(files[0].name, options,
                files[0].name + ": line 122, column 'a': 'x' is not a valid int64");
+}
+
+// Dates that are not calendar days, deep in a quote-free file with blank lines (LF and CRLF)
+// between blocks: the reader counts lines from its record index there (no quote: every '\n'
+// ends a record), so the line must still be exact at every block size and rank count.
+TEST(CsvErrors, InvalidDatesNameTheirLineInAQuoteFreeFile) {
+  const char* const bad_dates[] = {"2023-02-29", "1900-02-29", "2024-04-31", "2024-13-01",
+                                   "2024-00-10", "2024-01-00", "2024-1-10", "2024-01-1x"};
+  TempDir dir = TempDir::shared(world());
+  for (const char* bad : bad_dates) {
+    std::string text = "n,d,s\r\n";
+    int line = 1;
+    for (int idx = 0; idx < 300; ++idx) {
+      if (idx % 37 == 5) {
+        text += idx % 2 == 0 ? "\n" : "\r\n";  // a blank line
+        ++line;
+      }
+      const bool leap_day = idx % 3 == 0;  // valid edge dates all around the bad one
+      text += fmt::format("{},{},x{}\r\n", idx,
+                          idx == 250 ? bad : leap_day ? "2000-02-29" : "2024-12-31", idx);
+      ++line;
+      if (idx == 250) break;
+    }
+    text += "1,1999-01-01,y\n";
+    const auto files = write_csv_files(world(), dir.path(), {{"dates.csv", text}});
+    io::CsvOptions options;
+    options.schema = {{"d", ColumnType::kDate}};
+    expect_error(files[0].name, options,
+                 fmt::format("{}: line {}, column 'd': '{}' is not a valid date (YYYY-MM-DD)",
+                             files[0].name, line, bad),
+                 {1, 7, 64, 4096, 1 << 20});
+  }
 }
 
 TEST(CsvErrors, InferredTypeMismatchSaysHowToFixIt) {

@@ -201,21 +201,22 @@ FirstRecord read_first_record(const InputHandle& file, std::uint64_t file_size,
   std::size_t capacity = kFirstRecordRead;
   std::vector<char> buffer;
   std::vector<std::uint32_t> index;
+  std::vector<std::uint32_t> newlines;
   std::string scratch;
   while (from < file_size) {
     buffer.resize(capacity + 1 + kScanPadding);
     index.resize(capacity + 1 + kScanPadding);
+    newlines.resize(capacity + 1 + kScanPadding);
     const std::size_t got = file.read_at(buffer.data(), capacity, from);
     const bool at_eof = from + got >= file_size;
     std::size_t size = got;
     if (at_eof && size > 0 && buffer[size - 1] != '\n') buffer[size++] = '\n';
     bool in_quotes = false;
     bool saw_quote = false;
-    const std::size_t count = index_structurals(buffer.data(), size, options.delimiter,
-                                                options.quote, index.data(), &in_quotes, &saw_quote);
-    std::size_t newline_idx = 0;
-    while (newline_idx < count && buffer[index[newline_idx]] != '\n') ++newline_idx;
-    if (newline_idx == count) {
+    std::size_t newline_count = 0;
+    index_structurals(buffer.data(), size, options.delimiter, options.quote, index.data(),
+                      newlines.data(), &newline_count, &in_quotes, &saw_quote);
+    if (newline_count == 0) {
       if (at_eof)
         throw DataError("{}: line {}: unterminated quoted field: the file ends inside quotes",
                         file.path(), skipped_lines + 1);
@@ -225,6 +226,7 @@ FirstRecord read_first_record(const InputHandle& file, std::uint64_t file_size,
       capacity *= 2;
       continue;
     }
+    const std::size_t newline_idx = newlines[0];
     const char* data = buffer.data();
     const std::uint32_t newline = index[newline_idx];
     if (skip_blank && is_blank(data, data + newline)) {

@@ -31,7 +31,8 @@ RecordStream::RecordStream(char delimiter, int quote, std::uint64_t block_size,
       max_record_size_(std::max(max_record_size, block_size)),
       capacity_(static_cast<std::size_t>(block_size)),
       buffer_(raw_array<char>(capacity_ + 1 + kScanPadding)),
-      index_(raw_array<std::uint32_t>(capacity_ + 1 + kScanPadding)) {}
+      index_(raw_array<std::uint32_t>(capacity_ + 1 + kScanPadding)),
+      newlines_(raw_array<std::uint32_t>(capacity_ + 1 + kScanPadding)) {}
 
 void RecordStream::reset(const InputHandle* file, std::uint64_t file_size, std::uint64_t start,
                          std::uint64_t end, std::uint64_t line, std::size_t ncols) {
@@ -49,7 +50,7 @@ void RecordStream::reset(const InputHandle* file, std::uint64_t file_size, std::
 
 void RecordStream::discard_consumed() {
   if (consumed_ == 0) return;
-  buffer_line_ += count_newlines(buffer_.get(), consumed_);
+  buffer_line_ += consumed_lines_known_ ? records_cut_ : count_newlines(buffer_.get(), consumed_);
   buffer_offset_ += consumed_;
   std::memmove(buffer_.get(), buffer_.get() + consumed_, filled_ - consumed_);
   filled_ -= consumed_;
@@ -68,6 +69,7 @@ void RecordStream::grow() {
   std::memcpy(buffer.get(), buffer_.get(), filled_);
   buffer_ = std::move(buffer);
   index_ = raw_array<std::uint32_t>(capacity + 1 + kScanPadding);
+  newlines_ = raw_array<std::uint32_t>(capacity + 1 + kScanPadding);
   capacity_ = capacity;
 }
 
@@ -85,38 +87,50 @@ bool RecordStream::fill() {
   return got > 0;
 }
 
-void RecordStream::assemble(std::size_t index_count, std::uint64_t limit) {
+// Cuts the index into records, a step per record: the newlines' positions in the index give
+// each record's field count (its separators are the index entries since the previous newline).
+void RecordStream::assemble(std::size_t newline_count, std::uint64_t limit) {
   const char* buf = buffer_.get();
   std::uint32_t* index = index_.get();
-  row_starts_.clear();
+  const std::uint32_t* newlines = newlines_.get();
+  row_starts_.resize(newline_count);
+  std::uint32_t* starts = row_starts_.data();
+  std::size_t rows = 0;
   bad_.clear();
   reached_limit_ = false;
   std::size_t write = 0;
   std::size_t first = 0;  // index of the current record's first separator
   std::uint32_t record = 0;
-  for (std::size_t idx = 0; idx < index_count; ++idx) {
-    const std::uint32_t pos = index[idx];
-    if (buf[pos] != '\n') continue;
+  std::size_t line = 0;
+  for (; line < newline_count; ++line) {
     if (record >= limit) {
       reached_limit_ = true;
       break;
     }
+    const std::size_t idx = newlines[line];
+    const std::uint32_t pos = index[idx];
     const std::size_t fields = idx - first + 1;
-    if (fields == 1 && (pos == record || (pos == record + 1 && buf[record] == '\r'))) {
+    if (fields == ncols_ && ncols_ > 1) {  // the common case (a one-field record may be blank)
+      if (write != first) std::memmove(index + write, index + first, fields * sizeof(std::uint32_t));
+      write += fields;
+      starts[rows++] = record;
+    } else if (fields == 1 && (pos == record || (pos == record + 1 && buf[record] == '\r'))) {
       // a blank line: skipped, as pandas and DuckDB do
     } else if (fields == ncols_) {
       if (write != first) std::memmove(index + write, index + first, fields * sizeof(std::uint32_t));
       write += fields;
-      row_starts_.push_back(record);
+      starts[rows++] = record;
     } else {
-      bad_.push_back(BadRecord{record, static_cast<std::uint32_t>(fields), row_starts_.size()});
+      bad_.push_back(BadRecord{record, static_cast<std::uint32_t>(fields), rows});
     }
     record = pos + 1;
     first = idx + 1;
   }
+  row_starts_.resize(rows);
+  records_cut_ = line;
   next_record_ = record;
   if (record >= limit) reached_limit_ = true;
-  rows_ = row_starts_.size();
+  rows_ = rows;
 }
 
 bool RecordStream::next(RecordBatch* batch) {
@@ -133,10 +147,14 @@ bool RecordStream::next(RecordBatch* batch) {
     if (at_eof && size > 0 && buffer_[size - 1] != '\n') buffer_[size++] = '\n';
     bool in_quotes = false;
     bool saw_quote = false;
-    const std::size_t count = index_structurals(buffer_.get(), size, delimiter_, quote_,
-                                                index_.get(), &in_quotes, &saw_quote);
-    assemble(count, end_ - buffer_offset_);
+    std::size_t newline_count = 0;
+    index_structurals(buffer_.get(), size, delimiter_, quote_, index_.get(), newlines_.get(),
+                      &newline_count, &in_quotes, &saw_quote);
+    assemble(newline_count, end_ - buffer_offset_);
     consumed_ = std::min(next_record_, filled_);
+    // Without quotes every '\n' ends a record: the consumed bytes' lines are already counted
+    // (not past the end of the file, where a '\n' may have been added above).
+    consumed_lines_known_ = !saw_quote && next_record_ <= filled_;
     if (at_eof && !reached_limit_ && next_record_ < filled_) {
       // Only a quoted field that never closes leaves bytes after the last record of a file.
       RecordBatch where;

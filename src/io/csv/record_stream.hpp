@@ -63,7 +63,7 @@ class RecordStream {
   void discard_consumed();
   bool fill();  // false when nothing could be read (end of file)
   void grow();
-  void assemble(std::size_t index_count, std::uint64_t limit);
+  void assemble(std::size_t newline_count, std::uint64_t limit);
 
   char delimiter_;
   int quote_;
@@ -71,6 +71,7 @@ class RecordStream {
   std::size_t capacity_;
   std::unique_ptr<char[]> buffer_;
   std::unique_ptr<std::uint32_t[]> index_;
+  std::unique_ptr<std::uint32_t[]> newlines_;  // positions in index_ of the newlines
   std::vector<std::uint32_t> row_starts_;
   std::vector<BadRecord> bad_;
 
@@ -84,6 +85,8 @@ class RecordStream {
   std::size_t consumed_ = 0;         // bytes of buffer_ cut into records by the last next()
   std::size_t rows_ = 0;
   std::size_t next_record_ = 0;      // after assemble: first byte not in a complete record
+  std::size_t records_cut_ = 0;      // after assemble: newlines (outside quotes) before it
+  bool consumed_lines_known_ = false;  // records_cut_ is also the line count of the consumed bytes
   bool reached_limit_ = false;       // after assemble: a record starting at or after end_ seen
   bool done_ = true;
   std::uint64_t bytes_read_ = 0;

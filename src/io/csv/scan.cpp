@@ -29,9 +29,12 @@ bool scan_has_avx2() {
 }
 
 std::size_t index_structurals(const char* buf, std::size_t size, char delimiter, int quote,
-                              std::uint32_t* out, bool* in_quotes, bool* saw_quote) {
-  return use_avx2() ? index_structurals_avx2(buf, size, delimiter, quote, out, in_quotes, saw_quote)
-                    : index_structurals_sse2(buf, size, delimiter, quote, out, in_quotes, saw_quote);
+                              std::uint32_t* out, std::uint32_t* newlines,
+                              std::size_t* newline_count, bool* in_quotes, bool* saw_quote) {
+  return use_avx2() ? index_structurals_avx2(buf, size, delimiter, quote, out, newlines,
+                                             newline_count, in_quotes, saw_quote)
+                    : index_structurals_sse2(buf, size, delimiter, quote, out, newlines,
+                                             newline_count, in_quotes, saw_quote);
 }
 
 void count_segment(const char* buf, std::size_t size, int quote, std::uint64_t offset,

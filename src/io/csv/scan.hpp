@@ -20,11 +20,19 @@ inline constexpr std::size_t kScanPadding = 64;
 inline constexpr std::uint64_t kNotFound = ~std::uint64_t{0};
 
 // Stage 1 of parsing. Writes the offsets of the delimiters and newlines that lie outside
-// quotes in buf[0, size) to `out` (room for `size` entries), in order; returns how many.
+// quotes in buf[0, size) to `out`, in order, and the positions in `out` of the newlines among
+// them to `newlines` (each with room for size + kScanPadding entries); returns how many entries
+// `out` got, *newline_count how many `newlines` got. With the newlines listed, cutting records
+// is a step per record, not a look at every field's separator byte.
 // `in_quotes`: the state at buf[0] on entry, at buf[size] on return. `saw_quote`: set when
 // the buffer holds any quote byte (otherwise no field needs unquoting).
+//
+//   buf        a , b \n c , d \n
+//   out        1   3     6   8        (offsets in buf)
+//   newlines       1         3        (indices into out)
 std::size_t index_structurals(const char* buf, std::size_t size, char delimiter, int quote,
-                              std::uint32_t* out, bool* in_quotes, bool* saw_quote);
+                              std::uint32_t* out, std::uint32_t* newlines,
+                              std::size_t* newline_count, bool* in_quotes, bool* saw_quote);
 
 // Planning scan of a byte range (see range_plan.hpp): quote bytes and newlines, and the first
 // newline after which the local quote count is even (index 0) or odd (index 1), with the
@@ -48,10 +56,10 @@ const char* scan_kernel_name();
 // The two builds, for tests that compare both with a scalar reference (the _avx2 ones only on
 // a CPU that has AVX2: scan_has_avx2()).
 bool scan_has_avx2();
-std::size_t index_structurals_avx2(const char*, std::size_t, char, int, std::uint32_t*, bool*,
-                                   bool*);
-std::size_t index_structurals_sse2(const char*, std::size_t, char, int, std::uint32_t*, bool*,
-                                   bool*);
+std::size_t index_structurals_avx2(const char*, std::size_t, char, int, std::uint32_t*,
+                                   std::uint32_t*, std::size_t*, bool*, bool*);
+std::size_t index_structurals_sse2(const char*, std::size_t, char, int, std::uint32_t*,
+                                   std::uint32_t*, std::size_t*, bool*, bool*);
 void count_segment_avx2(const char*, std::size_t, int, std::uint64_t, SegmentCounts*);
 void count_segment_sse2(const char*, std::size_t, int, std::uint64_t, SegmentCounts*);
 

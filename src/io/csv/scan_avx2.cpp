@@ -36,8 +36,10 @@ inline Masks chunk_masks(const char* chunk, char delimiter, char quote, bool quo
 }  // namespace
 
 std::size_t index_structurals_avx2(const char* buf, std::size_t size, char delimiter, int quote,
-                                   std::uint32_t* out, bool* in_quotes, bool* saw_quote) {
-  return index_impl(buf, size, delimiter, quote, out, in_quotes, saw_quote);
+                                   std::uint32_t* out, std::uint32_t* newlines,
+                                   std::size_t* newline_count, bool* in_quotes, bool* saw_quote) {
+  return index_impl(buf, size, delimiter, quote, out, newlines, newline_count, in_quotes,
+                    saw_quote);
 }
 
 void count_segment_avx2(const char* buf, std::size_t size, int quote, std::uint64_t offset,
