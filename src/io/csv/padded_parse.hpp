@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "field_parse.hpp"
+#include "rankflow/table/datetime.hpp"
 
 namespace rankflow::io::csv {
 namespace swar {
@@ -125,11 +126,46 @@ inline bool parse_float64_padded(const char* begin, const char* end, double* val
   return true;
 }
 
-// As table::parse_date ("YYYY-MM-DD", a real calendar day of the proleptic Gregorian calendar,
-// years 0000-9999 -> days since 1970-01-01); [begin, end + 8) must be readable. The ten bytes are
-// checked in two words (digits and dashes at once), and the day count is Howard Hinnant's
-// days_from_civil for years >= 0 (table/datetime.cpp), inline: a call per field into the table
-// library cost a tenth of the reader's time on a file with one date column.
+namespace date_table {
+
+// Days since 1970-01-01 of the first day of every month of the years [kFirstYear, kFirstYear +
+// kYears): entry year * 16 + month (1-12), and entry year * 16 + 13 = the next year's January 1,
+// so that a month's length is the difference of two neighbours. Built at compile time.
+constexpr int kFirstYear = 1900;
+constexpr int kYears = 256;
+
+constexpr std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;  // Howard Hinnant's algorithm, as table::days_from_civil
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto yoe = static_cast<unsigned>(year - era * 400);
+  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct MonthStarts {
+  std::int32_t days[kYears * 16];
+};
+
+constexpr MonthStarts make_month_starts() {
+  MonthStarts table{};
+  for (int year = 0; year < kYears; ++year)
+    for (unsigned month = 1; month <= 13; ++month)
+      table.days[year * 16 + static_cast<int>(month)] = static_cast<std::int32_t>(
+          month == 13 ? days_from_civil(kFirstYear + year + 1, 1, 1)
+                      : days_from_civil(kFirstYear + year, month, 1));
+  return table;
+}
+
+inline constexpr MonthStarts kMonthStarts = make_month_starts();
+
+}  // namespace date_table
+
+// As table::parse_date ("YYYY-MM-DD", a real calendar day -> days since 1970-01-01);
+// [begin, end + 8) must be readable. The ten bytes are checked in two words (digits and dashes
+// at once); a year in [1900, 2156) (nearly all real data) then takes one table lookup, other
+// years go to table::parse_date. A call per field into the table library was a tenth of the
+// reader's time on a file with one date column.
 //
 //   first  = "YYYY-MM-"   digits in bytes 0-3, 5, 6; '-' in bytes 4 and 7
 //   second = "YY-MM-DD"   (from begin + 2) digits in bytes 6, 7
@@ -138,7 +174,6 @@ inline bool parse_date_padded(const char* begin, const char* end, std::int64_t* 
   constexpr std::uint64_t kDashMask = (std::uint64_t{0xFF} << 56) | (std::uint64_t{0xFF} << 32);
   constexpr std::uint64_t kDashes = (std::uint64_t{'-'} << 56) | (std::uint64_t{'-'} << 32);
   constexpr std::uint64_t kSecondDigits = 0xFFFF000000000000ULL;
-  static constexpr unsigned kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (end - begin != 10) return false;
   const std::uint64_t first = swar::load8(begin);
   const std::uint64_t second = swar::load8(begin + 2);
@@ -151,19 +186,14 @@ inline bool parse_date_padded(const char* begin, const char* end, std::int64_t* 
   const unsigned year = static_cast<unsigned>(swar::digits_value(first, 4));
   const unsigned month = digit(first, 5) * 10 + digit(first, 6);
   const unsigned day = digit(second, 6) * 10 + digit(second, 7);
-  if (month - 1 > 11 || day == 0) return false;
-  if (day > kMonthDays[month - 1]) {
-    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    if (!(month == 2 && day == 29 && leap)) return false;
-  }
-  // Years counted from March (January and February belong to the year before), plus one
-  // 400-year era (146097 days) so that year 0's January stays unsigned.
-  const unsigned shifted = year + 400 - (month <= 2 ? 1 : 0);
-  const unsigned era = shifted / 400;
-  const unsigned yoe = shifted - era * 400;
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  *days = (static_cast<std::int64_t>(era) - 1) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  const unsigned offset = year - unsigned{date_table::kFirstYear};  // wraps below 1900
+  if (offset >= unsigned{date_table::kYears})
+    return table::parse_date(std::string_view(begin, 10), days);
+  if (month - 1 > 11) return false;
+  const std::int32_t* month_start = date_table::kMonthStarts.days + offset * 16 + month;
+  const auto length = static_cast<unsigned>(month_start[1] - month_start[0]);
+  if (day - 1 >= length) return false;  // also day 0 (wraps)
+  *days = month_start[0] + static_cast<std::int64_t>(day) - 1;
   return true;
 }
 
