@@ -50,11 +50,13 @@ inline std::uint64_t low_bytes(std::size_t bytes) noexcept {
 // The digits in the first `count` bytes (1..8, all digits) of `word` as a number; the bytes
 // after them are ignored.
 inline std::uint64_t digits_value(std::uint64_t word, std::size_t count) noexcept {
-  // The digits' bytes never borrow (each is >= '0'); the bytes after them shift out.
+  // The digits' bytes never borrow (each is >= '0'); the bytes after them shift out, and the
+  // zero bytes shifted in are leading zeros. Each step is one multiply that adds a lane times
+  // its power of ten to its neighbour (2561 = 10 * 2^8 + 1, ...), read from the high half.
   word = (word - 0x3030303030303030ULL) << (8 * (8 - count));
-  word = (word * 10 + (word >> 8)) & 0x00FF00FF00FF00FFULL;
-  word = (word * 100 + (word >> 16)) & 0x0000FFFF0000FFFFULL;
-  return (word * 10000 + (word >> 32)) & 0xFFFFFFFFULL;
+  word = (word * 2561) >> 8;
+  word = ((word & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+  return ((word & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
 }
 
 // How many of the first 8 bytes of `word` are digits before the first non-digit (8: all).
