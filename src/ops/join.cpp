@@ -237,7 +237,8 @@ void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_byte
   side = BuildSide();
   recv = comm::ExchangeBuffer();
   comm::run_phase(*comm, "join: indexing the build side", [&] {
-    JoinIndexBuilder builder(build_schema(), build_keys, build_rows.data(), filled);
+    JoinIndexBuilder builder(build_schema(), build_keys, build_rows.data(), filled,
+                             !options.generic_keys);
     private_index.reserve(static_cast<std::size_t>(builder.bytes()));
     builder.write(private_index.data());
     view = JoinIndexView(build_schema(), private_index.data());
@@ -274,7 +275,7 @@ void HashJoin::State::build_broadcast(BuildSide& side) {
   comm::run_phase(*comm, "join: indexing the build side", [&] {
     if (!leader) return;
     builder = std::make_unique<JoinIndexBuilder>(build_schema(), build_keys, data_window.data(),
-                                                 data_window.size());
+                                                 data_window.size(), !options.generic_keys);
     index_bytes = builder->bytes();
   });
   index_window = comm::SharedWindow(*node, index_bytes);
@@ -423,6 +424,8 @@ void HashJoin::build(const BlockSource& next) {
   else
     state.build_shuffle(side, totals[2 + me], totals[2 + ranks + me]);
   if (state.emits_build_rows()) state.matched.assign(state.view.rows(), 0);
+  state.stats.word_keys = state.view.word_keys();
+  state.stats.direct_index = state.view.direct();
 }
 
 void HashJoin::probe(const BlockSource& next, const BlockSink& sink) {

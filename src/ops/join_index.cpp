@@ -14,7 +14,7 @@ namespace {
 using table::Column;
 using table::ColumnType;
 
-constexpr std::uint64_t kMagic = 0x3230584449464a52ull;  // "RJFIDX02"
+constexpr std::uint64_t kMagic = 0x3330584449464a52ull;  // "RJFIDX03"
 constexpr std::size_t kKeyBatchRows = 16384;
 constexpr std::uint32_t kInlineString = 12;  // a string value: u32 length, then 12 bytes inline
                                              // or (4 bytes unused) a u64 heap offset
@@ -34,6 +34,10 @@ enum : std::size_t {
   kWordKeyHeap,
   kWordStringHeap,
   kWordTotal,
+  kWordWordKeys,     // 1: word keys (slots hold words; records hold no key)
+  kWordDirect,       // the direct array (word keys with a dense range), when kWordDirectCount > 0
+  kWordDirectMin,    // its first key, as a word
+  kWordDirectCount,  // its entries: the key range; 0: none (the slots serve)
   kHeaderWords
 };
 
@@ -97,6 +101,12 @@ JoinIndexView::JoinIndexView(const table::Schema& schema, const std::byte* index
   records_ = index + words[kWordRecords];
   key_heap_ = index + words[kWordKeyHeap];
   string_heap_ = index + words[kWordStringHeap];
+  word_keys_ = words[kWordWordKeys] != 0;
+  if (words[kWordDirectCount] > 0) {
+    direct_ = reinterpret_cast<const JoinDirectEntry*>(index + words[kWordDirect]);
+    direct_min_ = words[kWordDirectMin];
+    direct_count_ = words[kWordDirectCount];
+  }
   value_offsets_.assign(words + kHeaderWords, words + kHeaderWords + words[kWordColumns]);
 }
 
@@ -119,56 +129,85 @@ bool JoinIndexView::key_equals(std::uint64_t row, const std::uint8_t* key,
   return stored_size == size && std::memcmp(key_heap_ + offset, key, size) == 0;
 }
 
-void JoinIndexView::gather(const std::vector<std::size_t>& columns, const std::uint64_t* refs,
-                           std::size_t count, const std::vector<Column*>& outs) const {
-  struct Target {
-    Column* out;
-    ColumnType type;
-    std::uint64_t value_offset;
-    std::uint64_t validity;
-    std::size_t first;  // the out column's size before this call
-  };
-  std::vector<Target> targets;
-  for (std::size_t idx = 0; idx < columns.size(); ++idx) {
-    Column* out = outs[idx];
-    const std::size_t column = columns[idx];
-    targets.push_back(
-        {out, types_[column], value_offsets_[column], validity_offset_ + column, out->size()});
-    if (types_[column] != ColumnType::kString) out->resize_fixed(out->size() + count);
-  }
+template <typename T>
+void JoinIndexView::gather_fixed(std::size_t column, const std::uint64_t* refs, std::size_t count,
+                                 Column& out, T* values) const {
+  const std::uint64_t value_offset = value_offsets_[column];
+  const std::uint64_t validity = validity_offset_ + column;
+  const std::size_t first = out.size() - count;
   for (std::size_t pair = 0; pair < count; ++pair) {
     const std::uint64_t ref = refs[pair];
-    if (pair + 8 < count && refs[pair + 8] != kNoRef) __builtin_prefetch(record(refs[pair + 8]));
     const std::byte* rec = ref == kNoRef ? nullptr : record(ref);
-    for (const Target& target : targets) {
-      const bool present = rec != nullptr && rec[target.validity] != std::byte{0};
-      const std::size_t at = target.first + pair;
-      switch (target.type) {
-        case ColumnType::kString:
-          if (present)
-            target.out->append_string(string_at(rec + target.value_offset));
-          else
-            target.out->append_null();
-          break;
-        case ColumnType::kFloat64:
-          if (present)
-            target.out->mutable_f64()[at] = load<double>(rec + target.value_offset);
-          else
-            target.out->set_null(at);
-          break;
-        case ColumnType::kBool:
-          if (present)
-            target.out->mutable_u8()[at] = load<std::uint8_t>(rec + target.value_offset);
-          else
-            target.out->set_null(at);
-          break;
-        default:
-          if (present)
-            target.out->mutable_i64()[at] = load<std::int64_t>(rec + target.value_offset);
-          else
-            target.out->set_null(at);
-          break;
-      }
+    if (rec == nullptr || rec[validity] == std::byte{0}) {
+      out.set_null(first + pair);  // rare: out's validity is made on the first one
+      continue;
+    }
+    values[pair] = load<T>(rec + value_offset);
+  }
+}
+
+// Two passes: the lengths (so that the characters are one resize), then the copies.
+void JoinIndexView::gather_strings(std::size_t column, const std::uint64_t* refs,
+                                   std::size_t count, Column& out,
+                                   std::vector<std::uint64_t>& ends) const {
+  const std::uint64_t value_offset = value_offsets_[column];
+  const std::uint64_t validity = validity_offset_ + column;
+  ends.resize(count);
+  std::uint64_t total = 0;
+  bool nulls = false;
+  for (std::size_t pair = 0; pair < count; ++pair) {
+    const std::uint64_t ref = refs[pair];
+    const std::byte* rec = ref == kNoRef ? nullptr : record(ref);
+    const bool present = rec != nullptr && rec[validity] != std::byte{0};
+    nulls = nulls || !present;
+    total += present ? load<std::uint32_t>(rec + value_offset) : 0;
+    ends[pair] = total;
+  }
+  const std::size_t first = out.size();
+  char* chars = out.append_string_space(ends.data(), count);
+  std::uint64_t at = 0;
+  for (std::size_t pair = 0; pair < count; ++pair) {
+    const std::uint64_t length = ends[pair] - at;
+    if (length > 0) {
+      const std::byte* value = record(refs[pair]) + value_offset;
+      if (length > kInlineString)
+        std::memcpy(chars + at, string_heap_ + load<std::uint64_t>(value + 8), length);
+      else if (at + kInlineString <= total)  // a fixed-size copy; the next string overwrites
+        std::memcpy(chars + at, value + 4, kInlineString);
+      else
+        std::memcpy(chars + at, value + 4, length);
+    }
+    at = ends[pair];
+  }
+  if (!nulls) return;
+  for (std::size_t pair = 0; pair < count; ++pair) {
+    const std::uint64_t ref = refs[pair];
+    if (ref == kNoRef || record(ref)[validity] == std::byte{0}) out.set_null(first + pair);
+  }
+}
+
+void JoinIndexView::gather(const std::vector<std::size_t>& columns, const std::uint64_t* refs,
+                           std::size_t count, const std::vector<Column*>& outs,
+                           std::vector<std::uint64_t>& scratch) const {
+  for (std::size_t idx = 0; idx < columns.size(); ++idx) {
+    Column& out = *outs[idx];
+    const std::size_t column = columns[idx];
+    if (types_[column] == ColumnType::kString) {
+      gather_strings(column, refs, count, out, scratch);
+      continue;
+    }
+    out.resize_fixed(out.size() + count);
+    const std::size_t first = out.size() - count;
+    switch (types_[column]) {
+      case ColumnType::kFloat64:
+        gather_fixed(column, refs, count, out, out.mutable_f64() + first);
+        break;
+      case ColumnType::kBool:
+        gather_fixed(column, refs, count, out, out.mutable_u8() + first);
+        break;
+      default:
+        gather_fixed(column, refs, count, out, out.mutable_i64() + first);
+        break;
     }
   }
 }
@@ -180,8 +219,13 @@ struct JoinIndexBuilder::Plan {
 
   void scan(const std::byte* data, std::uint64_t size);
   void group_keys(const std::vector<std::size_t>& key_columns);
+  void plan_direct();
   void lay_out();
+  void write_slots(std::byte* out, const std::vector<std::uint64_t>& first) const;
   void write_records(std::byte* out, const std::vector<std::uint64_t>& first) const;
+  std::uint64_t word_of(std::uint32_t group) const {  // word keys: the key's word
+    return load<std::uint64_t>(reinterpret_cast<const std::byte*>(groups.key(group)) + 1);
+  }
 
   table::Schema schema;
   std::vector<ColumnType> types;
@@ -193,12 +237,17 @@ struct JoinIndexBuilder::Plan {
   std::vector<std::uint32_t> group_of;         // per row in arrival order; kNoRow: a null key
   std::vector<std::uint64_t> key_heap_offset;  // per group (variable keys)
   std::uint64_t key_heap_bytes = 0;
+  bool word_keys = false;         // one 8-byte key column, laid out as words
+  bool direct_allowed = false;    // ... of int64 storage (a range means something)
+  std::uint64_t direct_min = 0;   // the direct array's first key, as a word
+  std::uint64_t direct_count = 0; // its entries; 0: none
   // Layout.
   std::uint64_t validity_offset = 0;
   std::vector<std::uint64_t> value_offsets;
   std::uint64_t stride = 0;
   std::uint64_t slot_count = 0;
   std::uint64_t slots_at = 0, records_at = 0, key_heap_at = 0, string_heap_at = 0, total = 0;
+  std::uint64_t direct_at = 0;
 };
 
 void JoinIndexBuilder::Plan::scan(const std::byte* data, std::uint64_t size) {
@@ -229,6 +278,8 @@ void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_colu
   }
   KeyEncoder encoder(key_types);
   key_width = encoder.is_fixed() ? encoder.fixed_width() : 0;
+  word_keys = word_keys && encoder.is_word();
+  direct_allowed = word_keys && table::stores_i64(key_types[0]);
   groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
   groups.reserve(rows);  // at most a group per row: no rehash on the way
   group_of.assign(rows, kNoRow);
@@ -292,6 +343,24 @@ void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_colu
   groups.drop_lookup();  // its slots are not needed for the index: free them before it is made
 }
 
+// A direct array when the distinct keys' range is dense enough (kDirectSpread).
+void JoinIndexBuilder::Plan::plan_direct() {
+  const std::uint64_t group_count = groups.size();
+  if (!direct_allowed || group_count == 0) return;
+  auto min = static_cast<std::int64_t>(word_of(0));
+  std::int64_t max = min;
+  for (std::uint32_t group = 1; group < group_count; ++group) {
+    const auto key = static_cast<std::int64_t>(word_of(group));
+    min = std::min(min, key);
+    max = std::max(max, key);
+  }
+  // max - min in unsigned arithmetic: exact for any two int64s.
+  const std::uint64_t span = static_cast<std::uint64_t>(max) - static_cast<std::uint64_t>(min);
+  if (span >= kDirectSpread * group_count) return;
+  direct_min = static_cast<std::uint64_t>(min);
+  direct_count = span + 1;
+}
+
 void JoinIndexBuilder::Plan::lay_out() {
   const std::size_t columns = types.size();
   const std::uint64_t group_count = groups.size();
@@ -302,16 +371,17 @@ void JoinIndexBuilder::Plan::lay_out() {
       key_heap_bytes += groups.key_size(group);
     }
   }
-  validity_offset = key_width == 0 ? 16 : round8(key_width);
+  validity_offset = word_keys ? 0 : key_width == 0 ? 16 : round8(key_width);
   std::uint64_t at = validity_offset + round8(columns);
   for (ColumnType type : types) {
     value_offsets.push_back(at);
     at += type == ColumnType::kString ? 16 : 8;
   }
   stride = std::max<std::uint64_t>(at, 8);
-  slot_count = slot_count_for(group_count);
+  slot_count = direct_count > 0 ? 0 : slot_count_for(group_count);
   slots_at = 8 * (kHeaderWords + columns);
-  records_at = slots_at + slot_count * sizeof(JoinSlot);
+  direct_at = slots_at + slot_count * sizeof(JoinSlot);
+  records_at = direct_at + direct_count * sizeof(JoinDirectEntry);
   key_heap_at = records_at + rows * stride;
   string_heap_at = round8(key_heap_at + key_heap_bytes);
   total = round8(string_heap_at + string_bytes);
@@ -319,13 +389,15 @@ void JoinIndexBuilder::Plan::lay_out() {
 
 JoinIndexBuilder::JoinIndexBuilder(const table::Schema& schema,
                                    const std::vector<std::size_t>& key_columns,
-                                   const std::byte* data, std::uint64_t size)
+                                   const std::byte* data, std::uint64_t size, bool word_keys)
     : plan_(std::make_unique<Plan>(true, 0)) {
   Plan& plan = *plan_;
   plan.schema = schema;
+  plan.word_keys = word_keys;
   for (const table::Field& field : schema.fields()) plan.types.push_back(field.type);
   plan.scan(data, size);
   plan.group_keys(key_columns);
+  plan.plan_direct();
   plan.lay_out();
 }
 
@@ -349,9 +421,11 @@ void JoinIndexBuilder::Plan::write_records(std::byte* out,
       const std::uint32_t group = group_of[flat];
       std::byte* rec = records + (group == kNoRow ? next.back()++ : next[group]++) * stride;
       std::memset(rec, 0, stride);
-      if (group != kNoRow && key_width != 0) {
+      if (group == kNoRow || word_keys) {
+        // no key bytes: null keys never match; word keys are in the slots or the direct array
+      } else if (key_width != 0) {
         std::memcpy(rec, groups.key(group), key_width);
-      } else if (group != kNoRow) {
+      } else {
         const std::uint64_t size = groups.key_size(group);
         std::memcpy(rec, &key_heap_offset[group], 8);
         std::memcpy(rec + 8, &size, 8);
@@ -380,6 +454,30 @@ void JoinIndexBuilder::Plan::write_records(std::byte* out,
   }
 }
 
+// The slots (by hash, or for word keys by word) or the direct array: per key, its rows.
+void JoinIndexBuilder::Plan::write_slots(std::byte* out,
+                                         const std::vector<std::uint64_t>& first) const {
+  const std::uint64_t group_count = groups.size();
+  if (direct_count > 0) {
+    auto* direct = reinterpret_cast<JoinDirectEntry*>(out + direct_at);
+    std::fill(direct, direct + direct_count, JoinDirectEntry{0, 0});
+    for (std::uint32_t group = 0; group < group_count; ++group)
+      direct[word_of(group) - direct_min] = {
+          static_cast<std::uint32_t>(first[group]),
+          static_cast<std::uint32_t>(first[group + 1] - first[group])};
+    return;
+  }
+  auto* slots = reinterpret_cast<JoinSlot*>(out + slots_at);
+  std::fill(slots, slots + slot_count, JoinSlot{0, 0, 0});
+  for (std::uint32_t group = 0; group < group_count; ++group) {
+    const std::uint64_t tag = word_keys ? word_of(group) : groups.hash(group);
+    std::uint64_t pos = (word_keys ? mix_word(tag) : tag) & (slot_count - 1);
+    while (slots[pos].count != 0) pos = (pos + 1) & (slot_count - 1);
+    slots[pos] = {tag, static_cast<std::uint32_t>(first[group]),
+                  static_cast<std::uint32_t>(first[group + 1] - first[group])};
+  }
+}
+
 void JoinIndexBuilder::write(std::byte* out) const {
   const Plan& plan = *plan_;
   const std::uint64_t group_count = plan.groups.size();
@@ -397,6 +495,10 @@ void JoinIndexBuilder::write(std::byte* out) const {
   words[kWordKeyHeap] = plan.key_heap_at;
   words[kWordStringHeap] = plan.string_heap_at;
   words[kWordTotal] = plan.total;
+  words[kWordWordKeys] = plan.word_keys ? 1 : 0;
+  words[kWordDirect] = plan.direct_at;
+  words[kWordDirectMin] = plan.direct_min;
+  words[kWordDirectCount] = plan.direct_count;
   std::copy(plan.value_offsets.begin(), plan.value_offsets.end(), words + kHeaderWords);
 
   // Each group's rows start where the previous group's end; null-key rows come last.
@@ -405,15 +507,7 @@ void JoinIndexBuilder::write(std::byte* out) const {
     if (group != kNoRow) ++first[group + 1];
   for (std::uint64_t group = 0; group < group_count; ++group) first[group + 1] += first[group];
 
-  auto* slots = reinterpret_cast<JoinSlot*>(out + plan.slots_at);
-  std::fill(slots, slots + plan.slot_count, JoinSlot{0, 0, 0});
-  for (std::uint32_t group = 0; group < group_count; ++group) {
-    const std::uint64_t hash = plan.groups.hash(group);
-    std::uint64_t pos = hash & (plan.slot_count - 1);
-    while (slots[pos].count != 0) pos = (pos + 1) & (plan.slot_count - 1);
-    slots[pos] = {hash, static_cast<std::uint32_t>(first[group]),
-                  static_cast<std::uint32_t>(first[group + 1] - first[group])};
-  }
+  plan.write_slots(out, first);
   std::byte* key_heap = out + plan.key_heap_at;
   for (std::uint32_t group = 0; group < group_count && plan.key_width == 0; ++group)
     std::memcpy(key_heap + plan.key_heap_offset[group], plan.groups.key(group),

@@ -95,7 +95,7 @@ void JoinAssembler::gather_build() {
   const std::size_t pairs = build_refs_.size();
   if (pairs == build_gathered_) return;
   view_.gather(build_columns_, build_refs_.data() + build_gathered_, pairs - build_gathered_,
-               build_outs_);
+               build_outs_, gather_scratch_);
   build_gathered_ = pairs;
 }
 
@@ -114,7 +114,7 @@ void JoinAssembler::flush() {
     Column& build_scratch = build_is_left_ ? left_scratch_ : right_scratch_;
     Column& probe_scratch = build_is_left_ ? right_scratch_ : left_scratch_;
     view_.gather({build_is_left_ ? column.left_column : column.right_column}, build_refs_.data(),
-                 pairs, {&build_scratch});
+                 pairs, {&build_scratch}, gather_scratch_);
     gather_probe_side(build_is_left_ ? column.right_column : column.left_column, probe_scratch);
     for (std::size_t pair = 0; pair < pairs; ++pair)
       out.append_from(left_present(pair) ? left_scratch_ : right_scratch_, pair);
@@ -144,6 +144,7 @@ JoinProber::JoinProber(const JoinPlan& plan, bool build_is_left,
       build_is_left_ ? plan.keeps_unmatched_right() : plan.keeps_unmatched_left();
   semi_from_probe_ = !build_is_left_ && how == JoinHow::kSemi;
   slots_.resize(kLookupBatch);
+  found_.resize(kLookupBatch);
 }
 
 void JoinProber::emit(std::size_t row, JoinIndexView::Range found) {
@@ -186,10 +187,44 @@ void JoinProber::look_up(const table::Table& block, std::size_t begin, std::size
   assembler_.gather_build();
 }
 
+void JoinProber::look_up_words(const std::uint64_t* words, const std::uint8_t* present,
+                               std::size_t begin, std::size_t end) {
+  // One read per row (a direct entry, or a slot holding the word itself), prefetched a few
+  // rows ahead; then the record of each row found, for the gather after the batch.
+  constexpr std::size_t kAhead = 16;
+  for (std::size_t row = begin; row < end; ++row) {
+    if (row + kAhead < end) __builtin_prefetch(view_.word_address(words[row + kAhead]));
+    const bool keyed = present == nullptr || present[row] != 0;
+    const JoinIndexView::Range found = keyed ? view_.find_word(words[row]) : JoinIndexView::Range{};
+    found_[row - begin] = found;
+    if (found.count != 0) __builtin_prefetch(view_.record(found.first));
+  }
+  for (std::size_t row = begin; row < end; ++row) emit(row, found_[row - begin]);
+  assembler_.gather_build();
+}
+
 void JoinProber::probe(const table::Table& block) {
   const std::size_t rows = block.num_rows();
   if (rows == 0) return;
   assembler_.set_probe(&block);
+  if (view_.word_keys()) {
+    const table::Column& key = block.column(probe_keys_[0]);
+    const std::uint64_t* words = nullptr;
+    const std::uint8_t* present = nullptr;
+    if (table::stores_i64(key.type())) {  // the values are the words
+      words = reinterpret_cast<const std::uint64_t*>(key.i64());
+      present = key.validity();
+    } else {  // float64: canonical bits (-0.0 is 0.0, one NaN), as the index holds them
+      encoder_.encode_words(block, probe_keys_[0]);
+      words = encoder_.words();
+      present = encoder_.present();
+    }
+    for (std::size_t begin = 0; begin < rows; begin += kLookupBatch)
+      look_up_words(words, present, begin, std::min(rows, begin + kLookupBatch));
+    assembler_.flush();
+    assembler_.set_probe(nullptr);
+    return;
+  }
   encoder_.encode(block, probe_keys_);
   key_validity_.clear();
   for (std::size_t column : probe_keys_)

@@ -2,7 +2,7 @@
 //
 // JoinProber looks up each probe row's key in the JoinIndexView (prefetching slots and records
 // a few rows ahead: each lookup is two cache misses that would otherwise come one after the
-// other) and hands the pairs it finds, (probe row, build row), to JoinAssembler, which gathers
+// other; an index of word keys is read with the key column's values as they are, no encoding) and hands the pairs it finds, (probe row, build row), to JoinAssembler, which gathers
 // the output columns of a block of pairs at once and gives the block to the sink. kNoRow and
 // kNoRef stand for a missing side (an unmatched row of an outer join): its columns are null.
 #pragma once
@@ -52,6 +52,7 @@ class JoinAssembler {
   std::vector<std::uint32_t> probe_rows_;
   std::vector<std::uint64_t> build_refs_;
   std::size_t build_gathered_ = 0;  // pairs whose build columns are in out_ already
+  std::vector<std::uint64_t> gather_scratch_;
   table::Table out_;
   // Output columns by source: the build side's (gathered row by row, all at once), the probe
   // side's, and the keys to coalesce (right and full joins).
@@ -76,6 +77,9 @@ class JoinProber {
 
  private:
   void look_up(const table::Table& block, std::size_t begin, std::size_t end);
+  // Word keys (view_.word_keys()): the words and presence of the block's key column.
+  void look_up_words(const std::uint64_t* words, const std::uint8_t* present, std::size_t begin,
+                     std::size_t end);
   void emit(std::size_t row, JoinIndexView::Range found);
 
   const JoinPlan& plan_;
@@ -90,6 +94,7 @@ class JoinProber {
   bool semi_from_probe_;
   std::vector<const std::uint8_t*> key_validity_;
   std::vector<std::uint64_t> slots_;  // per row of a batch: the candidate slot
+  std::vector<JoinIndexView::Range> found_;  // word keys, per row of a batch: its build rows
 };
 
 }  // namespace rankflow::ops

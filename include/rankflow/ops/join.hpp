@@ -75,6 +75,9 @@ struct JoinOptions {
   // all. A pipeline passes only what later steps read, so the rest is never gathered.
   std::vector<std::string> output_columns;
   bool skew_to_one_rank = false;  // debug: every key is owned by rank 0 (shuffle)
+  // Tests: index and probe one 8-byte key column (int64, date, timestamp, float64) as any other
+  // key (normalized bytes, hashed) instead of the word-key fast path, to compare the two.
+  bool generic_keys = false;
   // Tests: pretend that nodes are groups of this many consecutive ranks (0: the real nodes,
   // MPI_COMM_TYPE_SHARED), to check that broadcast keeps one copy per node.
   int test_ranks_per_node = 0;
@@ -91,6 +94,8 @@ struct JoinStats {
   std::uint64_t output_rows = 0;          // rows this rank gave to the sink
   std::uint64_t rounds = 0;               // probe exchanges (shuffle)
   std::uint64_t bytes_sent = 0;           // build and probe rows sent, all rounds
+  bool word_keys = false;     // one 8-byte key column, indexed and probed as words
+  bool direct_index = false;  // ... through a direct array over the build keys' dense range
 };
 
 // Fills `block` with this rank's next rows of the probe side; false when there are no more.
