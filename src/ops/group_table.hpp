@@ -140,6 +140,67 @@ class GroupTable {
   std::vector<std::uint64_t> hashes_;
 };
 
+// StringGroupCache: for a key of one string column, the group ids of recently seen strings in a
+// small direct-mapped cache, so that a column of few distinct values (regions, categories,
+// codes) finds a row's group with a cheap hash of its bytes and one comparison with the group's
+// key, instead of normalizing the key and hashing it with XXH3. The GroupTable stays the one
+// place groups are created: a miss goes through it and refills the entry. A column that misses
+// often (more distinct values than the cache holds) turns the cache off for good; the caller then
+// takes the generic path, which batches and prefetches.
+class StringGroupCache {
+ public:
+  static constexpr std::uint32_t kMiss = 0xffffffffu;
+  static constexpr std::size_t kEntryBits = 10;
+  // Rows judged at a time: more than an eighth of them missing turns the cache off.
+  static constexpr std::size_t kJudgeRows = 16384;
+
+  bool active() const noexcept { return active_; }
+  // The group whose key is the present string [text, text + size), if the cache holds it.
+  // `groups` holds normalized keys of one string column: [ 1 | u32 size | bytes ].
+  std::uint32_t find(const char* text, std::size_t size, const GroupTable& groups) const noexcept {
+    const std::uint32_t id_plus_1 = entries_[slot(text, size)];
+    if (id_plus_1 == 0 || id_plus_1 > groups.size()) return kMiss;  // empty, or groups cleared
+    const std::uint32_t id = id_plus_1 - 1;
+    const std::uint8_t* key = groups.key(id);
+    if (groups.key_size(id) != 5 + size || key[0] == 0) return kMiss;
+    return std::memcmp(key + 5, text, size) == 0 ? id : kMiss;
+  }
+  void remember(const char* text, std::size_t size, std::uint32_t id) noexcept {
+    entries_[slot(text, size)] = id + 1;
+  }
+  // After `rows` rows of which `misses` missed.
+  void observe(std::size_t rows, std::size_t misses) noexcept {
+    rows_ += rows;
+    misses_ += misses;
+    if (rows_ < kJudgeRows) return;
+    if (misses_ * 8 > rows_) active_ = false;
+    rows_ = 0;
+    misses_ = 0;
+  }
+
+ private:
+  // The size and the first and last (up to) 8 bytes, multiplied and folded: strings that differ
+  // only in the middle share an entry, which costs misses, never a wrong group.
+  static std::size_t slot(const char* text, std::size_t size) noexcept {
+    std::uint64_t head = 0;
+    std::uint64_t tail = 0;
+    if (size >= 8) {
+      std::memcpy(&head, text, 8);
+      std::memcpy(&tail, text + size - 8, 8);
+    } else if (size > 0) {
+      std::memcpy(&head, text, size);
+    }
+    const std::uint64_t mixed =
+        ((head + size) * 0x9e3779b97f4a7c15ull) ^ (tail * 0xc2b2ae3d27d4eb4full);
+    return static_cast<std::size_t>((mixed * 0x165667b19e3779f9ull) >> (64 - kEntryBits));
+  }
+
+  bool active_ = true;
+  std::size_t rows_ = 0;
+  std::size_t misses_ = 0;
+  std::vector<std::uint32_t> entries_ = std::vector<std::uint32_t>(std::size_t{1} << kEntryBits, 0);
+};
+
 // DirectIndex: for a key of one int64/date/timestamp column whose values lie in a small range,
 // the group id of each value in a plain array, so that most rows find their group with one
 // array read and no hashing (as DuckDB's perfect hash aggregate). The range is planned from the

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "aggregators.hpp"
 #include "group_table.hpp"
@@ -68,6 +69,7 @@ struct GroupBy::State {
   bool row_major_applies(const std::vector<RowMajorColumn>& columns, std::size_t stride) const;
   void find_groups(const table::Table& block);
   void find_groups_direct(const table::Column& key, std::size_t rows);
+  void find_groups_strings(const table::Column& key, std::size_t rows);
   void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
   void merge(const comm::ExchangeBuffer& recv);
   table::Table finalize();
@@ -90,6 +92,8 @@ struct GroupBy::State {
   KeyEncoder encoder;
   GroupTable groups;
   DirectIndex direct;  // consume() only: the merge goes through `groups`
+  StringGroupCache strings;  // consume() only, one string key
+  std::vector<std::uint8_t> string_key;  // a normalized string key (a cache miss)
   std::vector<std::uint32_t> gids;
   // use_row_major: the columns folded from whole rows, and their one state.
   std::vector<RowMajorColumn> row_major;
@@ -245,6 +249,10 @@ void GroupBy::State::find_groups(const table::Table& block) {
     find_groups_direct(block.column(key_columns[0]), rows);
     return;
   }
+  if (key_types.size() == 1 && key_types[0] == table::ColumnType::kString && strings.active()) {
+    find_groups_strings(block.column(key_columns[0]), rows);
+    return;
+  }
   if (groups.word_mode()) {
     encoder.encode_words(block, key_columns[0]);
     const std::uint64_t* hashes = encoder.hashes();
@@ -281,6 +289,43 @@ void GroupBy::State::find_groups_direct(const table::Column& key, std::size_t ro
     out[row] = groups.find_or_insert_word(present, word, hash_word_key(present, word));
     if (slot != nullptr) *slot = out[row] + 1;
   }
+}
+
+// One string key: the cache of recent strings, else the string normalized and looked up (and
+// remembered). Null keys go through the table each time (their key is [ 0 | u32 0 ]).
+void GroupBy::State::find_groups_strings(const table::Column& key, std::size_t rows) {
+  const std::uint8_t* valid = key.validity();
+  const std::uint64_t* offsets = key.offsets().data();
+  const char* chars = key.chars().data();
+  std::uint32_t* out = gids.data();
+  std::size_t hits = 0;
+  std::size_t misses = 0;
+  for (std::size_t row = 0; row < rows; ++row) {
+    const bool present = valid == nullptr || valid[row] != 0;
+    const char* text = chars + offsets[row];
+    const std::size_t size = present ? offsets[row + 1] - offsets[row] : 0;
+    if (present) {
+      const std::uint32_t id = strings.find(text, size, groups);
+      if (id != StringGroupCache::kMiss) {
+        out[row] = id;
+        ++hits;
+        continue;
+      }
+      ++misses;
+    }
+    if (size > std::numeric_limits<std::uint32_t>::max())
+      throw DataError("a key string of {} bytes is too long (limit 4 GiB)", size);
+    const auto length = static_cast<std::uint32_t>(size);
+    string_key.resize(5 + size);
+    string_key[0] = present ? 1 : 0;
+    std::memcpy(string_key.data() + 1, &length, 4);
+    if (size > 0) std::memcpy(string_key.data() + 5, text, size);
+    out[row] = groups.find_or_insert(string_key.data(), static_cast<std::uint32_t>(5 + size),
+                                     hash_key(string_key.data(), string_key.size()));
+    if (present) strings.remember(text, size, out[row]);
+  }
+  stats.cached_rows += hits;
+  strings.observe(rows, misses);
 }
 
 void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts) {

@@ -81,6 +81,7 @@ struct GroupByStats {
   std::uint64_t bytes_sent = 0;    // serialized partial states, all destinations
   std::uint64_t bytes_received = 0;
   std::uint64_t groups = 0;  // groups this rank owns in the result
+  std::uint64_t cached_rows = 0;  // one string key: rows whose group its small cache knew
 };
 
 class GroupBy {
