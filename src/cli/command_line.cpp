@@ -1,5 +1,6 @@
 #include "command_line.hpp"
 
+#include <filesystem>
 #include <iostream>
 
 namespace rankflow::cli {
@@ -21,6 +22,11 @@ bool parse_command_line(const Args& args, const std::string& command,
     return false;
   }
   return true;
+}
+
+std::string executable_path(std::error_code& error) {
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : self.string();
 }
 
 }  // namespace rankflow::cli

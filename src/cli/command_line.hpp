@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 #include <string>
+#include <system_error>
 
 #include "commands.hpp"
 
@@ -16,5 +17,10 @@ bool parse_command_line(const Args& args, const std::string& command,
                         const boost::program_options::options_description& hidden,
                         const boost::program_options::positional_options_description& positional,
                         boost::program_options::variables_map& vars);
+
+// The running rankflow binary's path (what /proc/self/exe points to); empty with `error` set
+// when it cannot be read. `rankflow submit` puts it in batch scripts; `rankflow run` re-executes
+// it by this name, which keeps the process named "rankflow" (malloc_tuning.hpp).
+std::string executable_path(std::error_code& error);
 
 }  // namespace rankflow::cli

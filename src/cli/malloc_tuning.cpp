@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <system_error>
+
+#include "command_line.hpp"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -36,16 +38,6 @@ void restore_user_tunables(const char* marker) {
     unsetenv(kTunables);
   unsetenv(kSaved);
   unsetenv(kMarker);
-}
-
-// The running binary's path. Executing it by that name, not as /proc/self/exe, keeps the
-// process name (/proc/PID/comm: what top, pidof, pkill and sstat show) "rankflow" instead of
-// "exe". Empty when it cannot be read; then /proc/self/exe is the fallback.
-std::string own_binary() {
-  char path[PATH_MAX];
-  const ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
-  if (length <= 0) return {};
-  return std::string(path, static_cast<std::size_t>(length));
 }
 
 }  // namespace
@@ -83,8 +75,11 @@ void tune_malloc(char** argv) {
   if (user != nullptr) setenv(kSaved, user, 1);
   setenv(kMarker, user != nullptr ? "saved" : "none", 1);
   setenv(kTunables, tunables.c_str(), 1);
-  const std::string binary = own_binary();
-  if (!binary.empty()) execv(binary.c_str(), argv);
+  // By its path, not as /proc/self/exe: the process keeps its name (/proc/PID/comm, what top,
+  // pidof, pkill and sstat show) "rankflow" instead of "exe".
+  std::error_code error;
+  const std::string binary = executable_path(error);
+  if (!error) execv(binary.c_str(), argv);
   execv("/proc/self/exe", argv);  // the binary was replaced or removed since it started
   // Still here: no /proc (not Linux) or the binary is gone. Run with glibc's defaults.
   restore_user_tunables(user != nullptr ? "saved" : "none");

@@ -79,13 +79,13 @@ std::string option_or(const po::variables_map& vars, const char* name, const cha
 
 std::string this_executable() {
   std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  std::string self = executable_path(error);
   if (error)
     throw DataError(
         "cannot find this rankflow executable (/proc/self/exe): {}; use "
         "--rankflow PATH",
         error.message());
-  return self.string();
+  return self;
 }
 
 std::string log_dir(const po::variables_map& vars) {
