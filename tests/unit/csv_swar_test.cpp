@@ -2,6 +2,7 @@
 // verdict and the same value for every text, whatever bytes follow the field in the buffer.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -118,6 +119,27 @@ TEST(CsvSwar, FloatDigitCountsAndBytes) {
     if (!text.empty() && rng() % 8 == 0)
       text[rng() % text.size()] = static_cast<char>(rng() % 256);
     expect_same_float(text);
+  }
+}
+
+// The one-word decimal path ("593.64": up to 8 digits and a point) against strtod itself,
+// bit for bit, over every split of the digits around the point.
+TEST(CsvSwar, ShortDecimalsMatchStrtod) {
+  std::mt19937_64 rng(31);
+  for (int round = 0; round < 400000; ++round) {
+    const int digits = 1 + static_cast<int>(rng() % 8);
+    std::string text = (rng() % 4 == 0) ? "-" : "";
+    const int point = static_cast<int>(rng() % static_cast<std::uint64_t>(digits + 2)) - 1;
+    for (int idx = 0; idx < digits; ++idx) {
+      if (idx == point) text += '.';
+      text += static_cast<char>('0' + rng() % 10);
+    }
+    if (point == digits) text += '.';
+    const Padded field(text, kAfter[rng() % (sizeof kAfter / sizeof kAfter[0])]);
+    double got = -1;
+    ASSERT_TRUE(parse_float64_padded(field.begin(), field.end(), &got)) << text;
+    const double expected = std::strtod(text.c_str(), nullptr);
+    ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0) << text << ": " << got;
   }
 }
 

@@ -97,22 +97,39 @@ struct TimestampParsers : DateTimeParsers<table::parse_timestamp> {
 // its bytes): parses fields [row, rows) of column `col` into out[row], up to the first one that
 // is empty (null) or does not parse, whose row it returns (rows: all done). Everything it reads
 // is in locals: stores into `out` could alias the decoder's members, and the compiler would
-// reload those for every field.
-template <typename Parsers>
-std::size_t parse_plain_run(const RecordBatch& batch, std::size_t ncols, std::size_t col,
-                            std::size_t row, std::size_t rows, typename Parsers::Value* out) {
-  const char* data = batch.data;
-  const std::uint32_t* starts = batch.row_starts;
-  const std::uint32_t* ends = batch.separators + col;
-  const std::uint32_t* before = col == 0 ? nullptr : batch.separators + col - 1;
-  const bool last = col + 1 == ncols;
-  for (; row < rows; ++row) {
-    const char* begin = data + (before == nullptr ? starts[row] : before[row * ncols] + 1);
-    const char* end = data + ends[row * ncols];
-    if (last && end > begin && end[-1] == '\r') --end;
+// reload those for every field. A field starts after the previous field's separator (column 0:
+// at the row start) and only the last column can end in the CR of a CRLF line end: both are
+// fixed per column, so the loop walks two pointers with fixed strides and has no test for them.
+template <typename Parsers, bool kLastColumn>
+std::size_t parse_plain_fields(const char* data, const std::uint32_t* begins,
+                               std::size_t begin_stride, std::uint32_t begin_skip,
+                               const std::uint32_t* ends, std::size_t end_stride, std::size_t row,
+                               std::size_t rows, typename Parsers::Value* out) {
+  begins += row * begin_stride;
+  ends += row * end_stride;
+  for (; row < rows; ++row, begins += begin_stride, ends += end_stride) {
+    const char* begin = data + *begins + begin_skip;
+    const char* end = data + *ends;
+    if constexpr (kLastColumn) {
+      if (end > begin && end[-1] == '\r') --end;
+    }
     if (begin == end || !Parsers::padded(begin, end, out + row)) return row;
   }
   return rows;
+}
+
+template <typename Parsers>
+std::size_t parse_plain_run(const RecordBatch& batch, std::size_t ncols, std::size_t col,
+                            std::size_t row, std::size_t rows, typename Parsers::Value* out) {
+  const std::uint32_t* begins = col == 0 ? batch.row_starts : batch.separators + col - 1;
+  const std::size_t begin_stride = col == 0 ? 1 : ncols;
+  const std::uint32_t begin_skip = col == 0 ? 0 : 1;
+  const std::uint32_t* ends = batch.separators + col;
+  if (col + 1 == ncols)
+    return parse_plain_fields<Parsers, true>(batch.data, begins, begin_stride, begin_skip, ends,
+                                             ncols, row, rows, out);
+  return parse_plain_fields<Parsers, false>(batch.data, begins, begin_stride, begin_skip, ends,
+                                            ncols, row, rows, out);
 }
 
 std::string shown(std::string_view text) {
