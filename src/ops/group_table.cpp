@@ -34,8 +34,9 @@ void GroupTable::clear() noexcept {
   if (!fixed_) offsets_.push_back(0);
 }
 
-void GroupTable::reserve(std::size_t groups) {
-  keys_.reserve(groups * (fixed_ ? width_ : 8));
+void GroupTable::reserve(std::size_t groups, std::size_t key_bytes) {
+  keys_.reserve(fixed_ ? groups * width_ : (key_bytes != 0 ? key_bytes : groups * 8));
+  if (!fixed_) offsets_.reserve(groups + 1);
   hashes_.reserve(groups);
   // Load up to 3/4 when the count is known up front: the slots are most of the table's memory,
   // and a table that never grows can afford the slightly longer probe runs.

@@ -33,8 +33,10 @@ class GroupTable {
   void clear() noexcept;
   std::size_t size() const noexcept { return hashes_.size(); }
   // Sizes the table for `groups` groups at once (no rehash on the way there); for a caller that
-  // knows an upper bound (a join's build rows).
-  void reserve(std::size_t groups);
+  // knows an upper bound (a join's build rows). Variable-width keys: `key_bytes` bounds their
+  // bytes in all (0: unknown), so that neither the keys nor their offsets grow by reallocation,
+  // which holds the old and the new copy at once.
+  void reserve(std::size_t groups, std::size_t key_bytes = 0);
   // Frees the lookup slots of a table done inserting: key(), key_size(), hash() and size()
   // still work; find_or_insert and clear() no longer do.
   void drop_lookup() noexcept;

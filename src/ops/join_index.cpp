@@ -222,7 +222,7 @@ struct JoinIndexBuilder::Plan {
   void plan_direct();
   void lay_out();
   void write_slots(std::byte* out, const std::vector<std::uint64_t>& first) const;
-  void write_records(std::byte* out, const std::vector<std::uint64_t>& first) const;
+  void write_records(std::byte* out, std::vector<std::uint64_t> next) const;
   std::uint64_t word_of(std::uint32_t group) const {  // word keys: the key's word
     return load<std::uint64_t>(reinterpret_cast<const std::byte*>(groups.key(group)) + 1);
   }
@@ -232,6 +232,7 @@ struct JoinIndexBuilder::Plan {
   std::vector<table::ChunkLayout> layouts;
   std::uint64_t rows = 0;
   std::uint64_t string_bytes = 0;
+  std::vector<std::uint64_t> column_string_bytes;  // per column: the characters of its strings
   std::uint64_t key_width = 0;  // 0: variable
   GroupTable groups;
   std::vector<std::uint32_t> group_of;         // per row in arrival order; kNoRow: a null key
@@ -252,6 +253,7 @@ struct JoinIndexBuilder::Plan {
 
 void JoinIndexBuilder::Plan::scan(const std::byte* data, std::uint64_t size) {
   const std::byte* end = data + size;
+  column_string_bytes.assign(types.size(), 0);
   for (const std::byte* cursor = data; cursor < end;) {
     layouts.emplace_back();
     cursor = table::scan_chunk(schema, cursor, end, layouts.back());
@@ -261,6 +263,7 @@ void JoinIndexBuilder::Plan::scan(const std::byte* data, std::uint64_t size) {
       const table::ChunkColumn& where = layouts.back().columns[column];
       for (std::uint64_t row = 0; row < layouts.back().rows; ++row) {
         const auto length = load<std::uint32_t>(where.values + row * 4);
+        column_string_bytes[column] += length;
         if (length > kInlineString) string_bytes += length;
       }
     }
@@ -281,7 +284,14 @@ void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_colu
   word_keys = word_keys && encoder.is_word();
   direct_allowed = word_keys && table::stores_i64(key_types[0]);
   groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
-  groups.reserve(rows);  // at most a group per row: no rehash on the way
+  // At most a group per row: no rehash on the way. Variable keys: the normalized keys of all
+  // rows (a string is [ flag | u32 size | characters ]) bound their bytes.
+  std::uint64_t key_bytes = 0;
+  for (std::size_t column : key_columns)
+    key_bytes += types[column] == ColumnType::kString
+                     ? 5 * rows + column_string_bytes[column]
+                     : KeyEncoder({types[column]}).fixed_width() * rows;
+  groups.reserve(rows, encoder.is_fixed() ? 0 : key_bytes);
   group_of.assign(rows, kNoRow);
   table::Table keys(key_schema);
   std::vector<std::size_t> all_keys(key_columns.size());
@@ -405,9 +415,9 @@ JoinIndexBuilder::~JoinIndexBuilder() = default;
 std::uint64_t JoinIndexBuilder::bytes() const noexcept { return plan_->total; }
 std::uint64_t JoinIndexBuilder::rows() const noexcept { return plan_->rows; }
 
-void JoinIndexBuilder::Plan::write_records(std::byte* out,
-                                           const std::vector<std::uint64_t>& first) const {
-  std::vector<std::uint64_t> next = first;  // per group, then the null-key rows
+// `next`: where each group's next record goes (the null-key rows' at the back), taken from
+// write(): one cursor per group, not a copy of them.
+void JoinIndexBuilder::Plan::write_records(std::byte* out, std::vector<std::uint64_t> next) const {
   std::byte* records = out + records_at;
   std::byte* string_heap = out + string_heap_at;
   std::uint64_t string_cursor = 0;
@@ -512,27 +522,34 @@ void JoinIndexBuilder::write(std::byte* out) const {
   for (std::uint32_t group = 0; group < group_count && plan.key_width == 0; ++group)
     std::memcpy(key_heap + plan.key_heap_offset[group], plan.groups.key(group),
                 plan.groups.key_size(group));
-  plan.write_records(out, first);
+  plan.write_records(out, std::move(first));
 }
 
 std::uint64_t JoinIndexBuilder::estimate_bytes(std::uint64_t rows, std::uint64_t row_bytes,
                                                const table::Schema& schema,
                                                std::uint64_t key_width) {
   // The index as lay_out() makes it: a record per row (the stride is known from the schema),
-  // slots for at most a group per row, the string heap and the key heap (each at most the
-  // encoded bytes). Beside it while it is written: a group number, a hash and a key per group
-  // (the group table's own slots are freed before the index is made; they are smaller).
+  // slots for at most a group per row, the string heap (at most the encoded bytes) and the key
+  // heap. Beside it while it is written, per group: its number for each row, a hash, the key,
+  // and a cursor for the records (the group table's own slots are freed before the index is
+  // made; they are smaller); variable keys add the key's offset in the table and in the heap.
+  // A normalized key is at most 8 bytes per column longer than the row's encoding (a string
+  // adds a flag byte to its u32 size; a bool widens most), hence the bound on all keys' bytes.
   std::uint64_t stride = (key_width == 0 ? 16 : round8(key_width)) + round8(schema.size());
   bool strings = false;
   for (const table::Field& field : schema.fields()) {
     strings = strings || field.type == ColumnType::kString;
     stride += field.type == ColumnType::kString ? 16 : 8;
   }
-  const std::uint64_t heaps = (strings ? row_bytes : 0) + (key_width == 0 ? row_bytes : 0);
+  const std::uint64_t variable_keys = key_width == 0 ? row_bytes + 8 * rows * schema.size() : 0;
+  const std::uint64_t heaps = (strings ? row_bytes : 0) + variable_keys;
   const std::uint64_t index = rows * stride + slot_count_for(rows) * sizeof(JoinSlot) + heaps +
                               8 * (kHeaderWords + schema.size());
-  const std::uint64_t builder = rows * (4 + 8 + (key_width == 0 ? 0 : key_width));
-  return index + builder;
+  const std::uint64_t builder =
+      rows * (4 + 8 + 8) + (key_width == 0 ? rows * (8 + 8) + variable_keys : rows * key_width);
+  // The keys of one batch (kKeyBatchRows rows) normalized, the chunks' layouts: about a MiB.
+  constexpr std::uint64_t kBuilderScratch = std::uint64_t{2} << 20;
+  return index + builder + kBuilderScratch;
 }
 
 }  // namespace rankflow::ops
