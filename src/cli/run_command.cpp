@@ -65,7 +65,7 @@ int run_command(const Args& args, int* argc, char*** argv) {
     ("set,s", po::value<std::vector<std::string>>()->composing(),
      "override a config key: --set section.key=value (repeatable)")
     ("verbose,v", "debug messages from every rank")
-    ("quiet,q", "only errors");
+    ("quiet,q", "log only errors (the results table on stdout is [output] table = off)");
   // clang-format on
   po::options_description hidden;
   hidden.add_options()("job", po::value<std::string>());
