@@ -180,6 +180,22 @@ char* Column::append_string_space(const std::uint64_t* ends, std::size_t rows) {
   return chars_.data() + base;
 }
 
+std::uint64_t* Column::append_string_ends(std::size_t rows) {
+  if (type_ != ColumnType::kString)
+    throw DataError("internal: append_string_ends on a {} column", column_type_name(type_));
+  const std::size_t first = offsets_.size();
+  offsets_.resize(first + rows);
+  if (!valid_.empty()) valid_.resize(size_ + rows, 1);
+  size_ += rows;
+  return offsets_.data() + first;
+}
+
+char* Column::append_chars(std::size_t bytes) {
+  const std::size_t base = chars_.size();
+  chars_.resize(base + bytes);
+  return chars_.data() + base;
+}
+
 void Column::append_zeros(std::size_t rows) {
   if (type_ == ColumnType::kString) {
     offsets_.resize(offsets_.size() + rows, offsets_.back());

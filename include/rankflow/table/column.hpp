@@ -135,6 +135,13 @@ class Column {
   // to write (readers, filters): one resize instead of a call per string. set_null(row) may
   // follow for rows of length 0.
   char* append_string_space(const std::uint64_t* ends, std::size_t rows);
+  // The same in two steps, for a reader that measures its texts while writing their ends:
+  // append_string_ends(rows) returns the `rows` new end offsets for the caller to write (each
+  // the previous end plus its row's length; the first new row starts at chars().size()), then
+  // append_chars(bytes) makes room for the characters of all of them and returns where they go.
+  // Between the two calls the column is incomplete.
+  std::uint64_t* append_string_ends(std::size_t rows);
+  char* append_chars(std::size_t bytes);
   const std::vector<std::uint64_t>& offsets() const noexcept { return offsets_; }
 
   void clear() noexcept;  // size 0, capacity kept

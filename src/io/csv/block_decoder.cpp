@@ -93,22 +93,37 @@ struct TimestampParsers : DateTimeParsers<table::parse_timestamp> {
   static constexpr const char* kName = "timestamp (ISO 8601)";
 };
 
-// The unchecked path's inner loop (no quote byte in the buffer, no null tokens: a field is
-// its bytes): parses fields [row, rows) of column `col` into out[row], up to the first one that
-// is empty (null) or does not parse, whose row it returns (rows: all done). Everything it reads
-// is in locals: stores into `out` could alias the decoder's members, and the compiler would
-// reload those for every field. A field starts after the previous field's separator (column 0:
-// at the row start) and only the last column can end in the CR of a CRLF line end: both are
-// fixed per column, so the loop walks two pointers with fixed strides and has no test for them.
+// The fields of one column of a batch, for the unchecked path (no quote byte in the buffer, no
+// null tokens: a field is its bytes). A field starts after the previous field's separator
+// (column 0: at the row start), so the loops below walk two pointers with fixed strides.
+struct ColumnFields {
+  const char* data;
+  const std::uint32_t* begins;  // field `row` starts at data + begins[row * begin_stride] + begin_skip
+  std::size_t begin_stride;
+  std::uint32_t begin_skip;
+  const std::uint32_t* ends;    // and ends at data + ends[row * end_stride]
+  std::size_t end_stride;
+};
+
+ColumnFields column_fields(const RecordBatch& batch, std::size_t ncols, std::size_t col) {
+  if (col == 0) return ColumnFields{batch.data, batch.row_starts, 1, 0, batch.separators, ncols};
+  return ColumnFields{batch.data, batch.separators + col - 1, ncols, 1, batch.separators + col,
+                      ncols};
+}
+
+// The unchecked path's inner loop: parses fields [row, rows) into out[row], up to the first one
+// that is empty (null) or does not parse, whose row it returns (rows: all done). Everything it
+// reads is in locals: stores into `out` could alias the decoder's members, and the compiler
+// would reload those for every field. Only the last column can end in the CR of a CRLF line
+// end: the loop of the other columns has no test for it.
 template <typename Parsers, bool kLastColumn>
-std::size_t parse_plain_fields(const char* data, const std::uint32_t* begins,
-                               std::size_t begin_stride, std::uint32_t begin_skip,
-                               const std::uint32_t* ends, std::size_t end_stride, std::size_t row,
-                               std::size_t rows, typename Parsers::Value* out) {
-  begins += row * begin_stride;
-  ends += row * end_stride;
-  for (; row < rows; ++row, begins += begin_stride, ends += end_stride) {
-    const char* begin = data + *begins + begin_skip;
+std::size_t parse_plain_fields(const ColumnFields fields, std::size_t row, std::size_t rows,
+                               typename Parsers::Value* out) {
+  const char* data = fields.data;
+  const std::uint32_t* begins = fields.begins + row * fields.begin_stride;
+  const std::uint32_t* ends = fields.ends + row * fields.end_stride;
+  for (; row < rows; ++row, begins += fields.begin_stride, ends += fields.end_stride) {
+    const char* begin = data + *begins + fields.begin_skip;
     const char* end = data + *ends;
     if constexpr (kLastColumn) {
       if (end > begin && end[-1] == '\r') --end;
@@ -121,15 +136,31 @@ std::size_t parse_plain_fields(const char* data, const std::uint32_t* begins,
 template <typename Parsers>
 std::size_t parse_plain_run(const RecordBatch& batch, std::size_t ncols, std::size_t col,
                             std::size_t row, std::size_t rows, typename Parsers::Value* out) {
-  const std::uint32_t* begins = col == 0 ? batch.row_starts : batch.separators + col - 1;
-  const std::size_t begin_stride = col == 0 ? 1 : ncols;
-  const std::uint32_t begin_skip = col == 0 ? 0 : 1;
-  const std::uint32_t* ends = batch.separators + col;
-  if (col + 1 == ncols)
-    return parse_plain_fields<Parsers, true>(batch.data, begins, begin_stride, begin_skip, ends,
-                                             ncols, row, rows, out);
-  return parse_plain_fields<Parsers, false>(batch.data, begins, begin_stride, begin_skip, ends,
-                                            ncols, row, rows, out);
+  const ColumnFields fields = column_fields(batch, ncols, col);
+  if (col + 1 == ncols) return parse_plain_fields<Parsers, true>(fields, row, rows, out);
+  return parse_plain_fields<Parsers, false>(fields, row, rows, out);
+}
+
+// Writes the end offset of every string field (`base` plus the lengths so far) into ends[row];
+// returns whether any field is empty (null).
+template <bool kLastColumn>
+bool measure_plain_strings(const ColumnFields fields, std::size_t rows, std::uint64_t base,
+                           std::uint64_t* ends_out) {
+  const std::uint32_t* begins = fields.begins;
+  const std::uint32_t* ends = fields.ends;
+  std::uint64_t total = base;
+  bool any_empty = false;
+  for (std::size_t row = 0; row < rows; ++row, begins += fields.begin_stride,
+                   ends += fields.end_stride) {
+    std::uint32_t size = *ends - (*begins + fields.begin_skip);
+    if constexpr (kLastColumn) {
+      if (size > 0 && fields.data[*ends - 1] == '\r') --size;
+    }
+    any_empty |= size == 0;
+    total += size;
+    ends_out[row] = total;
+  }
+  return any_empty;
 }
 
 std::string shown(std::string_view text) {
@@ -279,38 +310,35 @@ void BlockDecoder::decode_fixed(const RecordBatch& batch, std::size_t col, std::
   }
 }
 
-// Without quotes or null tokens a string field is its bytes: measure every field, make room
-// once, copy. An empty field is null.
+// Without quotes or null tokens a string field is its bytes: measure every field (writing the
+// column's end offsets), make room once, copy. An empty field is null.
 void BlockDecoder::decode_plain_strings(const RecordBatch& batch, std::size_t col,
                                         std::size_t rows, table::Column& column) {
-  string_ends_.resize(rows);
-  std::uint64_t total = 0;
-  bool any_empty = false;
-  for (std::size_t row = 0; row < rows; ++row) {
-    const FieldRef field = field_of(batch, ncols_, row, col);
-    const auto size = static_cast<std::uint64_t>(field.end - field.begin);
-    any_empty |= size == 0;
-    total += size;
-    string_ends_[row] = total;
-  }
-  const std::size_t base = column.size();
-  char* out = column.append_string_space(string_ends_.data(), rows);
+  const ColumnFields fields = column_fields(batch, ncols_, col);
+  const std::size_t base_row = column.size();
+  const std::uint64_t base = column.chars().size();
+  std::uint64_t* ends = column.append_string_ends(rows);
+  const bool any_empty = col + 1 == ncols_ ? measure_plain_strings<true>(fields, rows, base, ends)
+                                           : measure_plain_strings<false>(fields, rows, base, ends);
+  const std::uint64_t total = rows > 0 ? ends[rows - 1] - base : 0;
+  char* out = column.append_chars(total);
   // Short fields move as one 16-byte block while the column has room after them (the record
   // buffer always has: kScanPadding): a fixed-size copy is two instructions, a call is not.
   constexpr std::uint64_t kShort = 16;
+  const std::uint32_t* begins = fields.begins;
   std::uint64_t from = 0;
-  for (std::size_t row = 0; row < rows; ++row) {
-    const FieldRef field = field_of(batch, ncols_, row, col);
-    const std::uint64_t size = string_ends_[row] - from;
-    if (size <= kShort && from + kShort <= total)
-      std::memcpy(out + from, field.begin, kShort);
+  for (std::size_t row = 0; row < rows; ++row, begins += fields.begin_stride) {
+    const char* text = fields.data + *begins + fields.begin_skip;
+    const std::uint64_t to = ends[row] - base;
+    if (to - from <= kShort && from + kShort <= total)
+      std::memcpy(out + from, text, kShort);
     else
-      std::memcpy(out + from, field.begin, size);
-    from = string_ends_[row];
+      std::memcpy(out + from, text, to - from);
+    from = to;
   }
   if (!any_empty) return;
   for (std::size_t row = 0; row < rows; ++row)
-    if (string_ends_[row] == (row == 0 ? 0 : string_ends_[row - 1])) column.set_null(base + row);
+    if (ends[row] == (row == 0 ? base : ends[row - 1])) column.set_null(base_row + row);
 }
 
 template <bool kChecked>

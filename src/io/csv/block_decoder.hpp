@@ -91,7 +91,6 @@ class BlockDecoder {
   std::vector<bool> inferred_;
   std::vector<bool> read_;  // empty: every column
   std::string scratch_;
-  std::vector<std::uint64_t> string_ends_;  // decode_plain_strings: end of each row's text
   const std::string* path_ = nullptr;  // of the batch being decoded
   std::vector<std::uint8_t> keep_;     // kSkip: 1 = row kept (only when some row is bad)
   std::size_t bad_rows_ = 0;
