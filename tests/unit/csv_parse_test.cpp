@@ -43,6 +43,24 @@ std::string random_bytes(std::mt19937_64& rng, std::size_t size) {
   return text;
 }
 
+// Several KiB of dense stretches (a structural in most bytes) and sparse ones (long fields) in
+// turn, with a few quotes: the index kernel picks its write width per 4 KiB segment from the
+// previous segment's density, so this crosses segments of both widths, with quoted regions
+// across their ends.
+std::string mixed_density_bytes(std::mt19937_64& rng) {
+  std::string text;
+  const std::size_t size = 3 * 4096 + rng() % 8192;
+  while (text.size() < size) {
+    const bool dense = (rng() & 1) != 0;
+    const std::size_t stretch = 500 + rng() % 6000;
+    for (std::size_t idx = 0; idx < stretch; ++idx) {
+      const std::uint64_t pick = rng() % (dense ? 16 : 400);
+      text += pick < 8 ? ',' : pick < 11 ? '\n' : pick == 11 ? '"' : 'a';
+    }
+  }
+  return text;
+}
+
 using IndexFn = std::size_t (*)(const char*, std::size_t, char, int, std::uint32_t*,
                                 std::uint32_t*, std::size_t*, bool*, bool*);
 using CountFn = void (*)(const char*, std::size_t, int, std::uint64_t, SegmentCounts*);
@@ -50,9 +68,9 @@ using CountFn = void (*)(const char*, std::size_t, int, std::uint64_t, SegmentCo
 void check_kernels(IndexFn index, CountFn count) {
   std::mt19937_64 rng(5);
   for (int round = 0; round < 2000; ++round) {
-    // Sizes up to 300 bytes; every fourth text has rows of one to three bytes (up to 64
+    // Sizes up to 300 bytes (every tenth text: several KiB); every fourth text has rows of one to three bytes (up to 64
     // newlines in a chunk), where the kernels' fixed-count writes run out.
-    std::string text = random_bytes(rng, rng() % 300);
+    std::string text = round % 10 == 9 ? mixed_density_bytes(rng) : random_bytes(rng, rng() % 300);
     if (round % 4 == 1)
       for (std::size_t pos = 0; pos < text.size(); pos += 1 + rng() % 3) text[pos] = '\n';
     std::vector<char> padded(text.begin(), text.end());
