@@ -1,7 +1,9 @@
 #include "command_line.hpp"
 
-#include <filesystem>
+#include <cstdlib>
 #include <iostream>
+
+#include "malloc_tuning.hpp"
 
 namespace rankflow::cli {
 
@@ -24,9 +26,26 @@ bool parse_command_line(const Args& args, const std::string& command,
   return true;
 }
 
+namespace {
+
+std::string& command_path() {
+  static std::string path;
+  return path;
+}
+
+}  // namespace
+
+void take_command_path() {
+  if (const char* path = std::getenv(kCommandPathVariable)) {
+    command_path() = path;
+    unsetenv(kCommandPathVariable);
+  }
+}
+
 std::string executable_path(std::error_code& error) {
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::string() : self.string();
+  error.clear();
+  if (!command_path().empty()) return command_path();
+  return program_path(error);
 }
 
 }  // namespace rankflow::cli

@@ -18,9 +18,13 @@ bool parse_command_line(const Args& args, const std::string& command,
                         const boost::program_options::positional_options_description& positional,
                         boost::program_options::variables_map& vars);
 
-// The running rankflow binary's path (what /proc/self/exe points to); empty with `error` set
-// when it cannot be read. `rankflow submit` puts it in batch scripts; `rankflow run` re-executes
-// it by this name, which keeps the process named "rankflow" (malloc_tuning.hpp).
+// The rankflow command's path, for `rankflow submit` to put in batch scripts: the entry
+// program (entry.cpp) that started this program, else the program itself (/proc/self/exe);
+// empty with `error` set when neither is known.
 std::string executable_path(std::error_code& error);
+
+// Takes the entry program's path from the environment (and removes it, so that child
+// processes do not inherit it). First thing in main.
+void take_command_path();
 
 }  // namespace rankflow::cli

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "command_line.hpp"
 #include "commands.hpp"
 #include "malloc_tuning.hpp"
 #include "rankflow/job/schema.hpp"
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     std::cerr << kUsage;
     return 2;
   }
+  rankflow::cli::take_command_path();
   const std::string command = argv[1];
   // Before anything else (and before MPI_Init): a job's large blocks get huge pages.
   if (command == "run" || command == "generate") rankflow::cli::tune_malloc(argv);

@@ -4,11 +4,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <system_error>
-
-#include "command_line.hpp"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -53,21 +52,16 @@ const char* malloc_tunables() {
          "glibc.malloc.trim_threshold=68719476736";
 }
 
-void tune_malloc(char** argv) {
+bool prepare_tuned_environment() {
 #ifdef RANKFLOW_ASAN
-  (void)argv;
   status = "off (AddressSanitizer build)";
-  return;
+  return false;
 #else
-  if (const char* marker = std::getenv(kMarker)) {  // the re-executed process
-    restore_user_tunables(marker);
-    status = "on";
-    return;
-  }
+  if (std::getenv(kMarker) != nullptr) return false;
   const char* opt_out = std::getenv("RANKFLOW_MALLOC_TUNING");
   if (opt_out != nullptr && std::strcmp(opt_out, "off") == 0) {
     status = "off (RANKFLOW_MALLOC_TUNING=off)";
-    return;
+    return false;
   }
   const char* user = std::getenv(kTunables);
   std::string tunables = malloc_tunables();
@@ -75,16 +69,32 @@ void tune_malloc(char** argv) {
   if (user != nullptr) setenv(kSaved, user, 1);
   setenv(kMarker, user != nullptr ? "saved" : "none", 1);
   setenv(kTunables, tunables.c_str(), 1);
+  return true;
+#endif
+}
+
+void tune_malloc(char** argv) {
+  // Started by the rankflow command (entry.cpp), or re-executed below.
+  if (const char* marker = std::getenv(kMarker)) {
+    restore_user_tunables(marker);
+    status = "on";
+    return;
+  }
+  if (!prepare_tuned_environment()) return;
   // By its path, not as /proc/self/exe: the process keeps its name (/proc/PID/comm, what top,
   // pidof, pkill and sstat show) "rankflow" instead of "exe".
   std::error_code error;
-  const std::string binary = executable_path(error);
+  const std::string binary = program_path(error);
   if (!error) execv(binary.c_str(), argv);
   execv("/proc/self/exe", argv);  // the binary was replaced or removed since it started
   // Still here: no /proc (not Linux) or the binary is gone. Run with glibc's defaults.
-  restore_user_tunables(user != nullptr ? "saved" : "none");
+  restore_user_tunables(std::getenv(kMarker));
   status = "off (the re-exec through /proc/self/exe failed)";
-#endif
+}
+
+std::string program_path(std::error_code& error) {
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::string() : self.string();
 }
 
 const char* malloc_tuning_status() { return status; }

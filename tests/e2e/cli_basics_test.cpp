@@ -104,5 +104,38 @@ TEST(Cli, MallocTuningKeepsTheUsersTunablesForChildren) {
   EXPECT_FALSE(contains(off.err, "malloc tuning on")) << off.err;
 }
 
+// `rankflow` is a small entry program that starts the program (libexec/rankflow/rankflow) with the
+// tunables in one exec. The program started directly re-executes itself instead, with the same
+// result; batch scripts name the entry program, what users run; without its program it says
+// where it looked.
+TEST(Cli, TheRankflowCommandStartsTheProgramAndBatchScriptsNameIt) {
+  TempDir dir;
+  write_file(dir.file("in.csv"), "a,b\n1,2\n3,4\n");
+  write_file(dir.file("job.ini"), "[input]\npath = " + dir.file("in.csv") +
+                                      "\n[output]\npath = " + dir.file("out.csv") + "\n");
+#if !defined(__SANITIZE_ADDRESS__)
+  RunResult direct = run_process({RANKFLOW_MPIEXEC, "-np", "2", "--oversubscribe",
+                                  rankflow_program(), "run", dir.file("job.ini"), "--verbose"},
+                                 60);
+  EXPECT_EQ(direct.exit_code, 0) << direct.err;
+  EXPECT_TRUE(contains(direct.err, "malloc tuning on (docs/memory.md); child processes get "
+                                   "GLIBC_TUNABLES=(unset); process name rankflow"))
+      << direct.err;
+#endif
+  RunResult script = run_rankflow(0, {"submit", dir.file("job.ini"), "--ntasks", "2", "--dry-run",
+                                      "--log-dir", dir.path()});
+  ASSERT_EQ(script.exit_code, 0) << script.err;
+  EXPECT_TRUE(contains(script.out, "rankflow='" + rankflow_cli() + "'")) << script.out;
+  EXPECT_FALSE(contains(script.out, "libexec")) << script.out;
+
+  const std::string lone = dir.file("rankflow");
+  ASSERT_EQ(run_process({"cp", rankflow_cli(), lone}).exit_code, 0);
+  RunResult alone = run_process({lone, "--version"});
+  EXPECT_EQ(alone.exit_code, 1);
+  EXPECT_TRUE(contains(alone.err, "rankflow: cannot start the rankflow program '" + dir.path() +
+                                      "/../libexec/rankflow/rankflow': No such file or directory"))
+      << alone.err;
+}
+
 }  // namespace
 }  // namespace rankflow::test

@@ -17,6 +17,7 @@ extern char** environ;
 namespace rankflow::test {
 
 std::string rankflow_cli() { return RANKFLOW_CLI; }
+std::string rankflow_program() { return RANKFLOW_PROGRAM_PATH; }
 std::string source_dir() { return RANKFLOW_SOURCE_DIR; }
 
 RunResult run_process(const std::vector<std::string>& command, int timeout_s,

@@ -20,8 +20,10 @@ RunResult run_process(const std::vector<std::string>& command, int timeout_s = 1
 RunResult run_rankflow(int np, const std::vector<std::string>& args, int timeout_s = 120,
                        const std::vector<std::string>& env = {});
 
-// Path of the rankflow executable and of the source tree (jobs/, tests/data).
+// Path of the rankflow executable (the launcher users run), of the program it starts
+// (libexec/rankflow/rankflow) and of the source tree (jobs/, tests/data).
 std::string rankflow_cli();
+std::string rankflow_program();
 std::string source_dir();
 
 }  // namespace rankflow::test
