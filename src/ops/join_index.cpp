@@ -285,13 +285,11 @@ void JoinIndexBuilder::Plan::group_keys(const std::vector<std::size_t>& key_colu
   direct_allowed = word_keys && table::stores_i64(key_types[0]);
   groups = GroupTable(encoder.is_fixed(), encoder.fixed_width());
   // At most a group per row: no rehash on the way. Variable keys: the normalized keys of all
-  // rows (a string is [ flag | u32 size | characters ]) bound their bytes.
-  std::uint64_t key_bytes = 0;
+  // rows bound their bytes.
+  std::uint64_t key_chars = 0;
   for (std::size_t column : key_columns)
-    key_bytes += types[column] == ColumnType::kString
-                     ? 5 * rows + column_string_bytes[column]
-                     : KeyEncoder({types[column]}).fixed_width() * rows;
-  groups.reserve(rows, encoder.is_fixed() ? 0 : key_bytes);
+    if (types[column] == ColumnType::kString) key_chars += column_string_bytes[column];
+  groups.reserve(rows, encoder.is_fixed() ? 0 : encoder.encoded_bytes(rows, key_chars));
   group_of.assign(rows, kNoRow);
   table::Table keys(key_schema);
   std::vector<std::size_t> all_keys(key_columns.size());

@@ -120,6 +120,8 @@ std::uint64_t hash_word_key(bool present, std::uint64_t word) noexcept {
 
 KeyEncoder::KeyEncoder(std::vector<ColumnType> key_types) : types_(std::move(key_types)) {
   word_ = types_.size() == 1 && types_[0] != ColumnType::kString && types_[0] != ColumnType::kBool;
+  for (ColumnType type : types_)
+    fixed_part_ += 1 + (type == ColumnType::kString ? 4 : width_of(type));
   for (ColumnType type : types_) {
     if (type == ColumnType::kString) {
       fixed_ = false;
@@ -132,11 +134,8 @@ KeyEncoder::KeyEncoder(std::vector<ColumnType> key_types) : types_(std::move(key
 
 void KeyEncoder::size_rows(const table::Table& block, const std::vector<std::size_t>& key_columns) {
   const std::size_t rows = block.num_rows();
-  std::size_t fixed_part = 0;
-  for (ColumnType type : types_)
-    fixed_part += 1 + (type == ColumnType::kString ? 4 : width_of(type));
   offsets_.assign(rows + 1, 0);
-  for (std::size_t row = 0; row < rows; ++row) offsets_[row + 1] = fixed_part;
+  for (std::size_t row = 0; row < rows; ++row) offsets_[row + 1] = fixed_part_;
   for (std::size_t key_idx = 0; key_idx < types_.size(); ++key_idx) {
     if (types_[key_idx] != ColumnType::kString) continue;
     const Column& column = block.column(key_columns[key_idx]);

@@ -41,6 +41,11 @@ class KeyEncoder {
   // True when no key column is a string: every key has fixed_width() bytes (0 without keys).
   bool is_fixed() const noexcept { return fixed_; }
   std::size_t fixed_width() const noexcept { return fixed_width_; }
+  // The bytes of `rows` normalized keys whose string key columns hold `string_chars` characters
+  // in all (a string is [ flag | u32 size | characters ]), e.g. to size a table of keys.
+  std::uint64_t encoded_bytes(std::uint64_t rows, std::uint64_t string_chars) const noexcept {
+    return rows * fixed_part_ + string_chars;
+  }
 
   // Encodes the keys of every row of `block`, whose columns `key_columns` (indices into the
   // block, in key order) are the keys. Buffers are reused between blocks.
@@ -75,6 +80,7 @@ class KeyEncoder {
   bool fixed_ = true;
   bool word_ = false;
   std::size_t fixed_width_ = 0;
+  std::size_t fixed_part_ = 0;  // per key: every column's flag, fixed value or string size
   std::vector<std::uint64_t> words_;
   std::vector<std::uint8_t> present_;
   std::vector<std::uint8_t> bytes_;
