@@ -28,6 +28,7 @@ cmake --preset release > /dev/null
 cmake --build --preset release -j "${JOBS:-2}"
 
 export RANKFLOW=$root/build/release/src/cli/rankflow
+export RANKFLOW_BUILD=$root/build/release
 export RANKFLOW_BENCH=$root/bench
 export RANKFLOW_JOBS=$root/jobs
 # Open MPI refuses to run as root unless told; more ranks than cores are never used here.
