@@ -62,7 +62,8 @@ std::size_t index_separators(const char* data, std::size_t length, std::uint32_t
     std::uint64_t mask = mask_of(low) | (std::uint64_t{mask_of(high)} << 32);
     if (length - at < 64) mask &= (std::uint64_t{1} << (length - at)) - 1;
     while (mask != 0) {
-      out[count++] = static_cast<std::uint32_t>(at + static_cast<std::size_t>(__builtin_ctzll(mask)));
+      out[count++] =
+          static_cast<std::uint32_t>(at + static_cast<std::size_t>(__builtin_ctzll(mask)));
       mask &= mask - 1;
     }
   }
@@ -77,7 +78,8 @@ std::uint64_t parse_digits(const char* p, std::size_t length) {
   word <<= (8 - length) * 8;      // the bytes after the digits leave; zeros lead
   word = word * 10 + (word >> 8);
   return (((word & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
-          (((word >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+          (((word >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+         32;
 }
 
 // The rows of one block: records id,key,category,value,qty,ts\n, six separators each; the
@@ -93,9 +95,10 @@ void add_rows(const char* data, const std::uint32_t* seps, std::size_t first, st
     if (key >= kMaxKeys || value_length < 4 || value_text[value_length - 3] != '.') {
       die("not the sales.csv this program knows");
     }
-    const std::uint64_t cents = parse_digits(value_text, value_length - 3) * 100 +
-                                static_cast<std::uint64_t>(value_text[value_length - 2] - '0') * 10 +
-                                static_cast<std::uint64_t>(value_text[value_length - 1] - '0');
+    const std::uint64_t cents =
+        parse_digits(value_text, value_length - 3) * 100 +
+        static_cast<std::uint64_t>(value_text[value_length - 2] - '0') * 10 +
+        static_cast<std::uint64_t>(value_text[value_length - 1] - '0');
     // An exact integer over 100: correctly rounded, the same double as strtod.
     const double value = static_cast<double>(cents) / 100.0;
     groups.sum[key] += value;
@@ -178,12 +181,9 @@ int main(int argc, char** argv) {
   close(fd);
 
   Groups total;
-  MPI_Reduce(groups.sum.data(), total.sum.data(), kMaxKeys, MPI_DOUBLE, MPI_SUM, 0,
-             MPI_COMM_WORLD);
-  MPI_Reduce(groups.min.data(), total.min.data(), kMaxKeys, MPI_DOUBLE, MPI_MIN, 0,
-             MPI_COMM_WORLD);
-  MPI_Reduce(groups.max.data(), total.max.data(), kMaxKeys, MPI_DOUBLE, MPI_MAX, 0,
-             MPI_COMM_WORLD);
+  MPI_Reduce(groups.sum.data(), total.sum.data(), kMaxKeys, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
+  MPI_Reduce(groups.min.data(), total.min.data(), kMaxKeys, MPI_DOUBLE, MPI_MIN, 0, MPI_COMM_WORLD);
+  MPI_Reduce(groups.max.data(), total.max.data(), kMaxKeys, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
   MPI_Reduce(groups.count.data(), total.count.data(), kMaxKeys, MPI_INT64_T, MPI_SUM, 0,
              MPI_COMM_WORLD);
   if (rank == 0 && argc > 2) write_result(argv[2], total);

@@ -47,6 +47,35 @@ std::size_t width(const std::string& text) {
   }));
 }
 
+// A cell as one line of a terminal: control characters (a quoted newline, a tab) are shown
+// escaped, as C and Python write them, so that no cell breaks the table's lines or columns.
+bool is_control(char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7F; }
+
+std::string printable(const std::string& text) {
+  if (std::none_of(text.begin(), text.end(), is_control)) return text;
+  std::string out;
+  for (const char ch : text) {
+    switch (ch) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (is_control(ch)) {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(ch));
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out;
+}
+
 std::string pad(const std::string& text, std::size_t to, bool right) {
   const std::string fill(to > width(text) ? to - width(text) : 0, ' ');
   return right ? fill + text : text + fill;
@@ -55,7 +84,11 @@ std::string pad(const std::string& text, std::size_t to, bool right) {
 }  // namespace
 
 std::string format_rows(const table::Schema& schema,
-                        const std::vector<std::vector<std::string>>& rows, std::uint64_t total) {
+                        const std::vector<std::vector<std::string>>& raw_rows,
+                        std::uint64_t total) {
+  std::vector<std::vector<std::string>> rows = raw_rows;
+  for (auto& row : rows)
+    for (std::string& cell : row) cell = printable(cell);
   std::vector<std::size_t> widths;
   for (const table::Field& field : schema.fields()) widths.push_back(width(field.name));
   for (const auto& row : rows)
@@ -81,7 +114,8 @@ void print_summary(const comm::Communicator& comm, const table::Table& head,
   const auto total = comm.allreduce(local_rows, comm::ReduceOp::kSum);
   const bool show = output.table == "on" || (output.table == "auto" && total <= kTableRows);
   // Each rank sends at most its first kTableRows rows, and only when a table is printed.
-  const std::size_t mine = static_cast<std::size_t>(std::min<std::uint64_t>(local_rows, kTableRows));
+  const std::size_t mine =
+      static_cast<std::size_t>(std::min<std::uint64_t>(local_rows, kTableRows));
   const std::vector<std::string> parts =
       comm.allgather_strings(show ? serialize_rows(head, mine) : std::string());
   if (comm.rank() != 0) return;

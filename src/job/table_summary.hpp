@@ -26,7 +26,8 @@ void print_summary(const comm::Communicator& comm, const table::Table& head,
                    std::uint64_t local_rows, const OutputPlan& output);
 
 // The rows as an aligned text table: a header line, then one line per row; numbers are
-// right-aligned, strings left-aligned (by UTF-8 characters), null shows as "null"; then
+// right-aligned, strings left-aligned (by UTF-8 characters), null shows as "null", control
+// characters as escapes (a newline as \n, others as \xNN); then
 // "... N more rows" when `total` exceeds the rows shown.
 std::string format_rows(const table::Schema& schema,
                         const std::vector<std::vector<std::string>>& rows, std::uint64_t total);
