@@ -146,6 +146,9 @@ bool parse_timestamp(std::string_view text, std::int64_t* micros) noexcept {
         int off_hour = 0, off_minute = 0;
         if (!digits(text, pos + 1, 2, &off_hour) || !digits(text, pos + 4, 2, &off_minute))
           return false;
+        // An offset is less than a day, with minutes below 60 (as Python's fromisoformat):
+        // "+25:00" or "+02:99" is a typo, not a time zone.
+        if (off_hour > 23 || off_minute > 59) return false;
         const std::int64_t offset = off_hour * 3600 + off_minute * 60;
         seconds -= text[pos] == '+' ? offset : -offset;
         pos = text.size();

@@ -108,5 +108,19 @@ TEST(DateTime, RoundTrips) {
   EXPECT_FALSE(parse_timestamp("2024-02-29T13:45:00 junk", &micros));
 }
 
+// "+25:00" and "+02:99" were read as offsets of 25 hours and of 2 hours 99 minutes: a typo in
+// a time zone silently moved the instant instead of being a bad value.
+TEST(DateTime, OffsetsOutOfRangeAreNotTimestamps) {
+  std::int64_t micros = 0;
+  EXPECT_FALSE(parse_timestamp("2024-02-29T13:45:00+25:00", &micros));
+  EXPECT_FALSE(parse_timestamp("2024-02-29T13:45:00+24:00", &micros));
+  EXPECT_FALSE(parse_timestamp("2024-02-29T13:45:00+02:99", &micros));
+  EXPECT_FALSE(parse_timestamp("2024-02-29T13:45:00-05:60", &micros));
+  ASSERT_TRUE(parse_timestamp("2024-02-29T13:45:00+23:59", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2024-02-28T13:46:00");
+  ASSERT_TRUE(parse_timestamp("2024-02-29T13:45:00-14:00", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2024-03-01T03:45:00");
+}
+
 }  // namespace
 }  // namespace rankflow::table
