@@ -70,9 +70,10 @@ std::unique_ptr<Aggregator> make_aggregator(const AggregateSpec& spec, table::Co
 
 // True when `function` over a column of `input` type is served by the fused numeric summary.
 bool is_fused(AggregateFunction function, table::ColumnType input);
-// The fused (sum, n[, min, max]) state of one numeric column; `checks_sum`: a sum or mean is
-// asked for, so an int64 overflow is an error (named after `name`); `extremes`: min or max is
-// asked for (otherwise the state is 16 bytes and the loop compares nothing).
+// The fused (sum, n[, min, max]) state of one numeric column; `checks_sum`: a sum is asked for,
+// so a sum of integers outside int64 is an error (named after `name`; the sum itself is kept
+// exactly, so only the total counts, not the order of the additions); `extremes`: min or max
+// is asked for (otherwise the state is 16 or 32 bytes and the loop compares nothing).
 // aggregators_numeric.cpp.
 std::unique_ptr<Aggregator> make_numeric_summary(table::ColumnType input, bool checks_sum,
                                                  bool extremes, std::string name);

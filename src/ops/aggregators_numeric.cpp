@@ -1,15 +1,21 @@
 // The fused numeric summary: sum, mean, min, max and count(col) of one int64, float64 or bool
 // column share one state per group,
 //
-//   | sum | n | min | max |      (sum/min/max: int64 for int64 and bool columns, else double;
-//                                 min and max only when one of them is asked for)
+//   | sum | n | min | max |      (min/max: int64 for int64 and bool columns, else double; sum:
+//                                 int128 for int64 and bool columns, else double; min and max
+//                                 only when one of them is asked for)
 //
+// An integer sum is exact in 128 bits (2^64 rows of int64 cannot overflow it), so the result
+// does not depend on the order of the additions: a sum whose running total leaves int64 on one
+// rank but whose total fits (2^62 + 2^62 - 2^62 - 2^62) is the same at every rank count, and a
+// mean of large integers is their mean. Only the finished sum is checked against int64.
 // updated in one pass over the column. A group-by such as W1 (sum, mean, min, max of one
 // column) then touches one state per row instead of four arrays: the states of 100k groups do
 // not fit in cache, so each random access is what a row costs.
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "aggregators.hpp"
@@ -22,15 +28,18 @@ namespace {
 using table::Column;
 using table::ColumnType;
 
+__extension__ using int128 = __int128;  // GCC/Clang
+
 template <typename In, typename Acc, bool kExtremes>
 class NumericSummary final : public Aggregator {
  public:
+  using Sum = std::conditional_t<std::is_same_v<Acc, double>, double, int128>;
   struct SumCount {
-    Acc sum;
+    Sum sum;
     std::int64_t count;
   };
   struct SumCountExtremes {
-    Acc sum;
+    Sum sum;
     std::int64_t count;
     Acc min;
     Acc max;
@@ -56,7 +65,6 @@ class NumericSummary final : public Aggregator {
   template <bool kPrefetch>
   void update_rows(const Column* column, const std::uint32_t* gids, std::size_t rows) {
     const Values<In> values(*column);
-    bool overflow = false;
     Summary* states = states_.data();
     for_each_present(*column, rows, [&](std::size_t row) {
       if constexpr (kPrefetch) {
@@ -64,14 +72,13 @@ class NumericSummary final : public Aggregator {
       }
       Summary& state = states[gids[row]];
       const auto value = static_cast<Acc>(values[row]);
-      add(state.sum, value, overflow);
+      state.sum += static_cast<Sum>(value);
       ++state.count;
       if constexpr (kExtremes) {
         if (less(value, state.min)) state.min = value;
         if (less(state.max, value)) state.max = value;
       }
     });
-    if (overflow && checks_sum_) throw_overflow();
   }
   std::size_t state_size(std::uint32_t) const override { return sizeof(Summary); }
   std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
@@ -82,9 +89,7 @@ class NumericSummary final : public Aggregator {
     Summary other;
     std::memcpy(&other, in, sizeof(Summary));
     Summary& state = states_[gid];
-    bool overflow = false;
-    add(state.sum, other.sum, overflow);
-    if (overflow && checks_sum_) throw_overflow();
+    state.sum += other.sum;
     state.count += other.count;
     if constexpr (kExtremes) {
       if (less(other.min, state.min)) state.min = other.min;
@@ -103,6 +108,8 @@ class NumericSummary final : public Aggregator {
         out.append_null();
       } else if (function == AggregateFunction::kMean) {
         out.append_f64(static_cast<double>(state.sum) / static_cast<double>(state.count));
+      } else if (function == AggregateFunction::kSum) {
+        append(out, checked_sum(state.sum));
       } else {
         append(out, value_of(state, function));
       }
@@ -128,19 +135,21 @@ class NumericSummary final : public Aggregator {
       if (function == AggregateFunction::kMin) return state.min;
       if (function == AggregateFunction::kMax) return state.max;
     }
-    return state.sum;
+    return static_cast<Acc>(state.sum);
+  }
+  Acc checked_sum(Sum sum) const {
+    if constexpr (!std::is_same_v<Acc, double>) {
+      if (checks_sum_ && (sum < static_cast<Sum>(std::numeric_limits<Acc>::min()) ||
+                          sum > static_cast<Sum>(std::numeric_limits<Acc>::max())))
+        throw_overflow();
+    }
+    return static_cast<Acc>(sum);
   }
   static bool less(Acc left, Acc right) {
     if constexpr (std::is_same_v<Acc, double>)
       return total_less(left, right);
     else
       return left < right;
-  }
-  static void add(Acc& sum, Acc value, bool& overflow) {
-    if constexpr (std::is_same_v<Acc, double>)
-      sum += value;
-    else
-      overflow |= __builtin_add_overflow(sum, value, &sum);
   }
   ColumnType output_type(AggregateFunction function) const {
     switch (function) {

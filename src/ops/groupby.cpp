@@ -127,8 +127,7 @@ void GroupBy::State::count_fused_uses(std::vector<int>& uses, std::vector<bool>&
     ++uses[*idx];
     if (spec.function == AggregateFunction::kMin || spec.function == AggregateFunction::kMax)
       extremes[*idx] = true;
-    if ((spec.function == AggregateFunction::kSum || spec.function == AggregateFunction::kMean) &&
-        sum_name[*idx].empty())
+    if (spec.function == AggregateFunction::kSum && sum_name[*idx].empty())
       sum_name[*idx] = spec.output_name;
   }
 }
