@@ -181,6 +181,30 @@ TEST(GroupBy, NoRowsAnywhere) {
   EXPECT_EQ(all.num_rows(), 0u);
 }
 
+// A group-by without keys over no rows (a filter that keeps nothing) gave no row at all, where
+// SQL's and pandas' aggregates of an empty table give one: count() 0, the others null.
+TEST(GroupBy, NoKeysOverNoRowsGaveNoRow) {
+  const table::Table global = oracle::random_table(test_schema(), 0, 8, 0.1, 11);
+  for (const bool skew : {false, true}) {
+    GroupByOptions options = options_for({}, kAllAggregates);
+    options.skew_to_one_rank = skew;
+    table::Table mine;
+    const table::Table all = run_group_by(global, options, 4, Split::kEven, &mine);
+    EXPECT_EQ(oracle::diff(oracle::group_by(global, options), oracle::result_map(all, 0), 0), "");
+    ASSERT_EQ(all.num_rows(), 1u);
+    EXPECT_EQ(all.column(0).i64()[0], 0);  // count()
+    EXPECT_EQ(all.column(1).i64()[0], 0);  // count(vs)
+    for (std::size_t column = 2; column < all.num_columns(); ++column) {
+      if (all.schema().field(column).name.rfind("nunique", 0) != 0) {
+        EXPECT_FALSE(all.column(column).is_valid(0)) << all.schema().field(column).name;
+      }
+    }
+    if (skew) {
+      EXPECT_EQ(mine.num_rows(), world().rank() == 0 ? 1u : 0u);
+    }
+  }
+}
+
 TEST(GroupBy, SkewSwitchSendsEveryKeyToRankZero) {
   const table::Table global = oracle::random_table(test_schema(), 200, 9, 0.1, 40);
   GroupByOptions options = options_for({"ki", "ks"}, kAllAggregates);

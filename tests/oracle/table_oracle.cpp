@@ -210,6 +210,7 @@ std::vector<Row> rows_of(const table::Table& input) {
 
 GroupResult group_by(const table::Table& input, const ops::GroupByOptions& options) {
   std::map<Row, std::vector<std::size_t>> groups;
+  if (options.keys.empty()) groups[Row{}];  // one group of all rows, also of none
   for (std::size_t row = 0; row < input.num_rows(); ++row) {
     Row key;
     for (const std::string& name : options.keys) key.push_back(Value::of(input.column(name), row));
