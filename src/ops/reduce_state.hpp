@@ -315,6 +315,24 @@ RANKFLOW_HOT_LOOP void m2_pass(const T* __restrict data, std::size_t rows, std::
   }
 }
 
+// Pass 2 over 64-bit integers: M2 around shift + mean, each value's distance from the shift
+// taken in exact integer arithmetic before it becomes a double. (A value beyond 2^53 has no
+// exact double: converted first, 1e18 + 3 is 1e18, and its distance from the shift is lost
+// while the mean, from the exact sum, keeps it; var of int64 nanosecond timestamps was wrong.)
+template <typename T>
+void wide_int_m2_pass(const T* __restrict data, std::size_t rows, std::size_t cells,
+                      const double* __restrict shift, const double* __restrict mean,
+                      double* __restrict m2) {
+  for (std::size_t row = 0; row < rows; ++row) {
+    const T* __restrict values = data + row * cells;
+    for (std::size_t cell = 0; cell < cells; ++cell) {
+      const int128 relative = static_cast<int128>(values[cell]) - static_cast<int128>(shift[cell]);
+      const double delta = static_cast<double>(relative) - mean[cell];
+      m2[cell] += delta * delta;
+    }
+  }
+}
+
 // Pass 1 over integers narrower than 64 bits: exact 64-bit sums (a tile's sum cannot overflow
 // them) and min/max as doubles (exact for these types).
 template <typename T, bool kMinMax>
@@ -422,7 +440,10 @@ void reduce_int_tile(const T* data, std::size_t rows, std::size_t cells, TileScr
     mean[cell] = static_cast<double>(relative) / static_cast<double>(rows);
   }
   reset(scratch.m2.data(), cells, 0.0);
-  m2_pass<T>(data, rows, cells, shift, mean, scratch.m2.data());
+  if constexpr (sizeof(T) < 8)
+    m2_pass<T>(data, rows, cells, shift, mean, scratch.m2.data());  // exact as doubles
+  else
+    wide_int_m2_pass<T>(data, rows, cells, shift, mean, scratch.m2.data());
   for (std::size_t cell = 0; cell < cells; ++cell) {
     IntCell tile;
     tile.count = rows;
@@ -474,9 +495,15 @@ CellOf<T> reduce_strided(const T* data, std::size_t count, std::size_t stride) {
       cell.max = std::max(cell.max, value);
     }
     cell.count = count;
-    cell.mean = count > 0 ? static_cast<double>(cell.sum) / static_cast<double>(count) : 0.0;
+    if (count == 0) return cell;
+    // Deviations from the first value in exact integer arithmetic, as wide_int_m2_pass.
+    const int128 shift = data[0];
+    cell.shift = static_cast<double>(shift);
+    cell.mean = static_cast<double>(cell.sum - static_cast<int128>(count) * shift) /
+                static_cast<double>(count);
     for (std::size_t idx = 0; idx < count; ++idx) {
-      const double delta = static_cast<double>(data[idx * stride]) - cell.mean;
+      const double delta =
+          static_cast<double>(static_cast<int128>(data[idx * stride]) - shift) - cell.mean;
       cell.m2 += delta * delta;
     }
   }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "oracle/array_oracle.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
@@ -237,6 +238,32 @@ TEST(ArrayReduction, NoCatastrophicCancellation) {
   check(spec, options, 7);
   spec.dtype = DType::kFloat64;  // float values 1000 +- 40: the same on a smaller scale
   check(spec, options, 7);
+}
+
+TEST(ArrayReduction, VarianceOfInt64BeyondTwoToThe53) {
+  // Integers beyond 2^53 have no exact double (nanosecond timestamps, 1.7e18, are 256 apart
+  // as doubles): values converted before subtracting the shift lost their spread, and var came
+  // out wrong (neither the exact answer nor numpy's). The distances from the shift are exact
+  // integers. Values of 1e17 (doubles 16 apart) keep the oracle's long double sums exact.
+  for (const auto& [dtype, offset] :
+       {std::pair{DType::kInt64, std::int64_t{100000000000000000}},
+        std::pair{DType::kUInt64, std::int64_t{140000000000000000}}}) {
+    FixtureSpec spec;
+    spec.dims = {40, 3};
+    spec.dtype = dtype;
+    spec.offset = offset;
+    spec.chunk = {8, 3};
+    std::vector<ReduceOptions> cases;
+    for (const auto& axis : every_axis(2)) {
+      ReduceOptions options;
+      options.functions = std::vector<ReduceFunction>{ReduceFunction::kMean, ReduceFunction::kVar,
+                                                      ReduceFunction::kStd};
+      options.axis = axis;
+      options.ddof = 1;
+      cases.push_back(options);
+    }
+    check(spec, cases, 3);
+  }
 }
 
 TEST(ArrayReduction, IntegerSumsAreExactOrAnError) {

@@ -66,9 +66,16 @@ Stats stats_of(const std::vector<long double>& values, const std::vector<std::ui
   if (used.empty()) return stats;
   stats.mean = stats.sum / stats.count;
   stats.min = stats.max = used[0];
+  // M2 around the first value: a long double holds every int64 and uint64 exactly, and so do
+  // the deviations from it, while the mean of values near 1e17 rounds (by 1/128).
+  const long double first = used[0];
+  long double shifted_sum = 0;
+  for (long double value : used) shifted_sum += value - first;
+  const long double shifted_mean = shifted_sum / stats.count;
   long double m2 = 0;
   for (long double value : used) {
-    m2 += (value - stats.mean) * (value - stats.mean);
+    const long double delta = (value - first) - shifted_mean;
+    m2 += delta * delta;
     stats.min = std::min(stats.min, value);
     stats.max = std::max(stats.max, value);
   }
