@@ -7,6 +7,7 @@
 #include "oracle/table_job_oracle.hpp"
 #include "oracle/table_oracle.hpp"
 #include "rankflow/ops/groupby.hpp"
+#include "support/error_checks.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/h5_table_fixture.hpp"
 #include "support/process.hpp"
@@ -231,6 +232,26 @@ struct BadCase {
   int exit_code;
   std::vector<std::string> messages;
 };
+
+TEST(Hdf5TableJob, AMissingInputFileIsOneAgreedError) {
+  // The open failed on every rank but was not agreed: every rank printed it and the job ended
+  // with MPI_Abort, as a single input and as a join's side.
+  const Fixture fixture;
+  const std::string missing = fixture.dir.file("nope.h5");
+  const std::string join_job = fixture.dir.file("join.ini");
+  write_file(join_job, "[input.grid]\npath = " + fixture.input +
+                           "\ndatasets = /station\n[input.dim]\npath = " + missing +
+                           "\ndatasets = /station\n[join]\nleft = grid\nright = dim\n"
+                           "on = station\n[output]\npath = " +
+                           fixture.output + "\n");
+  for (int np : {1, 3}) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    expect_one_clear_error(fixture.run(np, {"input.path=" + missing}), 1,
+                           {"cannot open '" + missing + "': no such file"}, fixture.out_dir);
+    expect_one_clear_error(run_rankflow(np, {"run", join_job}, 120), 1,
+                           {"cannot open '" + missing + "': no such file"}, fixture.out_dir);
+  }
+}
 
 TEST(Hdf5TableJob, BadInputsAndKeysStopWithOneClearError) {
   const Fixture fixture;

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <optional>
 
+#include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
@@ -541,8 +542,13 @@ std::unique_ptr<TableSource> open_table_source(const comm::Communicator& comm,
         "HDF5 table input '{}': io = collective is not available for tables (their reads are "
         "local to each rank); use independent or posix",
         options.path);
-  ParallelFile file = ParallelFile::open_read(comm, options.path, options.io);
-  return std::make_unique<Hdf5TableSource>(comm, options, std::move(file));
+  // open_read fails on every rank or on none (it agrees on the file first): an agreed error, so
+  // that a missing file is one message from rank 0, not MPI_Abort from every rank.
+  std::optional<ParallelFile> file;
+  comm::run_collective_phase(comm, "opening the input", [&] {
+    file.emplace(ParallelFile::open_read(comm, options.path, options.io));
+  });
+  return std::make_unique<Hdf5TableSource>(comm, options, std::move(*file));
 }
 
 }  // namespace rankflow::io::hdf5
