@@ -200,6 +200,35 @@ TEST(Hdf5TableSink, AFailedJobLeavesNothing) {
   world().barrier();
 }
 
+TEST(Hdf5TableSink, ANullsColumnWithNullsIsOneAgreedError) {
+  // The clash is known only once the ranks agree that a column has nulls: every rank throws
+  // it, so it must be an agreed error (rank 0 prints it, exit 2), not one that ends the job
+  // with MPI_Abort from every rank.
+  test::TempDir dir = test::TempDir::shared(world());
+  const table::Schema schema({{"nulls", ColumnType::kInt64}, {"x", ColumnType::kFloat64}});
+  Error caught(ErrorKind::kRuntime, "no error");
+  try {
+    auto sink = open_table_sink(world(), dir.file("clash.h5"), schema, {});
+    table::Table block(schema);
+    block.column(0).append_i64(world().rank());
+    if (world().rank() == world().size() - 1) {  // the nulls are on one rank only
+      block.column(1).append_null();
+    } else {
+      block.column(1).append_f64(1.5);
+    }
+    sink->write(block);
+    sink->finish();
+  } catch (const Error& error) {
+    caught = error;
+  }
+  EXPECT_THAT(caught.what(), ::testing::HasSubstr("a column named 'nulls' and null values"));
+  EXPECT_EQ(caught.kind(), ErrorKind::kConfig);
+  EXPECT_TRUE(caught.agreed());
+  world().barrier();
+  EXPECT_EQ(test::list_dir(dir.path()), std::vector<std::string>{});
+  world().barrier();
+}
+
 TEST(Hdf5TableSink, ColumnNamesThatCannotBeDatasets) {
   test::TempDir dir = test::TempDir::shared(world());
   ErrorKind kind = ErrorKind::kRuntime;

@@ -175,8 +175,10 @@ void Hdf5TableSink::finish() {
   const bool masks = std::any_of(has_nulls_.begin(), has_nulls_.end(),
                                  [](std::uint64_t flag) { return flag != 0; });
   if (masks && options_.layout == TableLayout::kColumns && schema_.find("nulls"))
-    throw ConfigError("the output has a column named 'nulls' and null values, whose masks go "
-                      "to the group nulls/; rename the column (... as name)");
+    throw Error(ErrorKind::kConfig,
+                "the output has a column named 'nulls' and null values, whose masks go to the "
+                "group nulls/; rename the column (... as name)",
+                /*agreed=*/true);
   const auto local_rows = static_cast<std::uint64_t>(rows_.num_rows());
   first_row_ = comm_.exscan_sum(local_rows);
   total_rows_ = comm_.allreduce(local_rows, comm::ReduceOp::kSum);
