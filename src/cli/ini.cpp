@@ -9,6 +9,22 @@
 namespace po = boost::program_options;
 
 namespace rankflow::cli {
+namespace {
+
+// Boost's parser reports keys only, so a section written without any (`[distinct]` or
+// `[center]`, whose defaults make a whole step) would vanish and its step silently not run.
+// Its header line is found here (after the keys: it goes last in the section order).
+void add_sections_without_keys(const std::string& text, job::RawConfig& config) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const std::string bare = job::trim(line.substr(0, line.find('#')));
+    if (bare.size() >= 2 && bare.front() == '[' && bare.back() == ']')
+      config.add_section(job::trim(bare.substr(1, bare.size() - 2)));
+  }
+}
+
+}  // namespace
 
 job::RawConfig parse_ini(const std::string& text, const std::string& source) {
   job::RawConfig config(source);
@@ -31,6 +47,7 @@ job::RawConfig parse_ini(const std::string& text, const std::string& source) {
     const std::string value = option.value.empty() ? "" : option.value.front();
     config.set(section, key, job::trim(value), source);
   }
+  add_sections_without_keys(text, config);
   return config;
 }
 

@@ -9,6 +9,7 @@
 namespace rankflow::job {
 
 void RawConfig::set(std::string section, std::string key, std::string value, std::string origin) {
+  add_section(section);
   for (ConfigEntry& entry : entries_) {
     if (entry.section == section && entry.key == key) {
       entry.value = std::move(value);
@@ -35,18 +36,15 @@ const ConfigEntry* RawConfig::find(const std::string& section, const std::string
   return nullptr;
 }
 
-bool RawConfig::has_section(const std::string& section) const {
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [&](const ConfigEntry& entry) { return entry.section == section; });
+void RawConfig::add_section(std::string section) {
+  if (!has_section(section)) sections_.push_back(std::move(section));
 }
 
-std::vector<std::string> RawConfig::sections() const {
-  std::vector<std::string> names;
-  for (const ConfigEntry& entry : entries_)
-    if (std::find(names.begin(), names.end(), entry.section) == names.end())
-      names.push_back(entry.section);
-  return names;
+bool RawConfig::has_section(const std::string& section) const {
+  return std::find(sections_.begin(), sections_.end(), section) != sections_.end();
 }
+
+std::vector<std::string> RawConfig::sections() const { return sections_; }
 
 std::vector<ConfigEntry> RawConfig::entries(const std::string& section) const {
   std::vector<ConfigEntry> result;

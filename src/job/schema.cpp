@@ -297,6 +297,14 @@ void validate_keys(const RawConfig& config) {
       throw ConfigError("{}: unknown key '{}' in [{}]{}; keys of [{}] are: {}", where, entry.key,
                         entry.section, closest(entry.key, keys), entry.section, join(keys));
   }
+  for (const std::string& name : config.sections()) {  // also those written without keys
+    const bool known = std::any_of(schema().begin(), schema().end(), [&](const SectionDoc& doc) {
+      return section_matches(doc, name);
+    });
+    if (!known && !name.empty())
+      throw ConfigError("{}: unknown section [{}]{}; sections are: {}", config.source(), name,
+                        closest(name, section_names), join(section_names));
+  }
 }
 
 std::string describe_schema() {

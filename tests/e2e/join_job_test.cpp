@@ -297,6 +297,22 @@ TEST(JoinJob, SortDistinctTopAndLimitSections) {
   }
 }
 
+TEST(JoinJob, AnEmptyDistinctSectionKeepsEachRowOnce) {
+  // `[distinct]` without keys is all columns (the default), but the INI parser reported no
+  // section without keys: the step silently did not run and every duplicate stayed.
+  const TempDir dir;
+  write_file(dir.file("dup.csv"), "k,s\n1,a\n1,a\n2,b\n1,a\n,\n2,b\n,\n1,\n");
+  write_file(dir.file("job.ini"), "[input]\npath = " + dir.file("dup.csv") +
+                                      "\nblock_size = 8\n[distinct]\n[output]\npath = " +
+                                      dir.file("out.csv") + "\nsort = k, s\ntable = off\n");
+  for (int np : {1, 2, 3, 4}) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const RunResult run = run_rankflow(np, {"run", dir.file("job.ini")});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(read_file(dir.file("out.csv")), "k,s\n1,a\n1,\n2,b\n,\n");
+  }
+}
+
 // Runs `job` and checks the error: exit code, every part of `message` in the one error rank 0
 // prints, and nothing written to the output folder.
 void expect_error(const Fixture& fixture, const std::string& job, int exit_code,

@@ -20,6 +20,29 @@ TEST(ParseIni, SectionsKeysAndComments) {
   EXPECT_EQ(config.sections(), (std::vector<std::string>{"input", "input.sales", "filter"}));
 }
 
+TEST(ParseIni, ASectionWithoutKeysStillExists) {
+  // `[distinct]` (all columns) and `[center]` (x - x.mean(axis 0)) are whole steps with their
+  // defaults, but Boost's parser reports keys only: without keys the section vanished and the
+  // step silently did not run.
+  const RawConfig config = cli::parse_ini(
+      "[input]\npath = a.csv\n[distinct]\n  [center]   # defaults\n[output]\npath = o.h5\n",
+      "job.ini");
+  EXPECT_TRUE(config.has_section("distinct"));
+  EXPECT_TRUE(config.has_section("center"));
+  EXPECT_FALSE(config.has_section("top"));
+  EXPECT_EQ(config.sections(), (std::vector<std::string>{"input", "output", "distinct", "center"}));
+  EXPECT_EQ(config.text(), "[input]\npath = a.csv\n[output]\npath = o.h5\n[distinct]\n[center]\n");
+  try {  // and a misspelt one is no longer ignored
+    validate_keys(cli::parse_ini("[input]\npath = a.csv\n[distinc]\n", "job.ini"));
+    FAIL() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(
+        std::string(error.what()).find("unknown section [distinc] (did you mean 'distinct'?)"),
+        std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(ParseIni, DuplicateKeyIsAnError) {
   try {
     cli::parse_ini("[input]\npath = a\npath = b\n", "job.ini");

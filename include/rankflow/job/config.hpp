@@ -31,6 +31,9 @@ class RawConfig {
   void set(std::string section, std::string key, std::string value, std::string origin);
   // "section.key=value" from the command line; the section is everything before the last dot.
   void set_override(const std::string& assignment);
+  // A section written without keys: it exists all the same (`[distinct]` alone is a step with
+  // its defaults). Sections with keys are added by set().
+  void add_section(std::string section);
 
   const ConfigEntry* find(const std::string& section, const std::string& key) const;
   bool has_section(const std::string& section) const;
@@ -45,6 +48,7 @@ class RawConfig {
  private:
   std::string source_;
   std::vector<ConfigEntry> entries_;
+  std::vector<std::string> sections_;  // in order of first appearance
 };
 
 // Typed, validated access to one section. Every error names the file, section, key and value.
