@@ -93,12 +93,14 @@ OutputPlan plan_output(const RawConfig& config);
 Error key_error(const RawConfig& config, const std::string& section, const std::string& key,
                 const std::string& problem);
 
-// Runs `parse` on the value of section.key; its ConfigError becomes one naming the key.
+// Runs `parse` on the value of section.key; its ConfigError becomes one naming the key. (A
+// missing key's error names it already: wrapped, it said "[top] by: job.ini: [top] by: ...".)
 template <typename Parse>
 auto parse_key(const RawConfig& config, const Section& section, const std::string& key,
                Parse parse) {
+  const std::string text = section.require(key);
   try {
-    return parse(section.require(key));
+    return parse(text);
   } catch (const Error& error) {
     if (error.kind() != ErrorKind::kConfig) throw;
     throw key_error(config, section.name(), key, error.what());

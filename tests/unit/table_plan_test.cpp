@@ -102,6 +102,15 @@ TEST(TablePlan, GroupByAndOutputErrors) {
                "[output] delimiter"));
 }
 
+TEST(TablePlan, AMissingRequiredKeyIsNamedOnce) {
+  for (const char* section :
+       {"[groupby]\nkeys = k\n", "[top]\nk = 3\n", "[sort]\n", "[filter]\n"}) {
+    const std::string message = plan_error(std::string("[input]\npath = a.csv\n") + section);
+    EXPECT_TRUE(contains(message, ": this key is required")) << message;
+    EXPECT_EQ(message.find("job.ini"), message.rfind("job.ini")) << message;
+  }
+}
+
 TEST(TablePlan, InputErrors) {
   EXPECT_TRUE(contains(plan_error("[input.a]\npath = a.csv\n[input.b]\npath = b.csv\n"),
                        "this job names 2 inputs ([input.a], [input.b])"));
