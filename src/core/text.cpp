@@ -1,5 +1,8 @@
 #include "rankflow/core/text.hpp"
 
+#include <fmt/compile.h>
+#include <fmt/format.h>
+
 #include <cctype>
 
 namespace rankflow {
@@ -35,6 +38,26 @@ std::vector<std::string> split_list(const std::string& text) {
   }
   if (!trim(current).empty() || !items.empty()) items.push_back(trim(current));
   return items;
+}
+
+void append_float(std::string& out, double value) {
+  char text[32];  // the longest shortest form: -2.2250738585072014e-308 (24)
+  const char* const end = fmt::format_to(text, FMT_COMPILE("{}"), value);
+  bool integral = true;  // only digits and a sign: no '.', no exponent, not inf or nan
+  for (const char* pos = text; pos != end; ++pos) {
+    if ((*pos < '0' || *pos > '9') && *pos != '-') {
+      integral = false;
+      break;
+    }
+  }
+  out.append(text, static_cast<std::size_t>(end - text));
+  if (integral) out.append(".0", 2);
+}
+
+std::string format_float(double value) {
+  std::string text;
+  append_float(text, value);
+  return text;
 }
 
 }  // namespace rankflow

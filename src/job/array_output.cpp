@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "array_config.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace rankflow::job {
 namespace {
@@ -50,7 +51,7 @@ void append_value(std::string& out, const ops::ResultColumn& column, std::size_t
       fmt::format_to(sink, "{}", column.u64[cell]);
       return;
     case ops::ValueType::kFloat64:
-      fmt::format_to(sink, "{}", column.f64[cell]);
+      append_float(out, column.f64[cell]);
       return;
   }
 }

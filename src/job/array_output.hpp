@@ -17,8 +17,9 @@ std::vector<std::size_t> kept_axes(std::size_t rank, std::optional<std::size_t> 
 std::vector<std::string> result_columns(const std::vector<std::size_t>& kept,
                                         const std::vector<ops::ReduceFunction>& functions);
 
-// Appends the text of value `cell` of `column` (floats in the shortest form that reads back
-// exactly; nan, inf, -inf).
+// Appends the text of value `cell` of `column` (floats as the CSV writer writes them: the
+// shortest form that reads back exactly, with ".0" when it has no point or exponent; nan,
+// inf, -inf).
 void append_value(std::string& out, const ops::ResultColumn& column, std::size_t cell);
 
 // One row of strings per cell of `result` (index values, then function values), for cells

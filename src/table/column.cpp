@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/table/datetime.hpp"
 
 namespace rankflow::table {
@@ -305,7 +306,7 @@ std::string Column::format(std::size_t row) const {
     case ColumnType::kInt64:
       return fmt::format("{}", values_i64_[row]);
     case ColumnType::kFloat64:
-      return fmt::format("{}", values_f64_[row]);
+      return format_float(values_f64_[row]);
     case ColumnType::kBool:
       return values_u8_[row] ? "true" : "false";
     case ColumnType::kString:

@@ -2,9 +2,11 @@
 // reader at every rank count, and nothing left behind when a job fails.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "rankflow/comm/phase.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/io/csv/csv_sink.hpp"
 #include "rankflow/io/csv/csv_source.hpp"
 #include "rankflow/table/datetime.hpp"
@@ -131,6 +133,41 @@ TEST(CsvWriter, RoundTripThroughTheReader) {
   options.schema.clear();
   const DistributedRead inferred = read_distributed(world(), options);
   EXPECT_EQ(inferred.schema.describe(), kSchema.describe());
+}
+
+// Regression: 3.0 was written "3" and -0.0 "-0", so a float column of whole numbers read back
+// as int64. Floats are written as pandas, DuckDB and Polars write them: with ".0" when the
+// shortest text has no point or exponent.
+TEST(CsvWriter, WholeFloatsKeepAPointAndReadBackAsFloat64) {
+  TempDir dir = TempDir::shared(world());
+  const std::string path = dir.file("whole.csv");
+  const table::Schema schema({{"x", ColumnType::kFloat64}});
+  const std::vector<double> values = {3.0,  -0.0,  0.0, 100.0, 1e15,  -7.0,
+                                      1e16, 1e300, 0.1, -2.5,  5e-324};
+  {
+    auto sink = io::open_csv_sink(world(), path, schema);
+    comm::run_phase(world(), "writing", [&] {
+      table::Table table(schema);
+      if (world().rank() == 0)
+        for (const double value : values) table.column(0).append_f64(value);
+      sink->write(table);
+    });
+    sink->finish();
+  }
+  world().barrier();
+  EXPECT_EQ(read_file(path),
+            "x\n3.0\n-0.0\n0.0\n100.0\n1000000000000000.0\n-7.0\n1e+16\n1e+300\n0.1\n-2.5\n"
+            "5e-324\n");
+  io::CsvOptions options;
+  options.path = path;
+  options.block_size = 16;
+  const DistributedRead read = read_distributed(world(), options);
+  EXPECT_EQ(read.error, "");
+  EXPECT_EQ(read.schema.describe(), schema.describe());
+  EXPECT_EQ(format_float(3.0), "3.0");
+  EXPECT_EQ(format_float(std::numeric_limits<double>::infinity()), "inf");
+  EXPECT_EQ(format_float(-std::numeric_limits<double>::infinity()), "-inf");
+  EXPECT_EQ(format_float(std::numeric_limits<double>::quiet_NaN()), "nan");
 }
 
 TEST(CsvWriter, NoRowsGivesTheHeaderOnly) {

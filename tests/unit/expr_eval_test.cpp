@@ -96,9 +96,9 @@ TEST(ExprEval, TrueDivisionIsFloatAndByZeroIsNull) {
 
 TEST(ExprEval, FloatFloorDivisionAndModulo) {
   const table::Table table = numbers();
-  EXPECT_EQ(values(table, "f // 1"), (V{"1", "-3", "0", "-1", "0", "null"}));
-  EXPECT_EQ(values(table, "f % 1"), (V{"0.5", "0.5", "0.5", "0.5", "0", "null"}));
-  EXPECT_EQ(values(table, "-7.0 % 2"), (V{"1", "1", "1", "1", "1", "1"}));
+  EXPECT_EQ(values(table, "f // 1"), (V{"1.0", "-3.0", "0.0", "-1.0", "0.0", "null"}));
+  EXPECT_EQ(values(table, "f % 1"), (V{"0.5", "0.5", "0.5", "0.5", "0.0", "null"}));
+  EXPECT_EQ(values(table, "-7.0 % 2"), (V{"1.0", "1.0", "1.0", "1.0", "1.0", "1.0"}));
   EXPECT_EQ(values(table, "7.5 % -2"), (V{"-0.5", "-0.5", "-0.5", "-0.5", "-0.5", "-0.5"}));
 }
 
@@ -106,7 +106,7 @@ TEST(ExprEval, MixedIntFloatPromotesToFloat) {
   const table::Table table = numbers();
   const Result result = eval(table, "i + f");
   EXPECT_EQ(result.type, ValueType::kFloat64);
-  EXPECT_EQ(result.values, (V{"8.5", "-9.5", "7.5", "-7.5", "0", "null"}));
+  EXPECT_EQ(result.values, (V{"8.5", "-9.5", "7.5", "-7.5", "0.0", "null"}));
   EXPECT_EQ(eval(table, "j * 1.0").type, ValueType::kFloat64);
   EXPECT_EQ(eval(table, "j * 2").type, ValueType::kInt64);
 }
@@ -244,15 +244,15 @@ TEST(ExprEval, MathFunctions) {
   const table::Table table =
       make_table({{"x", float_column({4.0, -4.0, 0.0, std::nullopt, std::exp(1.0)})},
                   {"n", int_column({-3, 3, 0, std::nullopt, 1})}});
-  EXPECT_EQ(values(table, "abs(x)"), (V{"4", "4", "0", "null", "2.718281828459045"}));
+  EXPECT_EQ(values(table, "abs(x)"), (V{"4.0", "4.0", "0.0", "null", "2.718281828459045"}));
   EXPECT_EQ(values(table, "abs(n)"), (V{"3", "3", "0", "null", "1"}));
   EXPECT_EQ(eval(table, "abs(n)").type, ValueType::kInt64);
-  EXPECT_EQ(values(table, "sqrt(x)"), (V{"2", "null", "0", "null", "1.6487212707001282"}));
-  EXPECT_EQ(values(table, "log(x)"), (V{"1.3862943611198906", "null", "null", "null", "1"}));
+  EXPECT_EQ(values(table, "sqrt(x)"), (V{"2.0", "null", "0.0", "null", "1.6487212707001282"}));
+  EXPECT_EQ(values(table, "log(x)"), (V{"1.3862943611198906", "null", "null", "null", "1.0"}));
   EXPECT_EQ(values(table, "exp(n)"),
-            (V{"0.049787068367863944", "20.085536923187668", "1", "null", "2.718281828459045"}));
+            (V{"0.049787068367863944", "20.085536923187668", "1.0", "null", "2.718281828459045"}));
   EXPECT_EQ(eval(table, "sqrt(n)").type, ValueType::kFloat64);
-  EXPECT_EQ(values(table, "sqrt(4)"), V(5, "2"));
+  EXPECT_EQ(values(table, "sqrt(4)"), V(5, "2.0"));
 }
 
 TEST(ExprEval, MinMaxOfNumbers) {
@@ -261,23 +261,24 @@ TEST(ExprEval, MinMaxOfNumbers) {
   EXPECT_EQ(values(table, "max(i, j, 5)"), (V{"7", "5", "7", "5", "5", "null"}));
   const Result mixed = eval(table, "max(j, f)");
   EXPECT_EQ(mixed.type, ValueType::kFloat64);
-  EXPECT_EQ(mixed.values, (V{"2", "2", "0.5", "-0.5", "0", "null"}));
-  EXPECT_EQ(values(table, "min(1, 2.5)"), V(6, "1"));
+  EXPECT_EQ(mixed.values, (V{"2.0", "2.0", "0.5", "-0.5", "0.0", "null"}));
+  EXPECT_EQ(values(table, "min(1, 2.5)"), V(6, "1.0"));
 }
 
 TEST(ExprEval, Round) {
   const table::Table table =
       make_table({{"x", float_column({2.5, -2.5, 1.2345, 1234.5, std::nullopt})},
                   {"n", int_column({1234, -1250, 1249, 5, std::nullopt})}});
-  EXPECT_EQ(values(table, "round(x)"), (V{"3", "-3", "1", "1235", "null"}));  // half away from 0
+  EXPECT_EQ(values(table, "round(x)"),
+            (V{"3.0", "-3.0", "1.0", "1235.0", "null"}));  // half away from 0
   EXPECT_EQ(values(table, "round(x, 2)"), (V{"2.5", "-2.5", "1.23", "1234.5", "null"}));
-  EXPECT_EQ(values(table, "round(x, -2)"), (V{"0", "-0", "0", "1200", "null"}));
+  EXPECT_EQ(values(table, "round(x, -2)"), (V{"0.0", "-0.0", "0.0", "1200.0", "null"}));
   EXPECT_EQ(values(table, "round(n, -2)"), (V{"1200", "-1300", "1200", "0", "null"}));
   EXPECT_EQ(values(table, "round(n, 1)"), (V{"1234", "-1250", "1249", "5", "null"}));
   EXPECT_EQ(values(table, "round(n, -1)"), (V{"1230", "-1250", "1250", "10", "null"}));
   EXPECT_EQ(values(table, "round(n, -40)"), (V{"0", "0", "0", "0", "null"}));
   EXPECT_EQ(values(table, "round(x, 400)"), (V{"2.5", "-2.5", "1.2345", "1234.5", "null"}));
-  EXPECT_EQ(values(table, "round(x, -400)"), (V{"0", "0", "0", "0", "null"}));
+  EXPECT_EQ(values(table, "round(x, -400)"), (V{"0.0", "0.0", "0.0", "0.0", "null"}));
   EXPECT_EQ(eval(table, "round(n)").type, ValueType::kInt64);
   EXPECT_EQ(values(table, "round(x, 1 + 1)"), values(table, "round(x, 2)"));
 }
@@ -349,7 +350,7 @@ TEST(ExprEval, IssueFilterAndDerive) {
   EXPECT_EQ(revenue.column_type(), table::ColumnType::kFloat64);
   table::Column out;
   revenue.evaluate(table, out);
-  EXPECT_EQ(rows(out), (V{"3", "12", "25", "null", "4"}));
+  EXPECT_EQ(rows(out), (V{"3.0", "12.0", "25.0", "null", "4.0"}));
 }
 
 TEST(ExprEval, EmptyBlockAndBufferReuse) {

@@ -1,5 +1,5 @@
-// Small text helpers shared by the config reader, the aggregate and sort key parsers, and the
-// Slurm layer. Local, no allocation beyond the results.
+// Small text helpers shared by the config reader, the aggregate and sort key parsers, the Slurm
+// layer and the writers of values as text. Local, no allocation beyond the results.
 #pragma once
 
 #include <string>
@@ -15,5 +15,12 @@ std::string trim(const std::string& text);
 // `"a,b" desc, c` two. Empty items are kept ("a,,b" gives three) for the caller to reject; an
 // empty or blank text gives none.
 std::vector<std::string> split_list(const std::string& text);
+
+// Appends a float64 as text: the shortest text that reads back to the same double, with ".0"
+// added when that text would read as an integer (3.0, -0.0, 1e+300 and 0.1 as they are; inf,
+// -inf, nan), as pandas, DuckDB and Polars write floats, so that a float column written as CSV
+// reads back as float64. Used for CSV outputs and the results table.
+void append_float(std::string& out, double value);
+std::string format_float(double value);
 
 }  // namespace rankflow

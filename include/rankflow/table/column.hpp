@@ -149,8 +149,9 @@ class Column {
   void reserve_chars(std::size_t bytes);  // strings: room for this many characters in all
   std::size_t memory_bytes() const noexcept;  // capacity in bytes, for memory budgets
 
-  // The value of one row as text (CSV output, messages): "" for null. Dates and timestamps in
-  // ISO 8601; floats in the shortest form that reads back to the same double.
+  // The value of one row as text (the results table, messages): "" for null. Dates and
+  // timestamps in ISO 8601; floats as the CSV writer writes them (core/text.hpp append_float:
+  // 3.0, 0.1, 1e+300).
   std::string format(std::size_t row) const;
 
  private:

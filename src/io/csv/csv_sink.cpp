@@ -1,16 +1,16 @@
 #include "rankflow/io/csv/csv_sink.hpp"
 
 #include <fcntl.h>
-#include <fmt/compile.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <iterator>
 #include <vector>
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/io/output_file.hpp"
 #include "rankflow/table/datetime.hpp"
 
@@ -155,16 +155,17 @@ class CsvSink final : public TableSink {
 
   void append_value(const table::Column& column, std::size_t row) {
     if (!column.is_valid(row)) return;  // null: an empty field
-    auto out = std::back_inserter(buffer_);
     switch (column.type()) {
       // A sorted table's output formats every value of its share: no format string parsed
-      // per value (format_int, FMT_COMPILE); the same text as "{}".
+      // per value (format_int; append_float formats with FMT_COMPILE into a local array).
       case table::ColumnType::kInt64: {
         const fmt::format_int text(column.i64()[row]);
         buffer_.append(text.data(), text.size());
         break;
       }
-      case table::ColumnType::kFloat64: fmt::format_to(out, FMT_COMPILE("{}"), column.f64()[row]); break;
+      case table::ColumnType::kFloat64:
+        append_float(buffer_, column.f64()[row]);
+        break;
       case table::ColumnType::kBool: buffer_ += column.u8()[row] != 0 ? "true" : "false"; break;
       case table::ColumnType::kString: append_text(column.str(row)); break;
       case table::ColumnType::kDate: buffer_ += table::format_date(column.i64()[row]); break;

@@ -12,8 +12,9 @@
 //
 // Format: a header row of column names; fields quoted (RFC 4180, quotes doubled) when they
 // hold the delimiter, the quote, CR or LF; an empty string as "" and a null as an empty field;
-// floats in the shortest text that reads back to the same double; dates and timestamps in
-// ISO 8601. If the sink is destroyed without finish() (an error), parts and temporary file are
+// floats in the shortest text that reads back to the same double, with ".0" when that text has
+// no point or exponent (3.0, -0.0: a float column reads back as float64); dates and timestamps
+// in ISO 8601. If the sink is destroyed without finish() (an error), parts and temporary file are
 // removed and nothing is left behind.
 #pragma once
 
