@@ -303,7 +303,7 @@ void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
     });
   }
   if (nan_count > 0)
-    log::info("{} NaN values {}", nan_count,
+    log::info("{} NaN value{} {}", nan_count, nan_count == 1 ? "" : "s",
               nan_text(ctx.job.reduce->nan) == "skip" ? "skipped" : "propagated");
   const std::uint64_t total = cell_count(reduction.output_shape());
   if (show_table(ctx.job.output.table, total)) print_preview(ctx, preview, header, total);

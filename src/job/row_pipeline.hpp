@@ -41,6 +41,8 @@ class RowPipeline {
   // `block`'s columns may be swapped with the pipeline's buffers (a source refills it anyway).
   const table::Table& process(table::Table& block);
   const RowCounts& counts() const noexcept { return counts_; }
+  // The job has a [filter] where (without one, counts().kept is every row read).
+  bool has_filter() const noexcept { return where_.has_value(); }
   // The input columns process() reads (the filter's and the needed ones), one flag per input
   // column: what the source must parse (io::TableSource::select_columns).
   const std::vector<bool>& input_columns_read() const noexcept { return read_; }

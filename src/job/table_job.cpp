@@ -103,14 +103,26 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// "1 row", "3 rows": counts in log lines.
+std::string rows_text(std::uint64_t count) {
+  return fmt::format("{} row{}", count, count == 1 ? "" : "s");
+}
+
+void warn_skipped(std::uint64_t skipped) {
+  if (skipped > 0)
+    log::warn("skipped {} bad row{} (on_bad_rows = skip)", skipped, skipped == 1 ? "" : "s");
+}
+
 void log_reading(const comm::Communicator& comm, const io::TableSource& source,
-                 const RowCounts& counts, double seconds) {
+                 const RowPipeline& rows, double seconds) {
   const io::SourceStats stats = source.stats();
-  std::uint64_t totals[4] = {counts.read, counts.kept, stats.bytes, stats.skipped_rows};
+  std::uint64_t totals[4] = {rows.counts().read, rows.counts().kept, stats.bytes,
+                             stats.skipped_rows};
   comm.allreduce_inplace(totals, 4, comm::ReduceOp::kSum);
-  log::info("read {} rows ({:.1f} MB) from {} in {:.2f} s; {} kept by the filter", totals[0],
-            static_cast<double>(totals[2]) / 1e6, source.describe(), seconds, totals[1]);
-  if (totals[3] > 0) log::warn("skipped {} bad rows (on_bad_rows = skip)", totals[3]);
+  log::info("read {} ({:.1f} MB) from {} in {:.2f} s{}", rows_text(totals[0]),
+            static_cast<double>(totals[2]) / 1e6, source.describe(), seconds,
+            rows.has_filter() ? fmt::format("; {} kept by the filter", totals[1]) : "");
+  warn_skipped(totals[3]);
 }
 
 void log_join(const comm::Communicator& comm, const Inputs& inputs, const BoundJob& job,
@@ -121,12 +133,12 @@ void log_join(const comm::Communicator& comm, const Inputs& inputs, const BoundJ
   std::uint64_t totals[6] = {probe.rows,  build.rows,  probe.bytes + build.bytes,
                              counts.read, counts.kept, probe.skipped_rows + build.skipped_rows};
   comm.allreduce_inplace(totals, 6, comm::ReduceOp::kSum);
-  log::info("joined {} rows of {} with {} rows of {} ({:.1f} MB; {} strategy) into {} rows in "
-            "{:.2f} s; {} kept by the filter",
-            totals[0], inputs.probe->describe(), totals[1], inputs.build->describe(),
-            static_cast<double>(totals[2]) / 1e6,
-            ops::join_strategy_name(job.join->stats().strategy), totals[3], seconds, totals[4]);
-  if (totals[5] > 0) log::warn("skipped {} bad rows (on_bad_rows = skip)", totals[5]);
+  log::info("joined {} of {} with {} of {} ({:.1f} MB; {} strategy) into {} in {:.2f} s{}",
+            rows_text(totals[0]), inputs.probe->describe(), rows_text(totals[1]),
+            inputs.build->describe(), static_cast<double>(totals[2]) / 1e6,
+            ops::join_strategy_name(job.join->stats().strategy), rows_text(totals[3]), seconds,
+            job.rows->has_filter() ? fmt::format("; {} kept by the filter", totals[4]) : "");
+  warn_skipped(totals[5]);
 }
 
 // The steps after the reading, in order: the first one's result, then distinct, top, sort
@@ -240,7 +252,7 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   } else {
     comm::run_phase(comm, "reading the input",
                     [&] { read_rows(*inputs.probe, job, sink.get(), read); });
-    log_reading(comm, *inputs.probe, job.rows->counts(), seconds_since(start));
+    log_reading(comm, *inputs.probe, *job.rows, seconds_since(start));
   }
 
   if (job.first == FirstStep::kOutput) {

@@ -362,6 +362,38 @@ TEST(TableJob, ConfigErrorsComeBeforeAnyRowIsRead) {
   }
 }
 
+// Regression: a job without a filter logged "N kept by the filter", and counts of one were
+// written "1 rows", "1 bad rows", "(1 file, 1 bytes)".
+TEST(TableJob, LogLinesSayOnlyWhatHappenedInGoodEnglish) {
+  const Fixture fixture(sales_table(10, 8, true));
+  const std::string one = fixture.dir.file("one.csv");
+  write_file(one, "a\n1\nx\n");  // one good row and one bad row
+  const std::string byte = fixture.dir.file("byte.csv");
+  write_file(byte, "a");  // a header row without rows
+  const std::string plain = write_job(fixture, "plain.ini", "[output]\ntable = off\n");
+  const std::string filtered =
+      write_job(fixture, "filtered.ini", "[filter]\nwhere = a > 0\n[output]\ntable = off\n");
+  const std::vector<std::string> sets = {"input.path=" + one, "input.schema=a:int64",
+                                         "input.on_bad_rows=skip"};
+  for (int np : {1, 3}) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const RunResult run = fixture.run(np, plain, sets);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_TRUE(contains(run.err, "read 1 row (")) << run.err;
+    EXPECT_TRUE(contains(run.err, "(1 file, 6 bytes)")) << run.err;
+    EXPECT_TRUE(contains(run.err, "skipped 1 bad row (on_bad_rows = skip)")) << run.err;
+    EXPECT_FALSE(contains(run.err, "kept by the filter")) << run.err;
+    const RunResult with_filter = fixture.run(np, filtered, sets);
+    ASSERT_EQ(with_filter.exit_code, 0) << with_filter.err;
+    EXPECT_TRUE(contains(with_filter.err, "s; 1 kept by the filter")) << with_filter.err;
+    const RunResult header_only =
+        fixture.run(np, plain, {"input.path=" + byte, "input.schema=a:int64"});
+    ASSERT_EQ(header_only.exit_code, 0) << header_only.err;
+    EXPECT_TRUE(contains(header_only.err, "read 0 rows (")) << header_only.err;
+    EXPECT_TRUE(contains(header_only.err, "(1 file, 1 byte)")) << header_only.err;
+  }
+}
+
 TEST(TableJob, AFailingRankLeavesNoOutput) {
   const Fixture fixture(sales_table(400, 6, true));
   for (const char* phase : {"reading the input", "writing the output"}) {

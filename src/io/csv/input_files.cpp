@@ -135,7 +135,8 @@ std::string describe_input(const std::string& pattern, const std::vector<InputFi
   std::string size;
   if (bytes >= 1e9) size = fmt::format("{:.1f} GB", bytes / 1e9);
   else if (bytes >= 1e6) size = fmt::format("{:.1f} MB", bytes / 1e6);
-  else size = fmt::format("{:.0f} bytes", bytes);
+  else
+    size = fmt::format("{:.0f} byte{}", bytes, bytes == 1 ? "" : "s");
   return fmt::format("CSV {} ({} file{}, {})", pattern, files.size(), files.size() == 1 ? "" : "s",
                      size);
 }

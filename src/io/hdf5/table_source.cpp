@@ -291,8 +291,8 @@ class Hdf5TableSource final : public TableSource {
   std::string describe() const override {
     std::string names;
     for (const DatasetPlan& plan : plans_) names += (names.empty() ? "" : ", ") + plan.info.name;
-    return fmt::format("HDF5 '{}' ({}: {} rows, {} columns)", options_.path, names, total_rows_,
-                       schema_.size());
+    return fmt::format("HDF5 '{}' ({}: {} row{}, {} column{})", options_.path, names, total_rows_,
+                       total_rows_ == 1 ? "" : "s", schema_.size(), schema_.size() == 1 ? "" : "s");
   }
 
   bool next(table::Table& block) override {
