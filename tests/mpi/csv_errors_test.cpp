@@ -156,6 +156,40 @@ TEST(CsvErrors, InferredTypeMismatchSaysHowToFixIt) {
                {4096, 1 << 20});
 }
 
+// The hint names the next wider type that reads the value: '2.5' in an inferred int64 column
+// is a float64, a time in a date column a timestamp; anything else is a string.
+TEST(CsvErrors, InferredTypeMismatchSuggestsAWiderTypeThatFits) {
+  struct Case {
+    const char* value;  // every row but the last
+    const char* last;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"7", "2.5",
+       "'2.5' is not a valid int64 (the type int64 was inferred from a sample; set "
+       "[input] schema = v:float64 or another type to read it)"},
+      {"7", "-12.25e3", "schema = v:float64 or"},
+      {"7", "x",
+       "'x' is not a valid int64 (the type int64 was inferred from a sample; set "
+       "[input] schema = v:string or"},
+      {"2024-02-29", "2024-03-01T12:30", "schema = v:timestamp or"},
+      {"2024-02-29", "2024-13-01", "schema = v:string or"},
+      {"1.5", "1,5", "schema = v:string or"},
+      {"true", "2", "schema = v:string or"},
+  };
+  TempDir dir = TempDir::shared(world());
+  for (const Case& bad : cases) {
+    std::string text = "v\n";
+    for (int idx = 0; idx < 20000; ++idx) text += std::string(bad.value) + "\n";
+    const bool quoted = std::string(bad.last).find(',') != std::string::npos;
+    text += quoted ? "\"" + std::string(bad.last) + "\"\n" : std::string(bad.last) + "\n";
+    const auto files = write_csv_files(world(), dir.path(), {{"late.csv", text}});
+    io::CsvOptions options;
+    options.sample_size = 1024;  // the sample misses the last line
+    expect_error(files[0].name, options, bad.expected, {4096, 1 << 20});
+  }
+}
+
 TEST(CsvErrors, UnterminatedQuoteAtTheEnd) {
   TempDir dir = TempDir::shared(world());
   const auto files =

@@ -163,6 +163,17 @@ bool measure_plain_strings(const ColumnFields fields, std::size_t rows, std::uin
   return any_empty;
 }
 
+// The type to suggest for a value its column's (inferred) type rejects: a wider type that
+// holds the value and the column's other values, else string.
+table::ColumnType wider_type(table::ColumnType type, std::string_view text) {
+  const unsigned fits = fitting_types(text);
+  if (type == table::ColumnType::kInt64 && (fits & kFitsFloat64) != 0)
+    return table::ColumnType::kFloat64;
+  if (type == table::ColumnType::kDate && (fits & kFitsTimestamp) != 0)
+    return table::ColumnType::kTimestamp;
+  return table::ColumnType::kString;
+}
+
 std::string shown(std::string_view text) {
   constexpr std::size_t kMax = 40;
   if (text.size() <= kMax) return std::string(text);
@@ -294,7 +305,7 @@ void BlockDecoder::decode_fixed(const RecordBatch& batch, std::size_t col, std::
         continue;
       mark_bad(batch,
                Failure{row, col, fmt::format("'{}' is not a valid {}", shown(text), Parsers::kName),
-                       field.begin, true},
+                       field.begin, true, wider_type(column.type(), text)},
                failure);
     } else if (cell == Cell::kNull) {
       column.set_null(base + row);
@@ -436,9 +447,9 @@ std::string BlockDecoder::describe_failure(const RecordBatch& batch, const Failu
                                     field.name, failure.problem);
   if (failure.type_mismatch && inferred_[failure.col])
     message += fmt::format(
-        " (the type {} was inferred from a sample; set [input] schema = {}:string "
+        " (the type {} was inferred from a sample; set [input] schema = {}:{} "
         "or another type to read it)",
-        table::column_type_name(field.type), field.name);
+        table::column_type_name(field.type), field.name, table::column_type_name(failure.wider));
   return message;
 }
 

@@ -60,6 +60,8 @@ class BlockDecoder {
     std::string problem;  // "'x' is not a valid int64", or a quoting problem
     const char* where = nullptr;
     bool type_mismatch = false;  // the text is fine, the column's type is not
+    // For a type mismatch: the type the message suggests (the next wider type the text fits).
+    table::ColumnType wider = table::ColumnType::kString;
   };
   template <bool kChecked>
   void decode_column(const RecordBatch& batch, std::size_t col, std::size_t rows,
