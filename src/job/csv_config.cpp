@@ -86,11 +86,8 @@ io::CsvOptions csv_options_from(const Section& section) {
   options.block_size = section.get_bytes("block_size", options.block_size);
   options.sample_size = section.get_bytes("sample_size", options.sample_size);
   options.max_record_size = section.get_bytes("max_record_size", options.max_record_size);
-  try {
-    io::check_csv_options(options);
-  } catch (const Error& error) {
-    throw ConfigError("[{}]: {}", section.name(), error.what());
-  }
+  if (const auto found = io::find_csv_option_problem(options))
+    throw section.error(found->key, found->problem);
   return options;
 }
 

@@ -20,7 +20,15 @@ std::unique_ptr<io::TableSource> open_table_input(const comm::Communicator& comm
   }
   const io::CsvOptions options =
       comm::run_phase(comm, "opening the input", [&] { return csv_options_from(input); });
-  return io::open_csv_source(comm, options);
+  try {
+    return io::open_csv_source(comm, options);
+  } catch (const Error& error) {
+    // A key found wrong once the header is read (schema naming a column it lacks): the error
+    // names the job file and the key like the others; every rank rewrites the same agreed error.
+    const auto found = io::csv_option_problem_of(error.what());
+    if (error.kind() != ErrorKind::kConfig || !found) throw;
+    throw Error(ErrorKind::kConfig, input.error(found->key, found->problem).what(), error.agreed());
+  }
 }
 
 std::unique_ptr<io::TableSink> open_table_output(const comm::Communicator& comm,

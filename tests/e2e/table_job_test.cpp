@@ -341,6 +341,20 @@ TEST(TableJob, GroupByAndSortErrorsNameTheKey) {
       {"[output] sort: ", "no column 'qty'; the columns are: region, count"});
 }
 
+// Regression: CSV errors found from the options together ("the CSV quote and delimiter are
+// both ','") or from the header (a schema column it lacks) did not name the job file and key.
+TEST(TableJob, CsvOptionErrorsNameTheJobFileAndTheKey) {
+  const Fixture fixture(sales_table(50, 10, true));
+  expect_config_error(fixture, write_job(fixture, "quote.ini", "quote = ,\n"),
+                      {"quote.ini: [input] quote = ',': the quote and delimiter are both ','"},
+                      {1, 3});
+  expect_config_error(
+      fixture, write_job(fixture, "zz.ini", "schema = zz:int64\n"),
+      {"zz.ini: [input] schema = 'zz:int64': names column 'zz', but the header of '",
+       "' has no such column; the columns are: id, key, category, region, value, qty, ts"},
+      {1, 2, 4});
+}
+
 TEST(TableJob, ConfigErrorsComeBeforeAnyRowIsRead) {
   // The data has a bad row; the config error still wins (exit 2): nothing was read.
   Fixture fixture(sales_table(200, 4, true));

@@ -236,7 +236,8 @@ TEST(CsvReader, ExplicitSchemaOverridesInference) {
   EXPECT_EQ(read.rows[0], "1\x1f" "1709164800000000\x1f" "007");
   options.schema = {{"nope", ColumnType::kString}};
   read = read_distributed(world(), options);
-  EXPECT_NE(read.error.find("schema names column 'nope', but the header of"), std::string::npos)
+  EXPECT_NE(read.error.find("CSV option schema: names column 'nope', but the header of"),
+            std::string::npos)
       << read.error;
 }
 

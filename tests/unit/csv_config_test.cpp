@@ -78,13 +78,22 @@ TEST(CsvConfig, ErrorsNameTheKey) {
   EXPECT_NE(config_error(config_of({{"path", "a.csv"}, {"on_bad_rows", "ignore"}}))
                 .find("expected one of: error, skip"),
             std::string::npos);
+  // Regression: the checks of option combinations said "[input]: the CSV quote and delimiter
+  // are both ','" without the job file and the key.
   EXPECT_NE(config_error(config_of({{"path", "a.csv"}, {"quote", ","}}))
-                .find("quote and delimiter are both"),
+                .find("job.ini: [input] quote = ',': the quote and delimiter are both ','"),
             std::string::npos);
   EXPECT_NE(config_error(config_of({{"delimiter", ","}})).find("path"), std::string::npos);
   EXPECT_NE(config_error(config_of({{"path", "a.csv"}, {"schema", "a:int64, a:string"}}))
-                .find("names column 'a' twice"),
+                .find("job.ini: [input] schema = 'a:int64, a:string': names column 'a' twice"),
             std::string::npos);
+  EXPECT_NE(config_error(config_of({{"path", "a.csv"}, {"block_size", "2GiB"}}))
+                .find("job.ini: [input] block_size = '2GiB': must be between 1 byte and 1 GiB"),
+            std::string::npos);
+  EXPECT_EQ(io::csv_option_problem_of("CSV option schema: names column 'x'")->key, "schema");
+  EXPECT_EQ(io::csv_option_problem_of("CSV option schema: names column 'x'")->problem,
+            "names column 'x'");
+  EXPECT_FALSE(io::csv_option_problem_of("data.csv: line 2: 'x' is not a valid int64"));
 }
 
 }  // namespace

@@ -88,10 +88,10 @@ std::vector<std::string> column_names(const CsvOptions& options, const ColumnNam
   }
   if (!options.schema.empty()) {
     if (options.schema.size() != columns.names.size())
-      throw ConfigError(
-          "[input] schema lists {} columns, but the rows of '{}' have {} fields (without a "
-          "header the schema names every column, in order)",
-          options.schema.size(), columns.source, columns.names.size());
+      throw csv_option_error(
+          "schema", fmt::format("lists {} columns, but the rows of '{}' have {} fields (without "
+                                "a header the schema names every column, in order)",
+                                options.schema.size(), columns.source, columns.names.size()));
     for (const table::Field& field : options.schema) names.push_back(field.name);
     return names;
   }
@@ -107,9 +107,10 @@ std::map<std::size_t, table::ColumnType> explicit_types(const CsvOptions& option
   for (const table::Field& field : options.schema) {
     auto found = std::find(names.begin(), names.end(), field.name);
     if (found == names.end())
-      throw ConfigError("[input] schema names column '{}', but the header of '{}' has no such "
-                        "column; the columns are: {}",
-                        field.name, source, join(names));
+      throw csv_option_error("schema",
+                             fmt::format("names column '{}', but the header of '{}' has no such "
+                                         "column; the columns are: {}",
+                                         field.name, source, join(names)));
     types[static_cast<std::size_t>(found - names.begin())] = field.type;
   }
   return types;

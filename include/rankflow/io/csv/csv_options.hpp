@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "rankflow/core/error.hpp"
 #include "rankflow/table/table.hpp"
 
 namespace rankflow::io {
@@ -45,8 +47,24 @@ struct CsvWriteOptions {
   std::uint64_t buffer_size = std::uint64_t{1} << 20;  // bytes formatted before each write
 };
 
-// Throws ConfigError when options contradict each other (delimiter equal to the quote,
-// a newline as delimiter, block_size too small, ...). Local.
+// A problem with one option. `key` is the option's name, as in a job config's [input] section
+// (quote, block_size, schema, ...), so that the job layer can name the file and the key.
+struct CsvOptionProblem {
+  std::string key;
+  std::string problem;
+};
+
+// The first problem of `options` (delimiter equal to the quote, a newline as delimiter, a size
+// out of range, ...), if any. Local.
+std::optional<CsvOptionProblem> find_csv_option_problem(const CsvOptions& options);
+
+// Throws the ConfigError of find_csv_option_problem, if any. Local.
 void check_csv_options(const CsvOptions& options);
+
+// The ConfigError for a problem with one option: "CSV option KEY: PROBLEM". open_csv_source
+// throws these too (schema naming a column the header lacks); csv_option_problem_of() gives
+// the key and problem back from such an error's message (nullopt for other messages).
+Error csv_option_error(const std::string& key, const std::string& problem);
+std::optional<CsvOptionProblem> csv_option_problem_of(const std::string& message);
 
 }  // namespace rankflow::io
