@@ -85,7 +85,9 @@ io::CsvOptions csv_options_from(const Section& section) {
                             : io::BadRowPolicy::kError;
   options.block_size = section.get_bytes("block_size", options.block_size);
   options.sample_size = section.get_bytes("sample_size", options.sample_size);
-  options.max_record_size = section.get_bytes("max_record_size", options.max_record_size);
+  // The default grows with block_size: a large block_size alone is no error.
+  options.max_record_size =
+      section.get_bytes("max_record_size", std::max(options.max_record_size, options.block_size));
   if (const auto found = io::find_csv_option_problem(options))
     throw section.error(found->key, found->problem);
   return options;

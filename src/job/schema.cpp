@@ -46,8 +46,10 @@ std::vector<KeyDoc> input_keys() {
                             "independent or posix"},
       {"sample_size", "1MiB", "CSV bytes sampled to infer column types (16 windows across the "
                               "input; the whole input when smaller)"},
-      {"max_record_size", "64MiB", "the largest CSV record (row) accepted; guards against a "
-                                   "quote left open"},
+      {"max_record_size", "64MiB (at least block_size)",
+       "CSV: the longest record (row) accepted, in bytes: a rank's read buffer grows past "
+       "block_size up to this size for one long record; a guard against a quote left open. A "
+       "record of up to block_size bytes always fits, so it cannot be smaller than block_size"},
   };
 }
 

@@ -183,6 +183,29 @@ TEST(CsvReader, ManySmallFilesAndOneBigFile) {
   EXPECT_LE(read.max_block_rows, 512u);  // blocks stay near block_size bytes
 }
 
+// max_record_size bounds every record longer than a block, at every block size.
+TEST(CsvReader, MaxRecordSizeBoundsLongRecords) {
+  TempDir dir = TempDir::shared(world());
+  const std::string long_text(300, 'x');
+  const auto files = write_csv_files(world(), dir.path(),
+                                     {{"long.csv", "id,text\n1,a\n2," + long_text + "\n3,b\n"}});
+  io::CsvOptions options;
+  options.path = files[0].name;
+  for (const std::uint64_t block : {16u, 64u, 256u}) {
+    SCOPED_TRACE("block " + std::to_string(block));
+    options.block_size = block;
+    options.max_record_size = 256;
+    const DistributedRead rejected = read_distributed(world(), options);
+    EXPECT_NE(rejected.error.find("line 3: a record is larger than max_record_size (256 bytes)"),
+              std::string::npos)
+        << rejected.error;
+    options.max_record_size = 512;
+    const DistributedRead accepted = read_distributed(world(), options);
+    EXPECT_EQ(accepted.error, "");
+    EXPECT_EQ(accepted.rows.size(), 3u);
+  }
+}
+
 TEST(CsvReader, AQuotedFieldLargerThanBlocksAndRanges) {
   TempDir dir = TempDir::shared(world());
   std::string huge = "id,text,n\n1,\"";

@@ -96,5 +96,21 @@ TEST(CsvConfig, ErrorsNameTheKey) {
   EXPECT_FALSE(io::csv_option_problem_of("data.csv: line 2: 'x' is not a valid int64"));
 }
 
+// Regression: max_record_size below block_size bounded nothing (a 300-byte record passed with
+// max_record_size = 100 at the default block size). It bounds the buffer's growth past
+// block_size, so a smaller value is refused; without the key it grows with block_size.
+TEST(CsvConfig, MaxRecordSizeIsAtLeastTheBlockSize) {
+  EXPECT_NE(config_error(config_of({{"path", "a.csv"}, {"max_record_size", "100"}}))
+                .find("job.ini: [input] max_record_size = '100': is smaller than block_size "
+                      "(100 < 1048576 bytes)"),
+            std::string::npos);
+  EXPECT_EQ(
+      config_error(config_of({{"path", "a.csv"}, {"block_size", "64"}, {"max_record_size", "64"}})),
+      "");
+  const io::CsvOptions options =
+      csv_options_from(Section(config_of({{"path", "a.csv"}, {"block_size", "128MiB"}}), "input"));
+  EXPECT_EQ(options.max_record_size, std::uint64_t{128} << 20);
+}
+
 }  // namespace
 }  // namespace rankflow::job

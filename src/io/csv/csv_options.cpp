@@ -43,6 +43,14 @@ std::optional<CsvOptionProblem> find_csv_option_problem(const CsvOptions& option
   if (options.max_record_size == 0 || options.max_record_size > kMaxBuffer)
     return found("max_record_size",
                  fmt::format("must be between 1 byte and 1 GiB (is {})", options.max_record_size));
+  // It bounds the growth of a rank's buffer, which always holds block_size bytes: a smaller
+  // value would bound nothing (records up to block_size always fit).
+  if (options.max_record_size < options.block_size)
+    return found("max_record_size",
+                 fmt::format("is smaller than block_size ({} < {} bytes); it bounds how far a "
+                             "rank's buffer may grow past block_size to hold one record, so "
+                             "records up to block_size always fit: set it to at least block_size",
+                             options.max_record_size, options.block_size));
   std::set<std::string> names;
   for (const table::Field& field : options.schema) {
     if (field.name.empty()) return found("schema", "a column has no name");

@@ -35,7 +35,9 @@ struct CsvOptions {
   BadRowPolicy on_bad_rows = BadRowPolicy::kError;
   std::uint64_t block_size = std::uint64_t{1} << 20;       // bytes per read (and per block)
   std::uint64_t sample_size = std::uint64_t{1} << 20;      // bytes sampled for type inference
-  std::uint64_t max_record_size = std::uint64_t{64} << 20; // one record (row) at most
+  // How far a rank's buffer may grow to hold one record (row) larger than block_size: a guard
+  // against a quote left open. At least block_size (records up to block_size always fit).
+  std::uint64_t max_record_size = std::uint64_t{64} << 20;
   // Tests only: global byte offsets where ranks 1..P-1 begin (empty: the total split evenly).
   std::vector<std::uint64_t> split_points;
 };
