@@ -190,6 +190,21 @@ TEST(CsvErrors, InferredTypeMismatchSuggestsAWiderTypeThatFits) {
   }
 }
 
+// Blank lines before the header row are skipped; later messages give physical lines.
+TEST(CsvErrors, LinesCountTheBlankLinesBeforeTheHeader) {
+  TempDir dir = TempDir::shared(world());
+  const auto files = write_csv_files(
+      world(), dir.path(),
+      {{"blank.csv", "\n\r\n\na,b\n1,2\n\n3,x\n4,5\n"}, {"only_blank.csv", "\n\r\n\n"}});
+  io::CsvOptions options;
+  options.schema = {{"b", ColumnType::kInt64}};
+  expect_error(files[0].name, options,
+               files[0].name + ": line 7, column 'b': 'x' is not a valid int64",
+               {1, 3, 16, 1 << 20});
+  expect_error(files[1].name, io::CsvOptions{},
+               files[1].name + ": no header row: the file holds only blank lines");
+}
+
 TEST(CsvErrors, UnterminatedQuoteAtTheEnd) {
   TempDir dir = TempDir::shared(world());
   const auto files =

@@ -114,17 +114,14 @@ SplitFile split(const InputFile& file, const Options& options) {
     }
     const bool blank = record.fields.size() == 1 && record.fields[0].text.empty();
     if (first && options.header) {
+      if (blank) continue;  // blank lines before the header row are skipped
       first = false;
-      if (blank) {
-        out.error = fmt::format("{}: line 1 is empty where the header row is expected", file.name);
-        return out;
-      }
       out.has_header = true;
       for (const RawField& field : record.fields) {
         std::string problem;
         auto name = unescape(field.text, options, false, false, &problem);
         if (!problem.empty()) {
-          out.error = fmt::format("{}: line 1: {}", file.name, problem);
+          out.error = fmt::format("{}: line {}: {}", file.name, record.line, problem);
           return out;
         }
         out.header.push_back(name.value_or(""));
@@ -135,6 +132,8 @@ SplitFile split(const InputFile& file, const Options& options) {
     if (blank) continue;
     out.records.push_back(std::move(record));
   }
+  if (first && options.header && text.size() > (text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3u : 0u))
+    out.error = fmt::format("{}: no header row: the file holds only blank lines", file.name);
   return out;
 }
 

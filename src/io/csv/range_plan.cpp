@@ -66,11 +66,18 @@ void RangePlanner::read_file_start(const InputHandle& file, std::size_t file_idx
       static_cast<unsigned char>(head[1]) == 0xBB && static_cast<unsigned char>(head[2]) == 0xBF)
     start.data_begin = kBomSize;
   if (options_.header && holds_start && start.data_begin < input.size) {
-    FirstRecord record = read_first_record(file, input.size, start.data_begin, options_, false);
+    // Blank lines before the header row are skipped, as pandas does.
+    FirstRecord record = read_first_record(file, input.size, start.data_begin, options_, true);
+    if (record.fields.empty())
+      throw DataError(
+          "{}: no header row: the file holds only blank lines (remove it, or fill "
+          "it with a header row)",
+          input.path);
     if (record.fields.size() == 1 && record.fields[0].empty())
-      throw DataError("{}: line 1 is empty where the header row is expected (set [input] "
-                      "header = false for files without one)",
-                      input.path);
+      throw DataError(
+          "{}: line {} is empty where the header row is expected (set [input] "
+          "header = false for files without one)",
+          input.path, record.line);
     start.header = std::move(record.fields);
     start.header_end = record.end;
     start.header_newlines = record.newlines;
@@ -103,6 +110,11 @@ RankCarry RangePlanner::carry() const {
   if (segments_.empty()) return carry;
   const std::size_t last_file = pieces_.back().file_idx;
   carry.file = static_cast<std::int64_t>(last_file);
+  const auto start = file_starts_.find(last_file);
+  if (start != file_starts_.end() && !start->second.header.empty()) {
+    carry.header_end = start->second.header_end;
+    carry.header_newlines = start->second.header_newlines;
+  }
   for (const Segment& segment : segments_) {
     if (pieces_[segment.piece_idx].file_idx != last_file) continue;
     carry.quotes += segment.counts.quotes;
@@ -116,29 +128,51 @@ void RangePlanner::resolve(const std::vector<RankCarry>& carries, int rank) {
   std::size_t file = pieces_.front().file_idx;
   std::uint64_t quotes = 0;
   std::uint64_t newlines = 0;
+  RankCarry header;  // where the header row of `file` ends, if this rank or an earlier read it
   // Earlier ranks whose last file is the one this rank starts in hold the bytes before it.
   for (int earlier = 0; earlier < rank; ++earlier) {
     const RankCarry& carry = carries[static_cast<std::size_t>(earlier)];
     if (carry.file != static_cast<std::int64_t>(file)) continue;
     quotes += carry.quotes;
     newlines += carry.newlines;
+    if (carry.header_end > 0) {
+      header.header_end = carry.header_end;
+      header.header_newlines = carry.header_newlines;
+    }
   }
+  std::size_t header_file = SIZE_MAX;
   for (Segment& segment : segments_) {
     const std::size_t segment_file = pieces_[segment.piece_idx].file_idx;
     if (segment_file != file) {
       file = segment_file;
       quotes = 0;
       newlines = 0;
+      header = RankCarry();
     }
-    resolve_segment(segment, (quotes & 1) != 0, newlines);
+    if (file != header_file) {  // this rank read the header row itself
+      header_file = file;
+      const auto start = file_starts_.find(file);
+      if (start != file_starts_.end() && !start->second.header.empty()) {
+        header.header_end = start->second.header_end;
+        header.header_newlines = start->second.header_newlines;
+      }
+    }
+    resolve_segment(segment, (quotes & 1) != 0, newlines, header);
     quotes += segment.counts.quotes;
     newlines += segment.counts.newlines;
   }
 }
 
-void RangePlanner::resolve_segment(Segment& segment, bool odd_quotes,
-                                   std::uint64_t newlines_before) {
+void RangePlanner::resolve_segment(Segment& segment, bool odd_quotes, std::uint64_t newlines_before,
+                                   const RankCarry& header) {
   const std::size_t file_idx = pieces_[segment.piece_idx].file_idx;
+  if (segment.begin < header.header_end) {
+    // Before the end of the header row (and the blank lines before it): the first record
+    // starts right after it.
+    segment.start = header.header_end;
+    segment.line = header.header_newlines + 1;
+    return;
+  }
   if (segment.begin <= kBomSize) {
     const FileStart& start = file_starts_.at(file_idx);
     if (segment.begin == 0) {
@@ -249,6 +283,7 @@ FirstRecord read_first_record(const InputHandle& file, std::uint64_t file_size,
     const std::size_t taken = std::min<std::size_t>(newline + 1, got);
     record.end = from + taken;
     record.newlines = skipped_lines + count_newlines(data, taken);
+    record.line = skipped_lines + 1;
     return record;
   }
   record.end = file_size;

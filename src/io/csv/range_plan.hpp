@@ -13,6 +13,9 @@
 //      scan that restarts at every file);
 //   3. resolve (local): knowing the parity and the newline count at `begin`, the first record
 //      starts after the first newline whose parity is even overall, and its line is known.
+//      With a header row, no record starts before the row's end (blank lines before the row
+//      are skipped, so the first newline may not end it): the rank that read the row passes
+//      that end on in its carry, and a later rank starting before it starts there.
 //
 // Segments are pieces cut further at the starts of the type-inference sample windows, so the
 // same scan places the samples exactly too.
@@ -33,7 +36,9 @@ namespace rankflow::io::csv {
 // What the rank holding the start of a file learned there.
 struct FileStart {
   std::uint64_t data_begin = 0;         // 3 after a UTF-8 byte order mark, else 0
-  std::vector<std::string> header;      // header = true: the header row's fields
+  // header = true and the rank owns the file's first byte: the header row's fields (blank
+  // lines before it are skipped); empty otherwise.
+  std::vector<std::string> header;
   std::uint64_t header_end = 0;         // first byte after the header row's newline
   std::uint64_t header_newlines = 0;    // newlines in [0, header_end)
 };
@@ -50,11 +55,15 @@ struct Segment {
   std::uint64_t line = 1;
 };
 
-// The counts a rank passes on: those of its last file (file -1: the rank has no bytes).
+// The counts a rank passes on: those of its last file (file -1: the rank has no bytes). When
+// it read that file's header row, also where the row ends: blank lines may come before it, so
+// a later rank starting before that end cannot find the first record by parity alone.
 struct RankCarry {
   std::int64_t file = -1;
   std::uint64_t quotes = 0;
   std::uint64_t newlines = 0;
+  std::uint64_t header_end = 0;  // 0: this rank did not read the file's header row
+  std::uint64_t header_newlines = 0;
 };
 
 class RangePlanner {
@@ -77,7 +86,8 @@ class RangePlanner {
   void scan_segment(const InputHandle& file, Segment& segment);
   // BOM, and the header row when `holds_start` (this rank owns the file's first byte).
   void read_file_start(const InputHandle& file, std::size_t file_idx, bool holds_start);
-  void resolve_segment(Segment& segment, bool odd_quotes, std::uint64_t newlines_before);
+  void resolve_segment(Segment& segment, bool odd_quotes, std::uint64_t newlines_before,
+                       const RankCarry& header);
   std::uint64_t search_record_start(const Segment& segment, bool odd_quotes,
                                     std::uint64_t newlines_before, std::uint64_t* line);
 
@@ -95,6 +105,7 @@ struct FirstRecord {
   std::vector<std::string> fields;  // empty: no record (end of file)
   std::uint64_t end = 0;            // first byte after it (after its newline)
   std::uint64_t newlines = 0;       // in [from, end)
+  std::uint64_t line = 1;           // where it starts: 1 + the blank lines skipped
 };
 FirstRecord read_first_record(const InputHandle& file, std::uint64_t file_size,
                               std::uint64_t from, const CsvOptions& options, bool skip_blank);
