@@ -216,6 +216,38 @@ TEST(CsvErrors, UnterminatedQuoteAtTheEnd) {
   expect_error(files[0].name, skip, "unterminated quoted field");
 }
 
+// Regression: a stray quote inside an unquoted field opens quotes (a byte is inside quotes
+// when an odd number of quotes precede it), so the rest of the file is one field; the message
+// said only that the file ends inside quotes. It now names the quote's line and what it is.
+TEST(CsvErrors, AStrayQuoteThatNeverClosesIsNamed) {
+  TempDir dir = TempDir::shared(world());
+  const auto files =
+      write_csv_files(world(), dir.path(),
+                      {{"stray.csv", "a,b,c\n0,\"x\ny\",1\n1,a\"b,2\n3,4,5\n6,7,8\n"},
+                       {"late.csv", "a,b,c\n0,\"x\ny\"z\"q\n1,2,3\n"},
+                       {"header.csv", "a,\"b,c\n1,2,3\n"}});
+  const std::string stray =
+      "unterminated quoted field: the file ends inside quotes opened on this line by a quote "
+      "inside an unquoted field (such a quote opens quotes too: quote the field and double its "
+      "quotes)";
+  expect_error(files[0].name, io::CsvOptions{}, files[0].name + ": line 4: " + stray);
+  io::CsvOptions skip;
+  skip.on_bad_rows = io::BadRowPolicy::kSkip;
+  expect_error(files[0].name, skip, files[0].name + ": line 4: " + stray);
+  // The record starts on line 2; the quote left open is on line 3.
+  expect_error(files[1].name, io::CsvOptions{}, files[1].name + ": line 3: " + stray);
+  // A quoted field left open (in the header row here): no word about unquoted fields.
+  io::CsvOptions header;
+  header.path = files[2].name;
+  const DistributedRead read = read_distributed(world(), header);
+  EXPECT_NE(read.error.find(files[2].name +
+                            ": line 1: unterminated quoted field: the file ends inside quotes "
+                            "opened on this line"),
+            std::string::npos)
+      << read.error;
+  EXPECT_EQ(read.error.find("unquoted field"), std::string::npos) << read.error;
+}
+
 TEST(CsvErrors, HeadersThatDifferNameTheFile) {
   TempDir dir = TempDir::shared(world());
   const auto files = write_csv_files(world(), dir.path(),

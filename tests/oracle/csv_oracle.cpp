@@ -88,9 +88,11 @@ SplitFile split(const InputFile& file, const Options& options) {
     std::size_t field_start = pos;
     std::uint64_t field_line = line;
     bool inside = false;
+    std::uint64_t opened_line = line;  // of the quote that opened the last quoted stretch
     for (; pos < text.size(); ++pos) {
       const char ch = text[pos];
       if (options.quote >= 0 && ch == static_cast<char>(options.quote)) {
+        if (!inside) opened_line = line;
         inside = !inside;
       } else if (!inside && ch == options.delimiter) {
         record.fields.push_back({text.substr(field_start, pos - field_start), field_line});
@@ -102,7 +104,7 @@ SplitFile split(const InputFile& file, const Options& options) {
       if (ch == '\n') ++line;
     }
     if (pos == text.size() && inside) {
-      out.error = fmt::format("{}: line {}: unterminated quoted field", file.name, record.line);
+      out.error = fmt::format("{}: line {}: unterminated quoted field", file.name, opened_line);
       return out;
     }
     std::string last = text.substr(field_start, pos - field_start);

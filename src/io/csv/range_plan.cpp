@@ -4,6 +4,7 @@
 
 #include "block_decoder.hpp"
 #include "rankflow/core/error.hpp"
+#include "record_stream.hpp"
 
 namespace rankflow::io::csv {
 namespace {
@@ -252,8 +253,9 @@ FirstRecord read_first_record(const InputHandle& file, std::uint64_t file_size,
                       newlines.data(), &newline_count, &in_quotes, &saw_quote);
     if (newline_count == 0) {
       if (at_eof)
-        throw DataError("{}: line {}: unterminated quoted field: the file ends inside quotes",
-                        file.path(), skipped_lines + 1);
+        throw DataError(
+            "{}", unterminated_quote_message(file.path(), buffer.data(), got, skipped_lines + 1,
+                                             options.quote, options.delimiter));
       if (capacity >= options.max_record_size)
         throw DataError("{}: line {}: the first record is larger than max_record_size ({} bytes)",
                         file.path(), skipped_lines + 1, options.max_record_size);

@@ -20,6 +20,27 @@ std::unique_ptr<T[]> raw_array(std::size_t count) {
 
 }  // namespace
 
+std::string unterminated_quote_message(const std::string& path, const char* data, std::size_t size,
+                                       std::uint64_t line, int quote, char delimiter) {
+  const char quote_char = static_cast<char>(quote);
+  bool inside = false;
+  std::size_t opened = 0;  // the quote that opened the last quoted stretch
+  for (std::size_t pos = 0; pos < size; ++pos) {
+    if (data[pos] != quote_char) continue;
+    if (!inside) opened = pos;
+    inside = !inside;
+  }
+  const std::uint64_t quote_line = line + count_newlines(data, opened);
+  const bool in_unquoted_field = opened > 0 && data[opened - 1] != delimiter &&
+                                 data[opened - 1] != '\n' && data[opened - 1] != quote_char;
+  return fmt::format(
+      "{}: line {}: unterminated quoted field: the file ends inside quotes opened on this line{}",
+      path, quote_line,
+      in_unquoted_field ? " by a quote inside an unquoted field (such a quote opens quotes too: "
+                          "quote the field and double its quotes)"
+                        : "");
+}
+
 std::uint64_t RecordBatch::line_of(std::uint32_t offset) const {
   return first_line + count_newlines(data, offset);
 }
@@ -157,11 +178,10 @@ bool RecordStream::next(RecordBatch* batch) {
     consumed_lines_known_ = !saw_quote && next_record_ <= filled_;
     if (at_eof && !reached_limit_ && next_record_ < filled_) {
       // Only a quoted field that never closes leaves bytes after the last record of a file.
-      RecordBatch where;
-      where.data = buffer_.get();
-      where.first_line = buffer_line_;
-      throw DataError("{}: line {}: unterminated quoted field: the file ends inside quotes",
-                      file_->path(), where.line_of(static_cast<std::uint32_t>(next_record_)));
+      const std::uint64_t line = buffer_line_ + count_newlines(buffer_.get(), next_record_);
+      throw DataError("{}",
+                      unterminated_quote_message(file_->path(), buffer_.get() + next_record_,
+                                                 filled_ - next_record_, line, quote_, delimiter_));
     }
     if (reached_limit_ || (at_eof && consumed_ >= filled_)) done_ = true;
     if (rows_ == 0 && bad_.empty()) continue;  // blank lines only, or no complete record yet

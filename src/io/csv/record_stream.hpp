@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "input_handle.hpp"
@@ -44,6 +45,13 @@ struct RecordBatch {
   // Line number of the byte at `offset` (counts newlines: for messages, not hot paths).
   std::uint64_t line_of(std::uint32_t offset) const;
 };
+
+// The message for a file that ends inside quotes: `data` holds the bytes from a record start
+// (outside quotes) to the end of the file, `line` is that start's line. It names the line of
+// the quote that opened the quotes the file ends in, and says so when that quote stands inside
+// an unquoted field (`1,a"b,2`), where it opens quotes all the same. For errors only: one pass.
+std::string unterminated_quote_message(const std::string& path, const char* data, std::size_t size,
+                                       std::uint64_t line, int quote, char delimiter);
 
 class RecordStream {
  public:
