@@ -105,7 +105,7 @@ table::Table Distinct::finish() {
   const auto me = static_cast<std::size_t>(comm.rank());
   // Held at the peak: the kept rows, their encoding, what arrives, and the result (<= that).
   check_memory(comm, state.options.memory, "distinct",
-               state.kept.memory_bytes() + parts.bytes.size() + 2 * incoming[me]);
+               {state.kept.memory_bytes() + parts.bytes.size() + 2 * incoming[me], 0});
   comm::ExchangeBuffer recv;
   comm::exchange_bytes(comm, parts.bytes.data(), parts.counts, recv,
                        state.options.exchange_round_bytes);

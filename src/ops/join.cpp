@@ -136,6 +136,11 @@ struct HashJoin::State {
                                             key_width);
   }
 
+  // The part of an index's estimate that is there with no rows at all.
+  std::uint64_t index_fixed_bytes() const {
+    return JoinIndexBuilder::estimate_bytes(0, 0, build_schema(), key_width);
+  }
+
   void read_build(const BlockSource& next, BuildSide& side);
   void build_shuffle(BuildSide& side, std::uint64_t incoming_bytes, std::uint64_t incoming_rows);
   void build_broadcast(BuildSide& side);
@@ -205,11 +210,13 @@ void HashJoin::State::read_build(const BlockSource& next, BuildSide& side) {
 void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_bytes,
                                     std::uint64_t incoming_rows) {
   // Held at the peak: the blocks read and what arrives (the blocks are freed round by round),
-  // then what arrived and the index with its builder.
+  // then what arrived and the index with its builder. The index of no rows (the builder's
+  // scratch) is what every rank needs however many ranks share the rows.
   const std::uint64_t indexing =
       JoinIndexBuilder::estimate_bytes(incoming_rows, incoming_bytes, build_schema(), key_width);
+  const std::uint64_t fixed = index_fixed_bytes();
   check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
-               incoming_bytes + std::max(side.bytes, indexing));
+               {incoming_bytes + std::max(side.bytes, indexing) - fixed, fixed});
   // One round per block read: the block's chunks go to their keys' owners, and what arrives is
   // appended where the index will read it (sized exactly: every rank knows what it receives).
   const auto rounds = comm->allreduce<std::uint64_t>(side.blocks.size(), comm::ReduceOp::kMax);
@@ -253,8 +260,12 @@ void HashJoin::State::build_broadcast(BuildSide& side) {
              : comm->split_shared();
   const bool leader = node->rank() == 0;
   const auto total_rows = comm->allreduce<std::uint64_t>(side.rows, comm::ReduceOp::kSum);
+  // The leader's copy does not shrink with more ranks (the advice says so). The builder's
+  // scratch in it is fixed with either strategy: over the budget alone, neither a shuffle nor
+  // more ranks help.
+  const std::uint64_t fixed = leader ? index_fixed_bytes() : 0;
   check_memory(*comm, options.memory, "join (build side, broadcast strategy)",
-               2 * side.bytes + (leader ? node_copy_bytes(total_rows) : 0),
+               {2 * side.bytes + (leader ? node_copy_bytes(total_rows) : 0) - fixed, fixed},
                "each node holds the whole build side once, however many ranks it has: use "
                "strategy = shuffle (each rank holds a share; more ranks then help), or raise "
                "the budget if the memory is there");

@@ -337,8 +337,9 @@ Table sort_rows(const comm::Communicator& comm, const Table& local, Table* owned
   // that arrive, or (the encoding freed) the bytes that arrived with the merged output (about
   // as large) and its order (the keys and a few bytes per row: half the bytes is ample).
   const std::uint64_t arriving = incoming[static_cast<std::size_t>(comm.rank())];
-  check_memory(comm, options.memory, "sort",
-               input_bytes + std::max<std::uint64_t>(send.size() + arriving, arriving * 5 / 2));
+  check_memory(
+      comm, options.memory, "sort",
+      {input_bytes + std::max<std::uint64_t>(send.size() + arriving, arriving * 5 / 2), 0});
   comm::exchange_bytes(comm, send.data(), counts, recv, options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
 

@@ -366,24 +366,36 @@ TEST(JoinJob, AMemoryBudgetTooSmallStopsEveryRankWithNoOutput) {
   const std::string join = fixture.job("budget.ini",
                                        "[join]\nleft = orders\nright = items\non = key\n"
                                        "strategy = shuffle\n[job]\nmemory_per_rank = 2KiB\n");
+  // The index builder's fixed 2 MiB alone is over 2 KiB: more ranks would not help.
+  const std::string fixed_over =
+      " MiB of that is a fixed part that does not shrink with more ranks and alone exceeds the "
+      "budget, so more ranks will not help";
   expect_error(fixture, join, 1,
                {"join (build side, shuffle strategy): rank ", "needs ",
-                "more than the budget of 2.0 KiB per rank ([job] memory_per_rank)", "more ranks"},
+                "more than the budget of 2.0", fixed_over, "raise the budget to at least 2."},
                {}, {1, 2, 3});
+  // Over the fixed part but under the need: the ranks that would do leave room for it.
+  expect_error(fixture, join, 1,
+               {"join (build side, shuffle strategy): rank ", "more ranks would help",
+                "beside a fixed 2.0 MiB per rank: about "},
+               {"job.memory_per_rank=2049KiB"}, {1, 3});
   // A broadcast's copy per node does not shrink with more ranks: the advice says so.
   const std::string broadcast =
       fixture.job("bcast.ini",
                   "[join]\nleft = orders\nright = items\non = key\n"
                   "strategy = broadcast\n[job]\nmemory_per_rank = 2KiB\n");
   expect_error(fixture, broadcast, 1,
+               {"join (build side, broadcast strategy): rank 0 of ", "needs ", fixed_over});
+  expect_error(fixture, broadcast, 1,
                {"join (build side, broadcast strategy): rank 0 of ", "needs ",
-                "each node holds the whole build side once", "use strategy = shuffle"});
+                "each node holds the whole build side once", "use strategy = shuffle"},
+               {"job.memory_per_rank=2049KiB"});
   const std::string sort =
       single_job(fixture, "sortbudget.ini", "[sort]\nby = v\n[job]\nmemory_per_rank = 1KiB\n");
   expect_error(fixture, sort, 1,
                {"sort", "needs ",
                 "more than the budget of 1.0 KiB per rank (--set "
-                "job.memory_per_rank)"},
+                "job.memory_per_rank); more ranks would help (each holds a smaller share: about "},
                {"job.memory_per_rank=1KiB"}, {1, 2, 3});
 }
 

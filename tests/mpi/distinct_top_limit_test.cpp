@@ -1,6 +1,7 @@
 // Distinct, top-k (global and per group) and limit at every rank count against serial oracles
 // over the gathered input: duplicates, nulls, NaN, subsets of columns, skewed ownership, more
-// ranks than rows, no rows, input all on one rank; and sort's memory budget and its error message.
+// ranks than rows, no rows, input all on one rank; and the memory budget of sort and distinct and
+// its error message.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -219,7 +220,7 @@ TEST(MemoryBudgetCheck, TheNeedAndTheBudgetNeverPrintAlike) {
   budget.bytes_per_rank = std::uint64_t{11} * (std::uint64_t{1} << 30) / 10;
   const std::uint64_t need = world().rank() == 0 ? std::uint64_t{114} * (1u << 30) / 100 : 0;
   try {
-    check_memory(world(), budget, "join (build side)", need);
+    check_memory(world(), budget, "join (build side)", {need, 0});
     ADD_FAILURE() << "no error";
   } catch (const Error& error) {
     EXPECT_TRUE(error.agreed());
@@ -231,7 +232,90 @@ TEST(MemoryBudgetCheck, TheNeedAndTheBudgetNeverPrintAlike) {
   }
   EXPECT_EQ(format_bytes(budget.bytes_per_rank), "1.1 GiB");
   EXPECT_EQ(format_bytes(std::uint64_t{640} << 20, 2), "640.0 MiB");
-  EXPECT_NO_THROW(check_memory(world(), budget, "join (build side)", budget.bytes_per_rank));
+  EXPECT_NO_THROW(
+      check_memory(world(), budget, "join (build side)", {budget.bytes_per_rank - 100, 100}));
+}
+
+std::string budget_error(const MemoryBudget& budget, MemoryNeed need) {
+  try {
+    check_memory(world(), budget, "join (build side)", need);
+  } catch (const Error& error) {
+    EXPECT_TRUE(error.agreed());
+    return error.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+// -np 4 with a 20 KiB budget: each rank needed 2.2 MiB, 2 MiB of it the join index builder's
+// scratch, and the advice was "about 440 ranks would do": no rank count would.
+TEST(MemoryBudgetCheck, AFixedPartOverTheBudgetSaysMoreRanksWillNotHelp) {
+  MemoryBudget budget;
+  budget.bytes_per_rank = 20 << 10;
+  const std::string ranks = std::to_string(world().size());
+  EXPECT_EQ(budget_error(budget, {1 << 20, 2 << 20}),
+            "join (build side): rank 0 of " + ranks +
+                " needs 3.0 MiB of memory, more than the budget of 20 KiB per rank ([job] "
+                "memory_per_rank); 2.0 MiB of that is a fixed part that does not shrink with "
+                "more ranks and alone exceeds the budget, so more ranks will not help: raise the "
+                "budget to at least 3.0 MiB at -np " +
+                ranks + " (more than 2.0 MiB at any rank count)");
+  // Step advice (a broadcast's) gives way too: neither it nor more ranks would help.
+  const std::string message = [&] {
+    try {
+      check_memory(world(), budget, "join (build side, broadcast strategy)",
+                   {1 << 20, world().rank() == 0 ? std::uint64_t{2} << 20 : 0}, "use shuffle");
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  }();
+  EXPECT_NE(message.find("so more ranks will not help"), std::string::npos) << message;
+  EXPECT_EQ(message.find("use shuffle"), std::string::npos) << message;
+}
+
+// Under the budget the fixed part stays on every rank; the shares get what is left of it.
+TEST(MemoryBudgetCheck, TheRanksThatWouldDoComeFromTheSharesAlone) {
+  MemoryBudget budget;
+  budget.bytes_per_rank = 1 << 20;
+  const int ranks = world().size();
+  // Each rank's 1 MiB share over 2 * ranks ranks is 512 KiB, beside the fixed 512 KiB: the
+  // budget exactly, one rank more for slack. (Without the split: 1.5 * ranks + 1.)
+  const std::string enough = std::to_string(2 * ranks + 1);
+  EXPECT_EQ(budget_error(budget, {1 << 20, 512 << 10}),
+            "join (build side): rank 0 of " + std::to_string(ranks) +
+                " needs 1.5 MiB of memory, more than the budget of 1.0 MiB per rank ([job] "
+                "memory_per_rank); more ranks would help (each holds a smaller share, beside a "
+                "fixed 512 KiB per rank: about " +
+                enough + " ranks would do, e.g. mpirun -np " + enough +
+                "), or raise the budget if the memory is there");
+  // No fixed part: the same rule as before.
+  const std::string plain = budget_error(budget, {std::uint64_t{3} << 20, 0});
+  const std::string plain_enough = std::to_string(3 * ranks + 1);
+  EXPECT_NE(plain.find("; more ranks would help (each holds a smaller share: about " +
+                       plain_enough + " ranks would do, e.g. mpirun -np " + plain_enough + ")"),
+            std::string::npos)
+      << plain;
+}
+
+TEST(DistinctBudget, AnOversizedDistinctSaysHowManyRanksWouldDo) {
+  const table::Table global =
+      oracle::with_ids(oracle::random_table(test_schema(), 2000, 71, 0.1, 50));
+  DistinctOptions options;
+  options.columns = {"id"};
+  options.memory.bytes_per_rank = 4096;
+  try {
+    distinct(world(), share(global), options);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_TRUE(error.agreed());
+    const std::string message = error.what();
+    EXPECT_EQ(message.rfind("distinct: rank ", 0), 0u) << message;
+    EXPECT_NE(message.find("more ranks would help (each holds a smaller share: about "),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("fixed"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

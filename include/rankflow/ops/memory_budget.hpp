@@ -2,8 +2,9 @@
 //
 // An operator that must hold a share of a table in memory (a join's build side, a sort) works
 // out how much it will need before it allocates, and checks it against the budget here; a job
-// over the budget stops with one clear error saying how much it needs and that more ranks
-// would help, instead of being killed by the operating system halfway through.
+// over the budget stops with one clear error saying how much it needs and whether more ranks
+// would help (and about how many), instead of being killed by the operating system halfway
+// through.
 //
 // check_memory is collective over `comm`: every rank passes what it needs, every rank learns
 // every rank's need (one MPI_Allgather), and when any rank is over the budget every rank throws
@@ -28,11 +29,21 @@ struct MemoryBudget {
 // (MPI_Comm_split_type). 0 (no limit) where /proc/meminfo is missing.
 std::uint64_t default_memory_budget(const comm::Communicator& comm);
 
+// What one rank needs, in two parts, so that the advice over budget can be followed: `share`
+// shrinks as more ranks share the rows (the rows it holds, their index), `fixed` does not (a
+// builder's scratch of a set size). When the fixed part alone does not fit, more ranks cannot
+// help; otherwise the number of ranks that would do comes from the shares alone.
+struct MemoryNeed {
+  std::uint64_t share = 0;
+  std::uint64_t fixed = 0;
+};
+
 // Collective; see above. `what` names the operator and its step: "join (build side)".
 // `advice` replaces the usual "more ranks would help" for steps where they would not (a
-// broadcast join's copy per node does not shrink with more ranks).
+// broadcast join's copy per node does not shrink with more ranks); a fixed part over the budget
+// still says that no rank count helps, and the smallest budget that could work.
 void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, std::string_view what,
-                  std::uint64_t need, std::string_view advice = {});
+                  MemoryNeed need, std::string_view advice = {});
 
 // "1.5 GiB", "640 MiB", "12 KiB", "100 B".
 std::string format_bytes(std::uint64_t bytes);
