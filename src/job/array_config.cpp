@@ -151,11 +151,14 @@ CenterConfig parse_center(const Section& section, const ArrayOutputConfig& outpu
   if (center.dataset.empty() || center.dataset == "/")
     throw section.error("dataset", "expected a dataset name such as /anomaly");
   if (center.dataset.front() != '/') center.dataset = "/" + center.dataset;
-  center.path = section.get_or("path", output.format == OutputFormat::kHdf5 ? output.path : "");
+  const bool hdf5_output = !output.path.empty() && output.format == OutputFormat::kHdf5;
+  center.path = section.get_or("path", hdf5_output ? output.path : "");
   if (center.path.empty())
-    throw section.error("path",
-                        "the centered array is written to an HDF5 file: set [center] "
-                        "path (the [output] path is not HDF5)");
+    throw section.error("path", output.path.empty()
+                                    ? "the centered array is written to an HDF5 file: set "
+                                      "[center] path (or [output] path)"
+                                    : "the centered array is written to an HDF5 file: set "
+                                      "[center] path (the [output] path is not HDF5)");
   if (format_of_path(center.path) == OutputFormat::kCsv)
     throw section.error("path", "the centered array is written to an HDF5 file (.h5, .hdf5)");
   return center;
@@ -176,7 +179,11 @@ ArrayJobConfig parse_array_job(const RawConfig& config) {
       input.get_choice("io", "independent", {"independent", "collective", "posix"}));
   job.input.block_bytes = input.get_bytes("block_size", io::hdf5::kDefaultBlockBytes);
   job.input.block_rows = static_cast<std::uint64_t>(input.get_int("block_rows", 0, 1, INT64_MAX));
-  job.output = parse_output(Section(config, "output"));
+  // [output] path is where a reduction goes. A job that only centers writes its own dataset
+  // ([center] path, or [output] path when that is HDF5) and needs none.
+  const Section output(config, "output");
+  if (config.has_section("reduce") || !output.get_or("path", "").empty())
+    job.output = parse_output(output);
   if (config.has_section("reduce")) job.reduce = parse_reduce(Section(config, "reduce"));
   if (config.has_section("center")) {
     job.center = parse_center(Section(config, "center"), job.output);

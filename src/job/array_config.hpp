@@ -51,7 +51,7 @@ struct ArrayJobConfig {
   ArrayInputConfig input;
   std::optional<ops::ReduceOptions> reduce;
   std::optional<CenterConfig> center;
-  ArrayOutputConfig output;
+  ArrayOutputConfig output;  // path empty: no [output] path (a job with only [center])
 };
 
 // True when the config has a [reduce] or a [center] section.

@@ -186,7 +186,7 @@ std::vector<SectionDoc> build_schema() {
                                           "propagate: a NaN makes its whole group NaN"},
                           {"dataset", "/center or /zscore", "the output dataset's name, e.g. /anomaly"},
                           {"path", "[output] path", "the HDF5 file written (required when "
-                                                    "[output] path is not HDF5)"},
+                                                    "[output] path is not set or not HDF5)"},
                       }});
   sections.push_back({"output", "Where results go. Array jobs: CSV (one row per index of the "
                        "kept axes: index columns row, col, axis2..., then one column per "
@@ -195,9 +195,11 @@ std::vector<SectionDoc> build_schema() {
                        "(docs/hdf5-tables.md), in the order of `sort` (docs/pipeline.md). "
                        "Written under a temporary name, renamed on success.",
                       {
-                          {"path", "", "the output file (required for array jobs; a table job "
-                                       "without one only prints its summary); the format "
-                                       "follows the extension (.csv, .h5, .hdf5)"},
+                          {"path", "", "the output file (required for array jobs with "
+                                       "[reduce]; a job with only [center] writes to [center] "
+                                       "path, a table job without one only prints its "
+                                       "summary); the format follows the extension (.csv, .h5, "
+                                       ".hdf5)"},
                           {"format", "auto", "auto (from the extension), csv or hdf5"},
                           {"datasets", "/<function>", "HDF5 dataset of each function: "
                                                       "mean:/stats/mean, std:/stats/std"},

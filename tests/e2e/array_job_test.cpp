@@ -179,6 +179,47 @@ TEST(ArrayJob, CenteringWritesTheSameShapeInParallel) {
   }
 }
 
+// A job with only [center] writes its own dataset ([center] path): it needed an [output] path
+// it never wrote. `rankflow submit` runs the same checks without MPI and agrees.
+TEST(ArrayJob, ACenterOnlyJobNeedsNoOutputPath) {
+  Fixture data(grid({9, 3}));
+  const std::string out = data.dir.file("anomaly.h5");
+  const std::string job = job_file(data.dir, data.input,
+                                   "[center]\naxis = 1\ndataset = /anomaly\npath = " + out + "\n");
+  RunResult run = run_rankflow(2, {"run", job}, 60);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::uint64_t> dims;
+  read_doubles(out, "/anomaly", &dims);
+  EXPECT_EQ(dims, data.shape);
+  RunResult submit =
+      run_rankflow(0, {"submit", job, "--ntasks", "2", "--dry-run", "--log-dir", data.dir.path()});
+  EXPECT_EQ(submit.exit_code, 0) << submit.err;
+
+  // Nowhere to write the centered array: [center] path is the one to set.
+  const std::string nowhere =
+      job_file(data.dir, data.input, "[center]\naxis = 1\n[output]\ntable = off\n");
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"submit", nowhere, "--dry-run", "--log-dir", data.dir.path()},
+        std::vector<std::string>{"run", nowhere}}) {
+    RunResult failed = run_rankflow(command[0] == "run" ? 2 : 0, command, 60);
+    EXPECT_EQ(failed.exit_code, 2) << failed.err;
+    EXPECT_TRUE(contains(failed.err,
+                         "[center] path: the centered array is written to an HDF5 "
+                         "file: set [center] path (or [output] path)"))
+        << failed.err;
+  }
+  // With [reduce] there is something else to write: [output] path stays required.
+  const std::string reduce =
+      job_file(data.dir, data.input, "[reduce]\nfunctions = mean\n[center]\npath = " + out + "\n");
+  for (const std::vector<std::string>& command :
+       {std::vector<std::string>{"submit", reduce, "--dry-run", "--log-dir", data.dir.path()},
+        std::vector<std::string>{"run", reduce}}) {
+    RunResult failed = run_rankflow(command[0] == "run" ? 2 : 0, command, 60);
+    EXPECT_EQ(failed.exit_code, 2) << failed.err;
+    EXPECT_TRUE(contains(failed.err, "[output] path")) << failed.err;
+  }
+}
+
 TEST(ArrayJob, GenerateIsTheSameAtAnyRankCountAndInspectDescribesIt) {
   TempDir dir;
   for (int np : {1, 3}) {
