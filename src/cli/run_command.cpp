@@ -63,7 +63,9 @@ int run_command(const Args& args, int* argc, char*** argv) {
   options.add_options()
     ("help,h", "show this help")
     ("set,s", po::value<std::vector<std::string>>()->composing(),
-     "override a config key: --set section.key=value (repeatable)")
+     "override a config key: --set section.key=value (repeatable); an empty value removes "
+     "the key, so its default applies (--set join.on=), except join.left_suffix and "
+     "join.right_suffix, where an empty suffix is a value")
     ("verbose,v", "debug messages from every rank")
     ("quiet,q", "log only errors (the results table on stdout is [output] table = off)");
   // clang-format on

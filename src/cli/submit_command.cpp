@@ -55,7 +55,8 @@ po::options_description submit_options() {
     ("sbatch-arg", po::value<std::vector<std::string>>()->composing(),
      "any other sbatch option, one per use: --sbatch-arg=--mem-per-cpu=4G")
     ("set,s", po::value<std::vector<std::string>>()->composing(),
-     "override a config key: --set section.key=value (checked now, passed to the job)")
+     "override a config key: --set section.key=value (checked now, passed to the job); an "
+     "empty value removes the key, as with rankflow run")
     ("launcher", po::value<std::string>(), "srun (default, or $RANKFLOW_LAUNCHER) or mpirun "
      "(Open MPI's mpirun inside the allocation, for sites without PMIx)")
     ("mpi", po::value<std::string>(), "srun --mpi plugin (default pmix, or $RANKFLOW_MPI)")

@@ -20,6 +20,16 @@ void RawConfig::set(std::string section, std::string key, std::string value, std
   entries_.push_back({std::move(section), std::move(key), std::move(value), std::move(origin)});
 }
 
+namespace {
+
+// Keys whose empty value is a value, not "unset": a join suffix may be empty (`left_suffix =`
+// leaves the left's clashing names as they are), which is not the default.
+bool empty_is_a_value(const std::string& section, const std::string& key) {
+  return section == "join" && (key == "left_suffix" || key == "right_suffix");
+}
+
+}  // namespace
+
 void RawConfig::set_override(const std::string& assignment) {
   const auto equals = assignment.find('=');
   const std::string name = trim(assignment.substr(0, equals));
@@ -27,7 +37,25 @@ void RawConfig::set_override(const std::string& assignment) {
   if (equals == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 == name.size())
     throw ConfigError("--set '{}': expected section.key=value, e.g. --set input.path=data.h5",
                       assignment);
-  set(name.substr(0, dot), name.substr(dot + 1), trim(assignment.substr(equals + 1)), "--set");
+  std::string section = name.substr(0, dot);
+  std::string key = name.substr(dot + 1);
+  std::string value = trim(assignment.substr(equals + 1));
+  // An empty value clears a key the file sets (`--set join.on=` to give left_on and right_on
+  // instead): the key is as if never written, so its default applies.
+  if (value.empty() && !empty_is_a_value(section, key)) {
+    remove(section, key);
+    cleared_.push_back({std::move(section), std::move(key), "", "--set"});
+    return;
+  }
+  set(std::move(section), std::move(key), std::move(value), "--set");
+}
+
+void RawConfig::remove(const std::string& section, const std::string& key) {
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                [&](const ConfigEntry& entry) {
+                                  return entry.section == section && entry.key == key;
+                                }),
+                 entries_.end());
 }
 
 const ConfigEntry* RawConfig::find(const std::string& section, const std::string& key) const {

@@ -283,7 +283,9 @@ std::size_t edit_distance(const std::string& left, const std::string& right) {
 void validate_keys(const RawConfig& config) {
   std::vector<std::string> section_names;
   for (const SectionDoc& doc : schema()) section_names.push_back(doc.name);
-  for (const ConfigEntry& entry : config.all()) {
+  std::vector<ConfigEntry> entries = config.all();
+  entries.insert(entries.end(), config.cleared().begin(), config.cleared().end());
+  for (const ConfigEntry& entry : entries) {
     const std::string where =
         entry.origin == "--set" ? "--set " + entry.section + "." + entry.key : entry.origin;
     if (entry.section.empty())

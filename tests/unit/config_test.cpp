@@ -75,6 +75,43 @@ TEST(RawConfig, OverrideReplacesAndAdds) {
   EXPECT_THROW(config.set_override("input.path"), Error);
 }
 
+// `--set join.on=` to use left_on and right_on instead counted as given ("not both").
+TEST(RawConfig, AnEmptyOverrideRemovesTheKey) {
+  RawConfig config = cli::parse_ini(
+      "[join]\nleft = input.a\nright = input.b\non = k\nleft_suffix = _x\n[distinct]\n"
+      "columns = k\n",
+      "job.ini");
+  config.set_override("join.on=");
+  config.set_override("join.left_on = k1");
+  config.set_override("distinct.columns =  ");
+  EXPECT_EQ(config.find("join", "on"), nullptr);
+  EXPECT_EQ(config.find("join", "left_on")->value, "k1");
+  EXPECT_EQ(config.find("distinct", "columns"), nullptr);
+  EXPECT_TRUE(config.has_section("distinct"));  // the step stays, with its defaults
+  EXPECT_EQ(Section(config, "job").get_bytes("memory_per_rank", 7), 7u);
+  config.set_override("job.memory_per_rank=");  // nothing to remove: no section appears
+  EXPECT_FALSE(config.has_section("job"));
+  EXPECT_EQ(config.text(),
+            "[join]\nleft = input.a\nright = input.b\nleft_suffix = _x\nleft_on = k1\n"
+            "[distinct]\n");
+  // An empty join suffix is a value (the clashing names stay as they are), not the default.
+  config.set_override("join.left_suffix=");
+  ASSERT_NE(config.find("join", "left_suffix"), nullptr);
+  EXPECT_EQ(config.find("join", "left_suffix")->value, "");
+  EXPECT_EQ(config.find("join", "left_suffix")->origin, "--set");
+  // A cleared key is still checked for typos.
+  EXPECT_NO_THROW(validate_keys(config));
+  config.set_override("join.onn=");
+  try {
+    validate_keys(config);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("--set join.onn: unknown key 'onn' in [join]"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 TEST(Section, TypedValuesAndErrorsNameTheKey) {
   RawConfig config("job.ini");
   config.set("reduce", "axis", "7", "job.ini");

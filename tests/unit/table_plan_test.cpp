@@ -60,6 +60,24 @@ TEST(TablePlan, IssueJobPlansWithoutTouchingFiles) {
   EXPECT_EQ(plan.output.table, "auto");
 }
 
+// The file joins on one name; the command line clears it for a pair of names.
+TEST(TablePlan, AnEmptySetClearsAJoinKeyForTheOtherForm) {
+  const std::string job =
+      "[input.a]\npath = a.csv\n[input.b]\npath = b.csv\n[join]\nleft = a\nright = b\n"
+      "on = k\n";
+  EXPECT_TRUE(contains(plan_error(job, {"join.left_on=k1", "join.right_on=k2"}), "not both"));
+  RawConfig config = config_of(job);
+  for (const char* set : {"join.on=", "join.left_on=k1", "join.right_on=k2"})
+    config.set_override(set);
+  const TablePlan plan = plan_table_job(config);
+  ASSERT_TRUE(plan.join.has_value());
+  EXPECT_TRUE(plan.join->options.on.empty());
+  EXPECT_EQ(plan.join->options.left_on, std::vector<std::string>{"k1"});
+  EXPECT_EQ(plan.join->options.right_on, std::vector<std::string>{"k2"});
+  // Cleared and nothing instead: the key is missing, as if never written.
+  EXPECT_TRUE(contains(plan_error(job, {"join.on="}), "a join needs its key columns"));
+}
+
 TEST(TablePlan, NamedInputAndNoOutput) {
   const TablePlan plan = plan_table_job(config_of("[input.sales]\npath = a.csv\n"));
   EXPECT_EQ(plan.inputs, std::vector<std::string>{"input.sales"});

@@ -30,7 +30,11 @@ class RawConfig {
   // A later entry for the same section and key replaces the earlier one.
   void set(std::string section, std::string key, std::string value, std::string origin);
   // "section.key=value" from the command line; the section is everything before the last dot.
+  // An empty value removes the key (its default applies), except for the join's suffixes,
+  // where an empty suffix is a value.
   void set_override(const std::string& assignment);
+  // The key is as if never written; its section stays (a step written without keys exists).
+  void remove(const std::string& section, const std::string& key);
   // A section written without keys: it exists all the same (`[distinct]` alone is a step with
   // its defaults). Sections with keys are added by set().
   void add_section(std::string section);
@@ -40,6 +44,8 @@ class RawConfig {
   std::vector<std::string> sections() const;  // in order of first appearance
   std::vector<ConfigEntry> entries(const std::string& section) const;
   const std::vector<ConfigEntry>& all() const { return entries_; }
+  // Keys an empty --set value removed: in no section, but still checked for typos.
+  const std::vector<ConfigEntry>& cleared() const { return cleared_; }
 
   const std::string& source() const { return source_; }
   // Canonical INI text of every entry (overrides applied): recorded in outputs' provenance.
@@ -48,6 +54,7 @@ class RawConfig {
  private:
   std::string source_;
   std::vector<ConfigEntry> entries_;
+  std::vector<ConfigEntry> cleared_;
   std::vector<std::string> sections_;  // in order of first appearance
 };
 
