@@ -297,6 +297,48 @@ TEST(JoinJob, SortDistinctTopAndLimitSections) {
   }
 }
 
+// docs/joins.md, "Which row distinct and top keep after a join": a broadcast join gives its
+// rows in the inputs' order (each left row, then its partners in the right's order) at every
+// rank count, so distinct keeps the same rows; a shuffle's order depends on the rank count.
+// [top] per the key, k = 1, with an order over every column, keeps the same rows everywhere.
+TEST(JoinJob, WhichRowDistinctAndTopKeepAfterAJoin) {
+  const Fixture fixture(make_table(300, 21, true, 30), make_table(90, 22, false, 30));
+  ops::JoinOptions options;
+  options.on = {"key"};
+  std::vector<std::string> names;
+  std::vector<oracle::Row> first_per_key;
+  std::map<std::int64_t, bool> seen;
+  for (const oracle::Row& row : oracle::join(fixture.left, fixture.right, options, &names))
+    if (!seen[row[1].i]) {
+      seen[row[1].i] = true;
+      first_per_key.push_back(row);
+    }
+  const table::Schema schema = schema_named(names);
+  const std::string join = "[join]\nleft = orders\nright = items\non = key\n";
+  const std::string distinct = fixture.job("distinct.ini", join + "[distinct]\ncolumns = key\n");
+  for (int np : {1, 2, 3, 4}) {
+    SCOPED_TRACE("distinct, np " + std::to_string(np));
+    const RunResult run = fixture.run(np, distinct, {"join.strategy=broadcast"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(oracle::diff_rows(oracle::sorted(first_per_key),
+                                oracle::sorted(fixture.output_rows(schema))),
+              "");
+  }
+  const std::string top = fixture.job(
+      "top.ini", join + "[top]\nby = id, v_left, a, v_right desc, b\nk = 1\nper = key\n");
+  std::vector<oracle::Row> kept;
+  for (const char* strategy : {"broadcast", "shuffle"})
+    for (int np : {1, 2, 3, 4}) {
+      SCOPED_TRACE(std::string("top, ") + strategy + ", np " + std::to_string(np));
+      const RunResult run = fixture.run(np, top, {std::string("join.strategy=") + strategy});
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      const std::vector<oracle::Row> rows = oracle::sorted(fixture.output_rows(schema));
+      if (kept.empty()) kept = rows;
+      EXPECT_EQ(oracle::diff_rows(kept, rows), "");
+    }
+  EXPECT_EQ(kept.size(), first_per_key.size());
+}
+
 TEST(JoinJob, AnEmptyDistinctSectionKeepsEachRowOnce) {
   // `[distinct]` without keys is all columns (the default), but the INI parser reported no
   // section without keys: the step silently did not run and every duplicate stayed.
