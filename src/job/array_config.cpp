@@ -184,6 +184,9 @@ ArrayJobConfig parse_array_job(const RawConfig& config) {
   const Section output(config, "output");
   if (config.has_section("reduce") || !output.get_or("path", "").empty())
     job.output = parse_output(output);
+  // [output] io governs every HDF5 row write of the job, the centered array's included.
+  job.output.collective_writes =
+      output.get_choice("io", "collective", {"collective", "independent"}) == "collective";
   if (config.has_section("reduce")) job.reduce = parse_reduce(Section(config, "reduce"));
   if (config.has_section("center")) {
     job.center = parse_center(Section(config, "center"), job.output);

@@ -324,8 +324,13 @@ void run_center(Context& ctx) {
   OutputFile& out = ctx.outputs.get(center.path);
   ops::ArrayCentering centering(info.dims, ctx.reader.dtype(), center.options, info.name);
   std::optional<io::hdf5::ArrayWriter> writer;
-  collective_phase(ctx.comm, "preparing the output",
-                   [&] { writer.emplace(*out.file, center.dataset, info.dims, DType::kFloat64); });
+  collective_phase(ctx.comm, "preparing the output", [&] {
+    io::hdf5::WriterOptions layout;
+    layout.collective = ctx.job.output.collective_writes;
+    writer.emplace(*out.file, center.dataset, info.dims, DType::kFloat64, layout);
+  });
+  log::debug("writing {} of '{}' with {} MPI-IO writes", center.dataset, center.path,
+             ctx.job.output.collective_writes ? "collective" : "independent");
   ByteBuffer buffer(
       std::max<std::uint64_t>(64, ctx.reader.block_rows() * info.row_elements() * sizeof(double)));
   comm::FailureLatch latch(ctx.comm, "centering");

@@ -82,6 +82,7 @@ TEST(ArrayJobErrors, ConfigTyposAndBadValuesAreUsageErrors) {
       {"reduce.ddof=-1", "expected a whole number from 0 to"},
       {"reduce.axis=first", "expected an axis number"},
       {"input.io=mmap", "expected one of: independent, collective, posix"},
+      {"output.io=posix", "--set output.io = 'posix': expected one of: collective, independent"},
       {"output.path=" + setup.dir.file("out/x.txt"), "cannot tell the format from the extension"},
   };
   for (const Case& c : cases) {

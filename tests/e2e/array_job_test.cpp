@@ -159,12 +159,11 @@ TEST(ArrayJob, CenteringWritesTheSameShapeInParallel) {
                  "[center]\nkind = " + kind + "\naxis = " + std::to_string(axis) +
                      "\ndataset = /anomaly\n[output]\npath = " + out + "\n");
     // Both write modes: collective for the row means, independent for the z-scores.
-    RunResult run = run_rankflow(
-        3,
-        {"run", job, "--set",
-         std::string("output.io=") + (kind == "center" ? "collective" : "independent")},
-        60);
+    const std::string mode = kind == "center" ? "collective" : "independent";
+    RunResult run = run_rankflow(3, {"run", job, "-v", "--set", "output.io=" + mode}, 60);
     ASSERT_EQ(run.exit_code, 0) << run.err;
+    // [output] io was documented but never read: every centering wrote collectively.
+    EXPECT_TRUE(contains(run.err, "with " + mode + " MPI-IO writes")) << run.err;
     oracle::ArrayOracleOptions options;
     options.axis = static_cast<std::size_t>(axis);
     const auto expected = oracle::center_array(data.values, data.shape, kind == "zscore", options);
