@@ -61,6 +61,21 @@ std::vector<std::uint64_t> random_splits(std::mt19937_64& rng, std::uint64_t tot
   return points;
 }
 
+// Every rank boundary over a glob of files: the first rank's split on every byte of the
+// whole input (the others' at random after it), with block sizes cycling 1..max_block.
+void expect_every_boundary(const std::vector<csv_oracle::InputFile>& files, io::CsvOptions options,
+                           std::uint64_t seed, std::size_t max_block) {
+  std::uint64_t total = 0;
+  for (const auto& file : files) total += file.text.size();
+  std::mt19937_64 rng(seed);
+  for (std::uint64_t split = 0; split <= total; ++split) {
+    options.block_size = 1 + split % max_block;
+    options.split_points = random_splits(rng, total, split);
+    expect_same_as_oracle(files, options, fmt::format("split {}", split));
+    if (world().size() == 1) break;
+  }
+}
+
 // A file made of nothing but hard cases, for the exhaustive boundary sweep.
 const char kTricky[] =
     "\xEF\xBB\xBFid,\"na,me\",note\r\n"
@@ -90,21 +105,15 @@ TEST(CsvReader, EveryBoundaryOfATrickyFile) {
 
 TEST(CsvReader, EveryBoundaryAcrossSeveralFiles) {
   TempDir dir = TempDir::shared(world());
-  const auto files = write_csv_files(
-      world(), dir.path(),
-      {{"a.csv", "k,v\n1,\"x\ny\"\n"}, {"b.csv", ""}, {"c.csv", "k,v\r\n"},
-       {"d.csv", "k,v\n2,\",\"\n3,\"\"\"\"\n"}, {"e.csv", "\xEF\xBB\xBFk,v\n4,z"}});
-  std::uint64_t total = 0;
-  for (const auto& file : files) total += file.text.size();
-  std::mt19937_64 rng(11);
+  const auto files = write_csv_files(world(), dir.path(),
+                                     {{"a.csv", "k,v\n1,\"x\ny\"\n"},
+                                      {"b.csv", ""},
+                                      {"c.csv", "k,v\r\n"},
+                                      {"d.csv", "k,v\n2,\",\"\n3,\"\"\"\"\n"},
+                                      {"e.csv", "\xEF\xBB\xBFk,v\n4,z"}});
   io::CsvOptions options;
   options.path = dir.path() + "/*.csv";
-  for (std::uint64_t split = 0; split <= total; ++split) {
-    options.block_size = 1 + split % 7;
-    options.split_points = random_splits(rng, total, split);
-    expect_same_as_oracle(files, options, fmt::format("split {}", split));
-    if (world().size() == 1) break;
-  }
+  expect_every_boundary(files, options, 11, 7);
 }
 
 // Regression: blank lines before the header row were an error ("line 1 is empty where the
@@ -118,18 +127,9 @@ TEST(CsvReader, BlankLinesBeforeTheHeaderAtEveryBoundary) {
                        {"b.csv", "\xEF\xBB\xBF\r\n\nk,\"v\nw\"\n4,5"},
                        {"c.csv", "k,\"v\nw\"\n6,7\n"},
                        {"d.csv", "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\nk,\"v\nw\"\n8,9\n"}});
-  std::uint64_t total = 0;
-  for (const auto& file : files) total += file.text.size();
-  std::mt19937_64 rng(13);
   io::CsvOptions options;
   options.path = dir.path() + "/*.csv";
-  for (std::uint64_t split = 0; split <= total; ++split) {
-    options.block_size = 1 + split % 5;
-    options.split_points = random_splits(rng, total, split);
-    expect_same_as_oracle(files, options, fmt::format("split {}", split));
-    if (world().size() == 1) break;
-  }
-  options.split_points.clear();
+  expect_every_boundary(files, options, 13, 5);
   options.block_size = 16;
   const DistributedRead read = read_distributed(world(), options);
   EXPECT_EQ(read.error, "");
@@ -198,8 +198,9 @@ TEST(CsvReader, ManySmallFilesAndOneBigFile) {
   TempDir dir = TempDir::shared(world());
   std::vector<csv_oracle::InputFile> inputs;
   for (int idx = 0; idx < 40; ++idx)
-    inputs.push_back({fmt::format("s-{:03}.csv", idx),
-                      idx % 5 == 0 ? "a,b\n" : fmt::format("a,b\n{},\"{}\n\"\n{},x\n", idx, idx, -idx)});
+    inputs.push_back(
+        {fmt::format("s-{:03}.csv", idx),
+         idx % 5 == 0 ? "a,b\n" : fmt::format("a,b\n{},\"{}\n\"\n{},x\n", idx, idx, -idx)});
   std::string big = "a,b\n";
   for (int idx = 0; idx < 3000; ++idx) big += fmt::format("{},\"v,{}\"\n", idx, idx);
   inputs.push_back({"t-big.csv", big});
@@ -238,7 +239,8 @@ TEST(CsvReader, MaxRecordSizeBoundsLongRecords) {
 TEST(CsvReader, AQuotedFieldLargerThanBlocksAndRanges) {
   TempDir dir = TempDir::shared(world());
   std::string huge = "id,text,n\n1,\"";
-  for (int idx = 0; idx < 4000; ++idx) huge += idx % 50 == 0 ? "\n" : (idx % 7 == 0 ? ",\"\"" : "q");
+  for (int idx = 0; idx < 4000; ++idx)
+    huge += idx % 50 == 0 ? "\n" : (idx % 7 == 0 ? ",\"\"" : "q");
   huge += "\",2\n3,short,4\n";
   const auto files = write_csv_files(world(), dir.path(), {{"huge.csv", huge}});
   io::CsvOptions options;
@@ -275,8 +277,9 @@ TEST(CsvReader, EmptyInputs) {
 
 TEST(CsvReader, ExplicitSchemaOverridesInference) {
   TempDir dir = TempDir::shared(world());
-  const auto files = write_csv_files(
-      world(), dir.path(), {{"s.csv", "id,when,code\n1,2024-02-29,007\n2,2024-03-01 10:00:00,12\n"}});
+  const auto files =
+      write_csv_files(world(), dir.path(),
+                      {{"s.csv", "id,when,code\n1,2024-02-29,007\n2,2024-03-01 10:00:00,12\n"}});
   io::CsvOptions options;
   options.path = files[0].name;
   DistributedRead read = read_distributed(world(), options);
@@ -285,7 +288,10 @@ TEST(CsvReader, ExplicitSchemaOverridesInference) {
   read = read_distributed(world(), options);
   EXPECT_EQ(read.schema.describe(), "id:int64, when:timestamp, code:string");
   ASSERT_EQ(read.rows.size(), 2u);
-  EXPECT_EQ(read.rows[0], "1\x1f" "1709164800000000\x1f" "007");
+  EXPECT_EQ(read.rows[0],
+            "1\x1f"
+            "1709164800000000\x1f"
+            "007");
   options.schema = {{"nope", ColumnType::kString}};
   read = read_distributed(world(), options);
   EXPECT_NE(read.error.find("CSV option schema: names column 'nope', but the header of"),
