@@ -378,13 +378,13 @@ void GroupBy::State::merge(const comm::ExchangeBuffer& recv) {
   // agg), the result is one row (count() 0, sum null), made by the rank that would own it.
   // The key is 0 bytes long; the buffer is larger only because the table's word and fixed-width
   // paths, unreachable here, read 8 bytes (GCC -O3 warns about them otherwise).
+  if (!key_types.empty() || groups.size() != 0) return;
   static constexpr std::uint8_t kNoKey[16] = {};
   const std::uint64_t no_key_hash = hash_key(kNoKey, 0);
   const int no_key_owner = options.skew_to_one_rank ? 0 : owner_rank(no_key_hash, comm->size());
-  if (key_types.empty() && groups.size() == 0 && comm->rank() == no_key_owner) {
-    groups.find_or_insert(kNoKey, 0, no_key_hash);
-    for (auto& aggregator : aggregators) aggregator->resize(groups.size());
-  }
+  if (comm->rank() != no_key_owner) return;
+  groups.find_or_insert(kNoKey, 0, no_key_hash);
+  for (auto& aggregator : aggregators) aggregator->resize(groups.size());
 }
 
 table::Table GroupBy::State::finalize() {

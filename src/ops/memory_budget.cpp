@@ -41,18 +41,17 @@ int distinct_decimals(std::initializer_list<std::uint64_t> sizes) {
   return decimals;
 }
 
-// What to do about a need over the budget, from every rank's need; sizes printed with
-// `decimals`.
-std::string over_budget_advice(const std::vector<MemoryNeed>& needs, std::uint64_t worst_total,
-                               std::uint64_t budget, std::string_view advice, int decimals) {
+// What to do about a need over the budget, from every rank's need and the largest fixed part;
+// sizes printed with `decimals`.
+std::string over_budget_advice(const std::vector<MemoryNeed>& needs, std::uint64_t fixed,
+                               std::uint64_t worst_total, std::uint64_t budget,
+                               std::string_view advice, int decimals) {
   const auto ranks = static_cast<std::uint64_t>(needs.size());
   std::uint64_t shares = 0;
   std::uint64_t worst_share = 0;
-  std::uint64_t fixed = 0;
   for (const MemoryNeed& need : needs) {
     shares += need.share;
     worst_share = std::max(worst_share, need.share);
-    fixed = std::max(fixed, need.fixed);
   }
   if (fixed >= budget) {
     // No rank count brings a rank below its fixed part: only a larger budget helps.
@@ -128,7 +127,7 @@ void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, st
       "{}: rank {} of {} needs {} of memory, more than the budget of {} per rank ({}); {}", what,
       worst, needs.size(), format_bytes(worst_total, decimals),
       format_bytes(budget.bytes_per_rank, budget_decimals), budget.origin,
-      over_budget_advice(needs, worst_total, budget.bytes_per_rank, advice, decimals));
+      over_budget_advice(needs, fixed, worst_total, budget.bytes_per_rank, advice, decimals));
   throw Error(ErrorKind::kRuntime, message, /*agreed=*/true);
 }
 
