@@ -8,6 +8,7 @@
 
 #include "array_config.hpp"
 #include "array_output.hpp"
+#include "output_guard.hpp"
 #include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
@@ -413,6 +414,10 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
   const ArrayJobConfig job = parse_array_job(config);
   const Provenance provenance = collect_provenance(comm, config);
   log::info("{}", provenance.summary());
+  refuse_outputs_over_inputs(
+      comm, config, {{"[input] path", job.input.path}},
+      {{"[output] path", job.output.path},
+       {"[center] path", job.center ? job.center->path : std::string()}});
   check_input(comm, config, job);
   Outputs outputs(comm);
   prepare_outputs(outputs, job);

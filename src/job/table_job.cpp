@@ -9,7 +9,9 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
 #include "rankflow/ops/filter.hpp"
+#include "rankflow/job/csv_config.hpp"
 #include "rankflow/ops/memory_budget.hpp"
+#include "output_guard.hpp"
 #include "table_bind.hpp"
 #include "table_io.hpp"
 #include "table_plan.hpp"
@@ -219,11 +221,24 @@ Inputs open_inputs(const comm::Communicator& comm, const RawConfig& config,
   return inputs;
 }
 
+// The job's input files and its output, for refuse_outputs_over_inputs.
+void check_outputs(const comm::Communicator& comm, const RawConfig& config,
+                   const TablePlan& plan) {
+  std::vector<JobFile> inputs;
+  for (const std::string& name : plan.inputs) {
+    const Section section(config, name);
+    inputs.push_back({"[" + name + "] path", section.require("path"),
+                      input_format(section) == "csv"});
+  }
+  refuse_outputs_over_inputs(comm, config, inputs, {{"[output] path", plan.output.path}});
+}
+
 }  // namespace
 
 void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   const TablePlan plan =
       comm::run_phase(comm, "checking the job config", [&] { return plan_table_job(config); });
+  check_outputs(comm, config, plan);
   Inputs inputs = open_inputs(comm, config, plan);
   const ops::MemoryBudget memory = memory_budget(comm, config, plan);
   BoundJob job = comm::run_phase(comm, "checking columns and types", [&] {
