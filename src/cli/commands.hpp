@@ -11,7 +11,8 @@ namespace rankflow::cli {
 
 using Args = std::vector<std::string>;  // the arguments after the command name
 
-int run_command(const Args& args, int* argc, char*** argv);
+// `rankflow run`, or with explain = true `rankflow explain` (the bound plan; no rows read).
+int run_command(const Args& args, int* argc, char*** argv, bool explain = false);
 int keys_command(const Args& args);
 int submit_command(const Args& args);  // no MPI: runs on a login node
 int inspect_command(const Args& args);

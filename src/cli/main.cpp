@@ -13,9 +13,12 @@ namespace {
 constexpr const char* kUsage = R"(rankflow: parallel batch jobs over HDF5 and CSV with MPI
 
 Usage:
-  mpirun -np N rankflow run JOB.ini [--set section.key=value ...]
+  mpirun -np N rankflow run JOB.ini [--set section.key=value ...] [--profile P.json]
+                                [--report R.html] [--progress auto|bar|lines|off]
   rankflow submit JOB.ini [--nodes N] [--ntasks-per-node N] [--time T] [--partition P] ...
                                 checks the job, writes its Slurm batch script and sbatch-es it
+  rankflow explain JOB.ini [--set ...]   the bound plan: stages, columns read, strategy,
+                                memory budget, outputs (reads no rows, writes nothing)
   rankflow inspect FILE.h5      datasets of an HDF5 file: shape, type, chunks, compression
   mpirun -np N rankflow generate grid OUT.h5 --rows N [--cols C ...]   demo/test data
   rankflow keys                 every job config section and key, with defaults
@@ -60,6 +63,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "run") return rankflow::cli::run_command(args, &argc, &argv);
+    if (command == "explain") return rankflow::cli::run_command(args, &argc, &argv, true);
     if (command == "keys") return rankflow::cli::keys_command(args);
     if (command == "submit") return rankflow::cli::submit_command(args);
     if (command == "inspect") return rankflow::cli::inspect_command(args);

@@ -55,10 +55,14 @@ job::RawConfig read_config_collectively(const comm::Communicator& comm, const st
 
 }  // namespace
 
-int run_command(const Args& args, int* argc, char*** argv) {
+int run_command(const Args& args, int* argc, char*** argv, bool explain) {
   po::options_description options(
-      "rankflow run JOB [options]\n\nRuns a job config under "
-      "mpirun or srun (every rank runs the same command)");
+      explain ? "rankflow explain JOB [options]\n\nPrints the bound plan of a job: its stages, "
+                "the columns read from each input, the join strategy, the memory budget and the "
+                "outputs. Reads only what binding reads (CSV samples, HDF5 metadata), no rows, "
+                "and writes nothing"
+              : "rankflow run JOB [options]\n\nRuns a job config under "
+                "mpirun or srun (every rank runs the same command)");
   // clang-format off
   options.add_options()
     ("help,h", "show this help")
@@ -66,6 +70,13 @@ int run_command(const Args& args, int* argc, char*** argv) {
      "override a config key: --set section.key=value (repeatable); an empty value removes "
      "the key, so its default applies (--set join.on=), except join.left_suffix and "
      "join.right_suffix, where an empty suffix is a value")
+    ("profile", po::value<std::string>(),
+     "write a Chrome trace event JSON of every stage on every rank (Perfetto, chrome://tracing)")
+    ("report", po::value<std::string>(),
+     "write a self-contained HTML report: timeline per rank, stages across ranks, exchange heat "
+     "map, memory and spill")
+    ("progress", po::value<std::string>()->default_value("auto"),
+     "progress on rank 0's stderr: auto (a bar on a terminal, lines otherwise), bar, lines, off")
     ("verbose,v", "debug messages from every rank")
     ("quiet,q", "log only errors (the results table on stdout is [output] table = off)");
   // clang-format on
@@ -88,6 +99,19 @@ int run_command(const Args& args, int* argc, char*** argv) {
   const std::vector<std::string> sets =
       vars.count("set") ? vars["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
 
+  job::RunOptions run_options;
+  run_options.explain = explain;
+  if (vars.count("profile")) run_options.profile = vars["profile"].as<std::string>();
+  if (vars.count("report")) run_options.report = vars["report"].as<std::string>();
+  run_options.progress = vars["progress"].as<std::string>();
+  if (run_options.progress != "auto" && run_options.progress != "bar" &&
+      run_options.progress != "lines" && run_options.progress != "off") {
+    std::cerr << "rankflow run: --progress takes auto, bar, lines or off, not '"
+              << run_options.progress << "'\n";
+    return 2;
+  }
+  if (vars.count("quiet") || explain) run_options.progress = "off";
+
   comm::MpiEnvironment environment(argc, argv);
   int exit_code = 0;
   {
@@ -105,7 +129,7 @@ int run_command(const Args& args, int* argc, char*** argv) {
                process_name());
     try {
       job::RawConfig config = read_config_collectively(comm, vars["job"].as<std::string>(), sets);
-      job::run_job(comm, config);
+      job::run_job(comm, config, run_options);
     } catch (const Error& error) {
       if (!error.agreed()) {
         log::write("error", error.what());

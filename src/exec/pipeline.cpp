@@ -139,6 +139,7 @@ std::size_t Pipeline::run_pass(std::size_t first, std::optional<table::Table>& c
     touch(stage);
     if (stage.breaks()) {
       TrafficMeter finishing;
+      if (observer != nullptr) observer->stage_finishing(stage);
       const Clock::time_point begin = Clock::now();
       carried = stage.finish();  // collective
       stage.stats().busy += since(begin);
@@ -154,6 +155,8 @@ std::size_t Pipeline::run_pass(std::size_t first, std::optional<table::Table>& c
 
 std::optional<table::Table> Pipeline::run(Observer* observer) {
   started_ = Clock::now();
+  started_at_ = std::chrono::duration<double>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
   std::optional<table::Table> carried;
   std::size_t next = 0;
   while (next < stages_.size()) next = run_pass(next, carried, observer);

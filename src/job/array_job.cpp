@@ -8,6 +8,7 @@
 
 #include "array_config.hpp"
 #include "array_output.hpp"
+#include "job_report.hpp"
 #include "output_guard.hpp"
 #include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/comm/phase.hpp"
@@ -97,6 +98,7 @@ struct Context {
   const Provenance& provenance;
   io::hdf5::ArrayReader& reader;
   Outputs& outputs;
+  exec::TaskStage::Tick tick = [] {};  // after each block: progress
 };
 
 DType value_dtype(ops::ValueType type) {
@@ -154,7 +156,10 @@ std::string describe_input(const io::hdf5::ArrayReader& reader, const std::strin
 ops::ReduceResult reduce_accumulating(Context& ctx, ops::ArrayReduction& reduction) {
   comm::FailureLatch latch(ctx.comm, "reducing");
   io::hdf5::ArrayBlock block;
-  while (ctx.reader.next(block)) latch.run([&] { reduction.consume(block.data, block.rows); });
+  while (ctx.reader.next(block)) {
+    latch.run([&] { reduction.consume(block.data, block.rows); });
+    ctx.tick();
+  }
   ops::ReduceResult result;
   latch.run_always([&] { result = reduction.finish(ctx.comm, 0); });
   latch.agree();
@@ -290,6 +295,7 @@ void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
     for (std::size_t idx = 0; idx < writers.size(); ++idx)  // collective: every rank, every step
       writers[idx].write(have ? part.first_row : 0, have ? part.rows : 0,
                          have ? part.columns[idx].data() : nullptr);
+    ctx.tick();
   }
   latch.agree();
   nan_count = ctx.comm.allreduce(nan_count, comm::ReduceOp::kSum);
@@ -340,7 +346,10 @@ void run_center(Context& ctx) {
   io::hdf5::ArrayBlock block;
   if (centering.needs_statistics_pass()) {
     ctx.reader.restart();
-    while (ctx.reader.next(block)) latch.run([&] { centering.consume(block.data, block.rows); });
+    while (ctx.reader.next(block)) {
+      latch.run([&] { centering.consume(block.data, block.rows); });
+      ctx.tick();
+    }
     latch.run_always([&] { centering.finish_statistics(ctx.comm); });
     latch.agree();
   }
@@ -352,6 +361,7 @@ void run_center(Context& ctx) {
       done = true;
     });
     writer->write(block.first_row, done ? block.rows : 0, buffer.data());  // collective
+    ctx.tick();
   }
   latch.agree();
   collective_phase(ctx.comm, "writing the output", [&] {
@@ -369,26 +379,46 @@ void run_center(Context& ctx) {
 // The array job's stages: a reduction and a centering each read the dataset in collective
 // steps of their own (comm::FailureLatch), so each is one task stage of the pipeline.
 void add_array_stages(exec::Pipeline& pipeline, Context& ctx) {
-  // What a stage read: the reader's bytes since the one before.
-  auto account = [&ctx, before = std::uint64_t{0}](exec::StageStats& stats) mutable {
-    stats.bytes_read = ctx.reader.bytes_read() - before;
-    before = ctx.reader.bytes_read();
+  const io::hdf5::DatasetInfo& info = ctx.reader.info();
+  const std::uint64_t row_bytes = info.row_elements() * dtype_size(ctx.reader.dtype());
+  const std::uint64_t bytes = info.rows() * row_bytes;
+  // What a stage read: the reader's bytes since the stage before (shared by both stages).
+  auto account = [&ctx, row_bytes, before = std::make_shared<std::uint64_t>(0)](
+                     exec::StageStats& stats) {
+    stats.bytes_read = ctx.reader.bytes_read() - *before;
+    stats.rows_in = row_bytes == 0 ? 0 : stats.bytes_read / row_bytes;
+    *before = ctx.reader.bytes_read();
+  };
+  // Progress of a stage that reads the dataset `passes` times, from the reader's bytes when
+  // it started (bytes_read() counts this rank's bytes; the total is the whole dataset's).
+  auto progress = [&ctx, bytes](std::uint64_t passes) {
+    return [&ctx, bytes, passes, start = std::make_shared<std::uint64_t>(~std::uint64_t{0})] {
+      if (*start == ~std::uint64_t{0}) *start = ctx.reader.bytes_read();
+      return exec::Progress{ctx.reader.bytes_read() - *start, bytes * passes};
+    };
+  };
+  auto with_tick = [&ctx](void (*run)(Context&)) {
+    return [&ctx, run](const exec::TaskStage::Tick& tick) {
+      ctx.tick = tick;
+      run(ctx);
+      ctx.tick = [] {};
+    };
   };
   const std::string input = describe_input(ctx.reader, ctx.job.input.path);
   if (ctx.job.reduce)
     pipeline.add(std::make_unique<exec::TaskStage>(
-        "reduce", "reducing", [&ctx] { run_reduce(ctx); },
+        "reduce", "reducing", with_tick(run_reduce),
         fmt::format("reduce {} over axis {}, then write {}", input,
                     axis_text(ctx.job.reduce->axis), ctx.job.output.path),
-        account));
+        progress(1), account));
   if (ctx.job.center)
     pipeline.add(std::make_unique<exec::TaskStage>(
-        "center", "centering", [&ctx] { run_center(ctx); },
+        "center", "centering", with_tick(run_center),
         fmt::format("{} {} over axis {} into {} of {}",
                     ops::center_kind_name(ctx.job.center->options.kind), input,
                     axis_text(ctx.job.center->options.axis), ctx.job.center->dataset,
                     ctx.job.center->path),
-        account));
+        progress(2), account));
 }
 
 // Rank 0 checks what needs the input's metadata (file, dataset, type, axes) before any rank
@@ -436,7 +466,8 @@ bool is_array_job(const RawConfig& config) { return is_array_config(config); }
 
 void validate_array_job(const RawConfig& config) { parse_array_job(config); }
 
-void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
+void run_array_job(const comm::Communicator& comm, const RawConfig& config,
+                   const RunOptions& options) {
   const auto started = std::chrono::steady_clock::now();
   const ArrayJobConfig job = parse_array_job(config);
   const Provenance provenance = collect_provenance(comm, config);
@@ -447,7 +478,7 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
        {"[center] path", job.center ? job.center->path : std::string()}});
   check_input(comm, config, job);
   Outputs outputs(comm);
-  prepare_outputs(outputs, job);
+  if (!options.explain) prepare_outputs(outputs, job);
   std::optional<io::hdf5::ArrayReader> reader;
   collective_phase(comm, "opening the input", [&] {
     reader.emplace(comm, io::hdf5::ReaderOptions{job.input.path, job.input.dataset, job.input.io,
@@ -459,7 +490,20 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
   Context ctx{comm, config, job, provenance, *reader, outputs};
   exec::Pipeline pipeline(comm);
   add_array_stages(pipeline, ctx);
-  pipeline.run();
+  if (options.explain) {
+    std::vector<std::string> facts = {
+        fmt::format("job {}: an array job on {} rank{}", config.source(), comm.size(),
+                    comm.size() == 1 ? "" : "s"),
+        "input: " + describe_input(*reader, job.input.path),
+        fmt::format("  each rank reads a balanced range of whole chunks of axis 0, {} rows per "
+                    "block ({} I/O)",
+                    reader->block_rows(), io::hdf5::io_mode_name(job.input.io))};
+    for (const std::string& path : {job.output.path, job.center ? job.center->path : ""})
+      if (!path.empty())
+        facts.push_back("output: " + path + ", written under a temporary name and renamed");
+    return print_explain(comm, facts, pipeline);
+  }
+  run_with_progress(comm, pipeline, options, config);
   const std::uint64_t bytes = comm.allreduce(reader->bytes_read(), comm::ReduceOp::kSum);
   reader.reset();
   outputs.commit(provenance);
@@ -470,6 +514,7 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
   log::info("done in {:.2f} s: read {:.1f} MiB ({:.0f} MiB/s); wrote {}", seconds,
             static_cast<double>(bytes) / 1048576.0,
             static_cast<double>(bytes) / 1048576.0 / std::max(seconds, 1e-9), written);
+  report_pipeline(comm, pipeline, options);
 }
 
 }  // namespace rankflow::job

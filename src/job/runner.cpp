@@ -18,10 +18,11 @@ void validate_job(const RawConfig& config) {
                     config.source());
 }
 
-void run_job(const comm::Communicator& comm, const RawConfig& config) {
+void run_job(const comm::Communicator& comm, const RawConfig& config,
+             const RunOptions& options) {
   comm::run_phase(comm, "checking the job config", [&] { validate_job(config); });
-  if (is_array_job(config)) return run_array_job(comm, config);
-  if (is_table_job(config)) return run_table_job(comm, config);
+  if (is_array_job(config)) return run_array_job(comm, config, options);
+  if (is_table_job(config)) return run_table_job(comm, config, options);
 }
 
 }  // namespace rankflow::job

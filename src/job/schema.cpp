@@ -68,6 +68,9 @@ std::vector<SectionDoc> build_schema() {
                            "for no limit, or auto: the memory available on the node when the "
                            "job starts, shared by its ranks. A join or sort that needs more "
                            "stops before it allocates, saying how much it needs"},
+                          {"progress_interval", "10s",
+                           "with --progress lines: the longest time between two progress lines "
+                           "(a line is also printed at every stage change); 30s, 2min, 1h"},
                       }});
   sections.push_back({"input",
                       "What the job reads. Table jobs: CSV files (docs/csv.md) or HDF5 "

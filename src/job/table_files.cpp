@@ -2,7 +2,7 @@
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/job/schema.hpp"
-#include "table_io.hpp"
+#include "table_open.hpp"
 #include "table_plan.hpp"
 
 namespace rankflow::job {

@@ -10,9 +10,10 @@
 #include "rankflow/ops/filter.hpp"
 #include "rankflow/job/csv_config.hpp"
 #include "rankflow/ops/memory_budget.hpp"
+#include "job_report.hpp"
 #include "output_guard.hpp"
 #include "table_bind.hpp"
-#include "table_io.hpp"
+#include "table_open.hpp"
 #include "table_plan.hpp"
 #include "table_stages.hpp"
 #include "table_summary.hpp"
@@ -166,7 +167,8 @@ void log_stages(const comm::Communicator& comm, const TablePlan& plan, const Bou
 
 }  // namespace
 
-void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
+void run_table_job(const comm::Communicator& comm, const RawConfig& config,
+                   const RunOptions& options) {
   const TablePlan plan =
       comm::run_phase(comm, "checking the job config", [&] { return plan_table_job(config); });
   check_outputs(comm, config, plan);
@@ -187,14 +189,21 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
     (build_left ? inputs.probe : inputs.build)->select_columns(job.right_read);
   }
   std::unique_ptr<io::TableSink> sink =
-      open_table_output(comm, config, plan.output, job.result_schema);
+      options.explain ? nullptr : open_table_output(comm, config, plan.output, job.result_schema);
 
   exec::Pipeline pipeline(comm);
   const WriteStage& write = add_table_stages(pipeline, comm, plan, job, *inputs.probe,
                                              inputs.build.get(), sink.get(), memory);
-  pipeline.run();
+  if (options.explain) {
+    return print_explain(comm,
+                         explain_table_job(comm, config, plan, job, *inputs.probe,
+                                           inputs.build.get(), memory),
+                         pipeline);
+  }
+  run_with_progress(comm, pipeline, options, config);
   log_stages(comm, plan, job, inputs, pipeline);
   print_summary(comm, write.head(), write.rows(), plan.output);
+  report_pipeline(comm, pipeline, options);
 }
 
 }  // namespace rankflow::job

@@ -23,10 +23,12 @@
 
 #include "rankflow/comm/communicator.hpp"
 #include "rankflow/job/config.hpp"
+#include "rankflow/job/runner.hpp"
 
 namespace rankflow::job {
 
 // Collective over `comm`. Throws an agreed Error on every rank.
-void run_table_job(const comm::Communicator& comm, const RawConfig& config);
+void run_table_job(const comm::Communicator& comm, const RawConfig& config,
+                   const RunOptions& options);
 
 }  // namespace rankflow::job

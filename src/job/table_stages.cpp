@@ -23,7 +23,7 @@ void ReadStage::produce(const exec::Emit& emit) {
 }
 
 exec::Progress ReadStage::progress() const {
-  return {source_->stats().bytes, 0};  // the total of this rank's part: not known yet
+  return {source_->stats().bytes, source_->total_bytes()};
 }
 
 exec::Flow RowStage::consume(exec::Block& block) {
@@ -55,6 +55,7 @@ exec::Flow WriteStage::consume(exec::Block& block) {
 
 std::optional<table::Table> WriteStage::finish() {
   if (sink_ != nullptr) sink_->finish();  // collective
+  stats().rows_out = rows_;  // written (or summarized)
   return std::nullopt;
 }
 

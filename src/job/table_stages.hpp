@@ -76,4 +76,13 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
                              io::TableSource* build, io::TableSink* sink,
                              const ops::MemoryBudget& memory);
 
+// What `rankflow explain` says of a bound table job before its stages: the ranks, each input
+// and the columns read from it (projection), the filter, the join strategy and its rule, the
+// memory budget, the output. Collective only in that it asks nothing: local.
+std::vector<std::string> explain_table_job(const comm::Communicator& comm,
+                                           const RawConfig& config, const TablePlan& plan,
+                                           const BoundJob& job, const io::TableSource& probe,
+                                           const io::TableSource* build,
+                                           const ops::MemoryBudget& memory);
+
 }  // namespace rankflow::job

@@ -83,7 +83,7 @@ TEST(OutputOverInput, Hdf5ArrayJobAndCenter) {
       run_rankflow(2, {"generate", "grid", dir.file("grid.h5"), "--rows", "64", "--cols", "3"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   std::filesystem::create_directory(dir.file("out"));
-  const std::string input = "[input]\npath = grid.h5\ndataset = /grid\n";
+  const std::string input = "[input]\npath = grid.h5\ndataset = /temperature\n";
   expect_refused(dir, input + "[reduce]\nfunctions = sum\n[output]\npath = grid.h5\n"
                               "format = hdf5\n",
                  "grid.h5", {"[output] path 'grid.h5'"});

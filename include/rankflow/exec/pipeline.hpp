@@ -34,6 +34,8 @@ class Observer {
   virtual ~Observer() = default;
   virtual void stage_started(const Stage& stage) { (void)stage; }
   virtual void stage_finished(const Stage& stage) { (void)stage; }
+  // A breaker's collective finish is about to start (its pass has read everything).
+  virtual void stage_finishing(const Stage& stage) { (void)stage; }
   // After each block a source emitted: its progress and the rows it emitted so far.
   virtual void block_read(const Stage& source, Progress progress, std::uint64_t rows) {
     (void)source, (void)progress, (void)rows;
@@ -59,6 +61,8 @@ class Pipeline {
   const std::vector<std::unique_ptr<Stage>>& stages() const noexcept { return stages_; }
   // Seconds from the start of run() to its end.
   double seconds() const noexcept { return seconds_; }
+  // When run() started, as seconds since the epoch (wall clock: ranks compare their starts).
+  double started_at() const noexcept { return started_at_; }
   // One line per stage: what `rankflow explain` prints (no rows are read).
   std::vector<std::string> explain() const;
 
@@ -70,6 +74,7 @@ class Pipeline {
   std::vector<std::unique_ptr<Stage>> stages_;
   std::chrono::steady_clock::time_point started_;
   double seconds_ = 0;
+  double started_at_ = 0;
 };
 
 // The process's peak resident set (VmHWM of /proc/self/status), in bytes; 0 where unknown.

@@ -66,10 +66,10 @@ enum class Flow { kNext, kKeep, kStop };
 // The source's callback: false when the rest of the pass wants no more blocks.
 using Emit = std::function<bool(Block&)>;
 
-// How far a source is through this rank's part of the input.
+// How far a source is: bytes this rank has read, of the input's total over all ranks.
 struct Progress {
-  std::uint64_t done = 0;   // bytes (or rows) read so far
-  std::uint64_t total = 0;  // of this rank's part; 0: unknown
+  std::uint64_t done = 0;   // bytes read so far by this rank
+  std::uint64_t total = 0;  // of the whole input, all ranks; 0: unknown
 };
 
 class Stage {

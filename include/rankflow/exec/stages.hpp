@@ -49,22 +49,28 @@ class MapStage final : public Stage {
   table::Table out_;
 };
 
-// A source that emits nothing: `body` does the stage's whole work (an array job's reduction,
-// which reads its dataset in collective steps and agrees on errors with comm::FailureLatch).
+// A source that emits no rows: `body` does the stage's whole work (an array job's reduction,
+// which reads its dataset in collective steps and agrees on errors with comm::FailureLatch),
+// calling `tick` after each block so that progress is drawn; `progress` says how far it is.
 // `account`, if given, adds what the body read to the stage's statistics afterwards.
 class TaskStage final : public Stage {
  public:
-  TaskStage(std::string name, std::string phase, std::function<void()> body,
-            std::string explain, std::function<void(StageStats&)> account = {})
+  using Tick = std::function<void()>;
+  TaskStage(std::string name, std::string phase, std::function<void(const Tick&)> body,
+            std::string explain, std::function<Progress()> progress = {},
+            std::function<void(StageStats&)> account = {})
       : Stage(std::move(name), std::move(phase)), body_(std::move(body)),
-        account_(std::move(account)), explain_(std::move(explain)) {}
+        progress_(std::move(progress)), account_(std::move(account)),
+        explain_(std::move(explain)) {}
   bool is_source() const override { return true; }
   bool agrees_itself() const override { return true; }
   void produce(const Emit& emit) override;
+  Progress progress() const override { return progress_ ? progress_() : Progress{}; }
   std::string explain() const override { return explain_; }
 
  private:
-  std::function<void()> body_;
+  std::function<void(const Tick&)> body_;
+  std::function<Progress()> progress_;
   std::function<void(StageStats&)> account_;
   std::string explain_;
 };

@@ -64,6 +64,9 @@ class TableSource {
   }
   virtual SourceStats stats() const = 0;
   virtual std::string describe() const = 0;  // "CSV data/sales-*.csv (3 files, 1.2 GB)"
+  // The bytes of the whole input, over all ranks (what stats().bytes adds up to): for progress.
+  // 0 when unknown.
+  virtual std::uint64_t total_bytes() const { return 0; }
 };
 
 class TableSink {

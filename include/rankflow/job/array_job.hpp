@@ -13,6 +13,7 @@
 
 #include "rankflow/comm/communicator.hpp"
 #include "rankflow/job/config.hpp"
+#include "rankflow/job/runner.hpp"
 
 namespace rankflow::job {
 
@@ -23,6 +24,7 @@ bool is_array_job(const RawConfig& config);
 void validate_array_job(const RawConfig& config);
 
 // Collective over `comm`. Throws an agreed Error on every rank on failure.
-void run_array_job(const comm::Communicator& comm, const RawConfig& config);
+void run_array_job(const comm::Communicator& comm, const RawConfig& config,
+                   const RunOptions& options);
 
 }  // namespace rankflow::job

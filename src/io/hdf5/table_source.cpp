@@ -12,8 +12,8 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
-#include "rankflow/io/hdf5/handle.hpp"
-#include "rankflow/io/hdf5/types.hpp"
+#include "handle.hpp"
+#include "types.hpp"
 #include "row_slab.hpp"
 
 namespace rankflow::io::hdf5 {
@@ -293,6 +293,12 @@ class Hdf5TableSource final : public TableSource {
     for (const DatasetPlan& plan : plans_) names += (names.empty() ? "" : ", ") + plan.info.name;
     return fmt::format("HDF5 '{}' ({}: {} row{}, {} column{})", options_.path, names, total_rows_,
                        total_rows_ == 1 ? "" : "s", schema_.size(), schema_.size() == 1 ? "" : "s");
+  }
+
+  std::uint64_t total_bytes() const override {
+    std::uint64_t row_bytes = 0;
+    for (const DatasetPlan& plan : plans_) row_bytes += plan.file_row_bytes;
+    return total_rows_ * row_bytes;
   }
 
   bool next(table::Table& block) override {

@@ -1,4 +1,4 @@
-#include "table_io.hpp"
+#include "table_open.hpp"
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/io/csv/csv_sink.hpp"
