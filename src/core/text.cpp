@@ -7,6 +7,12 @@
 
 namespace rankflow {
 
+std::string lower(std::string text) {
+  for (char& c : text)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return text;
+}
+
 std::string trim(const std::string& text) {
   std::size_t begin = 0;
   std::size_t end = text.size();

@@ -15,6 +15,7 @@
 
 #include "lexer.hpp"
 #include "messages.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/expr/ast.hpp"
 #include "rankflow/table/datetime.hpp"
 
@@ -47,12 +48,6 @@ constexpr FunctionInfo kFunctions[] = {
     {Function::kMonth, 1, 1, "month(d)"},
     {Function::kDay, 1, 1, "day(d)"},
 };
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  return text;
-}
 
 std::unique_ptr<Node> make_node(NodeKind kind, Span span) {
   auto node = std::make_unique<Node>();

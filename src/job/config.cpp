@@ -143,11 +143,9 @@ double Section::get_double(const std::string& key, double fallback) const {
 bool Section::get_bool(const std::string& key, bool fallback) const {
   auto value = get(key);
   if (!value) return fallback;
-  std::string lower = *value;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") return true;
-  if (lower == "false" || lower == "no" || lower == "off" || lower == "0") return false;
+  const std::string word = lower(*value);
+  if (word == "true" || word == "yes" || word == "on" || word == "1") return true;
+  if (word == "false" || word == "no" || word == "off" || word == "0") return false;
   throw error(key, "expected true or false");
 }
 
@@ -174,9 +172,7 @@ std::uint64_t Section::get_bytes(const std::string& key, std::uint64_t fallback)
   if (!value) return fallback;
   char* end = nullptr;
   const double number = std::strtod(value->c_str(), &end);
-  std::string unit = trim(end);
-  std::transform(unit.begin(), unit.end(), unit.begin(),
-                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const std::string unit = lower(trim(end));
   double scale = 0;
   if (unit.empty() || unit == "b")
     scale = 1;

@@ -26,11 +26,6 @@ constexpr FunctionName kFunctions[] = {
     {"median", AggregateFunction::kMedian}, {"quantile", AggregateFunction::kQuantile},
 };
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // A column name or alias: bare, or quoted with "..." or `...` when it holds spaces or commas.
 std::string unquote(const std::string& text) {
   if (text.size() >= 2 && (text.front() == '"' || text.front() == '`') &&

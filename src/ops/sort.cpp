@@ -39,10 +39,11 @@ std::vector<std::string> words_of(const std::string& text) {
       if (!word.empty()) words.push_back(word);
       word.clear();
     } else {
-      word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      word += c;
     }
   }
   if (!word.empty()) words.push_back(word);
+  for (std::string& each : words) each = lower(std::move(each));
   return words;
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace rankflow::slurm {
 namespace {
@@ -44,12 +45,6 @@ bool all_of_chars(const std::string& value, std::string_view allowed, bool alnum
   });
 }
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  });
-  return text;
-}
 
 // Options that would move the logs away from where `rankflow submit` says they are.
 void check_not_owned(const std::string& arg) {

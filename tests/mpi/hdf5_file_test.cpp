@@ -7,7 +7,7 @@
 #include "rankflow/io/hdf5/array_reader.hpp"
 #include "rankflow/io/hdf5/array_writer.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
-#include "rankflow/io/hdf5/handle.hpp"
+#include "io/hdf5/handle.hpp"
 #include "support/h5_fixture.hpp"
 #include "support/mpi_test.hpp"
 #include "support/strings.hpp"

@@ -10,6 +10,10 @@ namespace rankflow {
 // `text` without leading and trailing whitespace.
 std::string trim(const std::string& text);
 
+// `text` with ASCII letters in lower case (keys, units, extensions, keywords; other bytes,
+// such as UTF-8, are left as they are).
+std::string lower(std::string text);
+
 // Splits a comma-separated list at the commas outside quotes ("...", '...', `...`) and
 // parentheses, each item trimmed: "sum(x), quantile(y, 0.5) as p" gives two items and
 // `"a,b" desc, c` two. Empty items are kept ("a,,b" gives three) for the caller to reject; an

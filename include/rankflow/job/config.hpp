@@ -90,6 +90,7 @@ class Section {
 
 // core/text.hpp: "a, b ,c" -> {"a","b","c"}, respecting parentheses and quotes.
 using rankflow::split_list;
+using rankflow::lower;
 using rankflow::trim;
 
 }  // namespace rankflow::job

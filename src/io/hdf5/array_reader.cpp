@@ -4,9 +4,9 @@
 #include <optional>
 
 #include "rankflow/core/buffer.hpp"
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 #include "row_slab.hpp"
-#include "rankflow/io/hdf5/types.hpp"
+#include "types.hpp"
 
 namespace rankflow::io::hdf5 {
 

@@ -3,8 +3,8 @@
 #include <optional>
 
 #include "dataset_writer.hpp"
-#include "rankflow/io/hdf5/handle.hpp"
-#include "rankflow/io/hdf5/types.hpp"
+#include "handle.hpp"
+#include "types.hpp"
 
 namespace rankflow::io::hdf5 {
 

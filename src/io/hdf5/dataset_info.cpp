@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "rankflow/io/hdf5/handle.hpp"
-#include "rankflow/io/hdf5/types.hpp"
+#include "handle.hpp"
+#include "types.hpp"
 
 namespace rankflow::io::hdf5 {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "rankflow/io/hdf5/array_writer.hpp"
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 
 namespace rankflow::io::hdf5 {
 

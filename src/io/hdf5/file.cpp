@@ -6,7 +6,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 
 namespace rankflow::io::hdf5 {
 

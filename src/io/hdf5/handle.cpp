@@ -1,4 +1,4 @@
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 
 #include <vector>
 

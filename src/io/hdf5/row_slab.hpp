@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <string>
 
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
 #include "rankflow/io/hdf5/file.hpp"
 

@@ -13,7 +13,7 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/io/hdf5/file.hpp"
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 #include "rankflow/io/output_file.hpp"
 
 namespace rankflow::io::hdf5 {

@@ -1,8 +1,8 @@
-#include "rankflow/io/hdf5/types.hpp"
+#include "types.hpp"
 
 #include <fmt/format.h>
 
-#include "rankflow/io/hdf5/handle.hpp"
+#include "handle.hpp"
 
 namespace rankflow::io::hdf5 {
 namespace {

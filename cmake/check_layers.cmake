@@ -1,0 +1,36 @@
+# Layer rule check, run at every build (cmake -P cmake/check_layers.cmake -DROOT=<source dir>):
+# a header or source file of layer L may include rankflow headers only of the layers L may use
+# (src/README.md's map). A wrong-way include is a build error naming the file, the line and
+# the layers allowed, even where the linker would not notice (a header-only use).
+cmake_minimum_required(VERSION 3.20)
+set(allowed_core core)
+set(allowed_comm core comm)
+set(allowed_table core table)
+set(allowed_exec core comm table exec)
+set(allowed_io core comm table io)
+set(allowed_expr core table expr)
+set(allowed_ops core comm table exec ops)
+set(allowed_job core comm table exec io expr ops job)
+set(allowed_api core comm table exec io expr ops job api)
+set(allowed_slurm core slurm)
+set(allowed_cli core comm table exec io expr ops job api slurm cli)
+
+set(problems "")
+foreach(layer core comm table exec io expr ops job api slurm cli)
+  file(GLOB_RECURSE files "${ROOT}/include/rankflow/${layer}/*.hpp" "${ROOT}/src/${layer}/*.hpp"
+       "${ROOT}/src/${layer}/*.cpp" "${ROOT}/src/${layer}/*.inc")
+  foreach(path IN LISTS files)
+    file(STRINGS "${path}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"rankflow/")
+    foreach(line IN LISTS lines)
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"rankflow/([a-z_]+)/.*" "\\1" used "${line}")
+      if(NOT used IN_LIST allowed_${layer})
+        file(RELATIVE_PATH shown "${ROOT}" "${path}")
+        string(JOIN ", " may ${allowed_${layer}})
+        string(APPEND problems "\n  ${shown}: ${line}\n    (layer ${layer} may include ${may})")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(problems)
+  message(FATAL_ERROR "rankflow layer rule: includes against the arrows of src/README.md:${problems}")
+endif()
