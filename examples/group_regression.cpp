@@ -34,13 +34,17 @@ Line least_squares(const Column& x, const Column& y) {
   Line line;
   double sum_x = 0;
   double sum_y = 0;
+  double first_x = 0;
+  bool constant_x = true;  // tested on the values: a mean of equal values may round
   for (std::size_t row = 0; row < x.size(); ++row) {
     if (!x.is_valid(row) || !y.is_valid(row)) continue;
+    if (line.n == 0) first_x = x.f64()[row];
+    constant_x = constant_x && x.f64()[row] == first_x;
     ++line.n;
     sum_x += x.f64()[row];
     sum_y += y.f64()[row];
   }
-  if (line.n < 2) return line;
+  if (line.n < 2 || constant_x) return line;
   const double mean_x = sum_x / static_cast<double>(line.n);
   const double mean_y = sum_y / static_cast<double>(line.n);
   double sxx = 0;
@@ -51,7 +55,7 @@ Line least_squares(const Column& x, const Column& y) {
     sxx += dx * dx;
     sxy += dx * (y.f64()[row] - mean_y);
   }
-  if (sxx == 0) return line;
+  if (sxx == 0) return line;  // x values so close that their deviations underflow
   line.fitted = true;
   line.slope = sxy / sxx;
   line.intercept = mean_y - line.slope * mean_x;
@@ -96,8 +100,7 @@ int main(int argc, char** argv) {
   }
   try {
     const Frame data = Frame::read_csv(comm, argv[1], {{"schema", "x:float64, y:float64"}});
-    const Frame fits =
-        data.filter("key is not null").groupby_apply({"key"}, fit_line).sort("key");
+    const Frame fits = data.filter("key is not null").groupby_apply({"key"}, fit_line).sort("key");
     fits.write_csv(argv[2]);
     const std::uint64_t keys = fits.num_rows();
     if (comm.rank() == 0)
