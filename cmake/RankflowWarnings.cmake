@@ -28,5 +28,8 @@ function(rankflow_add_library name)
   target_include_directories(rankflow_${name} PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
   target_link_libraries(rankflow_${name} PUBLIC ${ARG_DEPS}
     PRIVATE $<BUILD_INTERFACE:rankflow::options> ${ARG_PRIVATE_DEPS})
+  if(RANKFLOW_SANITIZE)  # a program linking an installed sanitized build needs the runtime
+    target_link_options(rankflow_${name} INTERFACE $<INSTALL_INTERFACE:-fsanitize=${_rf_san}>)
+  endif()
   set_property(GLOBAL APPEND PROPERTY RANKFLOW_LIBRARIES rankflow_${name})
 endfunction()
