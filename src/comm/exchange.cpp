@@ -67,7 +67,27 @@ void exchange_in_rounds(const Communicator& comm, const std::byte* send,
   }
 }
 
+ExchangeTraffic& traffic() {
+  static ExchangeTraffic totals;
+  return totals;
+}
+
+void count_traffic(const Communicator& comm, const std::vector<std::uint64_t>& sent,
+                   const std::vector<std::uint64_t>& received) {
+  ExchangeTraffic& totals = traffic();
+  totals.sent_to.resize(std::max(totals.sent_to.size(), sent.size()), 0);
+  const auto self = static_cast<std::size_t>(comm.rank());
+  for (std::size_t peer = 0; peer < sent.size(); ++peer) {
+    totals.sent_to[peer] += sent[peer];
+    if (peer == self) continue;
+    totals.bytes_sent += sent[peer];
+    totals.bytes_received += received[peer];
+  }
+}
+
 }  // namespace
+
+const ExchangeTraffic& exchange_traffic() { return traffic(); }
 
 std::vector<std::uint64_t> exclusive_scan(const std::vector<std::uint64_t>& counts) {
   std::vector<std::uint64_t> displs(counts.size(), 0);
@@ -97,6 +117,7 @@ void exchange_bytes(const Communicator& comm, const std::byte* send,
   const std::uint64_t send_total = sum(send_counts);
   const std::uint64_t recv_total = sum(recv.counts);
   recv.data.resize(static_cast<std::size_t>(recv_total));
+  count_traffic(comm, send_counts, recv.counts);
 
   const bool fits = send_total <= round_bytes && recv_total <= round_bytes;
   if (comm.allreduce(fits ? 1 : 0, ReduceOp::kMin) == 1) {

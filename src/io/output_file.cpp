@@ -1,5 +1,6 @@
 #include "rankflow/io/output_file.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -32,6 +33,19 @@ std::string make_temp_name(const std::string& final_path) {
 }
 
 }  // namespace
+
+std::optional<std::string> input_at(const std::string& output,
+                                    const std::vector<std::string>& inputs) {
+  struct stat target {};
+  if (::stat(output.c_str(), &target) != 0) return std::nullopt;
+  for (const std::string& input : inputs) {
+    struct stat seen {};
+    if (::stat(input.c_str(), &seen) == 0 && seen.st_dev == target.st_dev &&
+        seen.st_ino == target.st_ino)
+      return input;
+  }
+  return std::nullopt;
+}
 
 AtomicOutput::AtomicOutput(const comm::Communicator& comm, std::string final_path)
     : comm_(&comm), final_path_(std::move(final_path)) {

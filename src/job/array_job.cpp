@@ -8,10 +8,13 @@
 
 #include "array_config.hpp"
 #include "array_output.hpp"
+#include "output_guard.hpp"
 #include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/core/log.hpp"
+#include "rankflow/exec/pipeline.hpp"
+#include "rankflow/exec/stages.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
 #include "rankflow/io/hdf5/array_writer.hpp"
 #include "rankflow/io/ordered_text.hpp"
@@ -363,6 +366,31 @@ void run_center(Context& ctx) {
   });
 }
 
+// The array job's stages: a reduction and a centering each read the dataset in collective
+// steps of their own (comm::FailureLatch), so each is one task stage of the pipeline.
+void add_array_stages(exec::Pipeline& pipeline, Context& ctx) {
+  // What a stage read: the reader's bytes since the one before.
+  auto account = [&ctx, before = std::uint64_t{0}](exec::StageStats& stats) mutable {
+    stats.bytes_read = ctx.reader.bytes_read() - before;
+    before = ctx.reader.bytes_read();
+  };
+  const std::string input = describe_input(ctx.reader, ctx.job.input.path);
+  if (ctx.job.reduce)
+    pipeline.add(std::make_unique<exec::TaskStage>(
+        "reduce", "reducing", [&ctx] { run_reduce(ctx); },
+        fmt::format("reduce {} over axis {}, then write {}", input,
+                    axis_text(ctx.job.reduce->axis), ctx.job.output.path),
+        account));
+  if (ctx.job.center)
+    pipeline.add(std::make_unique<exec::TaskStage>(
+        "center", "centering", [&ctx] { run_center(ctx); },
+        fmt::format("{} {} over axis {} into {} of {}",
+                    ops::center_kind_name(ctx.job.center->options.kind), input,
+                    axis_text(ctx.job.center->options.axis), ctx.job.center->dataset,
+                    ctx.job.center->path),
+        account));
+}
+
 // Rank 0 checks what needs the input's metadata (file, dataset, type, axes) before any rank
 // opens it for reading, and every rank throws rank 0's error: a config mistake reads as one
 // (with its key), not as "rank 0 of 64 failed".
@@ -413,6 +441,10 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
   const ArrayJobConfig job = parse_array_job(config);
   const Provenance provenance = collect_provenance(comm, config);
   log::info("{}", provenance.summary());
+  refuse_outputs_over_inputs(
+      comm, config, {{"[input] path", job.input.path}},
+      {{"[output] path", job.output.path},
+       {"[center] path", job.center ? job.center->path : std::string()}});
   check_input(comm, config, job);
   Outputs outputs(comm);
   prepare_outputs(outputs, job);
@@ -425,8 +457,9 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config) {
             describe_input(*reader, job.input.path), comm.size(), comm.size() == 1 ? "" : "s",
             reader->block_rows(), io::hdf5::io_mode_name(job.input.io));
   Context ctx{comm, config, job, provenance, *reader, outputs};
-  if (job.reduce) run_reduce(ctx);
-  if (job.center) run_center(ctx);
+  exec::Pipeline pipeline(comm);
+  add_array_stages(pipeline, ctx);
+  pipeline.run();
   const std::uint64_t bytes = comm.allreduce(reader->bytes_read(), comm::ReduceOp::kSum);
   reader.reset();
   outputs.commit(provenance);

@@ -82,7 +82,7 @@ void RowPipeline::plan_projection(const TablePlan& plan, const table::Schema& in
   result_ = table::Table(schema);
 }
 
-const table::Table& RowPipeline::process(table::Table& block) {
+table::Table& RowPipeline::process(table::Table& block) {
   counts_.read += block.num_rows();
   const std::size_t inputs = input_columns_.size();
   // The needed input columns move into the result by swapping buffers: no copy, capacity

@@ -39,7 +39,7 @@ class RowPipeline {
   const table::Schema& output_schema() const noexcept { return result_.schema(); }
   // Filters and derives one block. The result is the pipeline's, valid until the next call;
   // `block`'s columns may be swapped with the pipeline's buffers (a source refills it anyway).
-  const table::Table& process(table::Table& block);
+  table::Table& process(table::Table& block);
   const RowCounts& counts() const noexcept { return counts_; }
   // The job has a [filter] where (without one, counts().kept is every row read).
   bool has_filter() const noexcept { return where_.has_value(); }

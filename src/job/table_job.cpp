@@ -2,69 +2,29 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <memory>
 #include <optional>
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
 #include "rankflow/ops/filter.hpp"
+#include "rankflow/job/csv_config.hpp"
 #include "rankflow/ops/memory_budget.hpp"
+#include "output_guard.hpp"
 #include "table_bind.hpp"
 #include "table_io.hpp"
 #include "table_plan.hpp"
+#include "table_stages.hpp"
 #include "table_summary.hpp"
 
 namespace rankflow::job {
 namespace {
-
-// What the reading phase leaves behind.
-struct ReadResult {
-  table::Table rows;           // every row (for a sort) or the first rows (streamed output)
-  std::uint64_t streamed = 0;  // rows written straight to the output
-};
 
 // The inputs, opened: one, or a join's two (build: the side held in memory).
 struct Inputs {
   std::unique_ptr<io::TableSource> probe;  // the only input, or the streamed side of a join
   std::unique_ptr<io::TableSource> build;
 };
-
-// Appends the first rows of `block` to `head` until it holds `limit` rows.
-void keep_head(const table::Table& block, std::uint64_t limit, table::Table& head) {
-  for (std::size_t row = 0; row < block.num_rows() && head.num_rows() < limit; ++row)
-    head.append_row(block, row);
-}
-
-// One block after filter and derive, to the step that consumes rows as they come.
-void consume(BoundJob& job, const table::Table& rows, io::TableSink* sink, ReadResult& read) {
-  switch (job.first) {
-    case FirstStep::kGroupBy: job.groupby->consume(rows); break;
-    case FirstStep::kDistinct: job.distinct->consume(rows); break;
-    case FirstStep::kTop: job.top->consume(rows); break;
-    case FirstStep::kSort: ops::append_rows(rows, nullptr, read.rows); break;  // needs them all
-    case FirstStep::kLimit:
-      if (!job.limit->full()) job.limit->consume(rows);
-      break;
-    case FirstStep::kOutput:
-      if (sink != nullptr) sink->write(rows);
-      read.streamed += rows.num_rows();
-      keep_head(rows, kTableRows, read.rows);
-      break;
-  }
-}
-
-void read_rows(io::TableSource& source, BoundJob& job, io::TableSink* sink, ReadResult& read) {
-  table::Table block;
-  if (job.row_major_first) {
-    while (source.next(block))
-      job.groupby->consume(job.rows->process(block), source.row_major(*job.row_major_first));
-    return;
-  }
-  // A limit that is full ignores later rows: this rank stops reading (next() is local).
-  while (!(job.first == FirstStep::kLimit && job.limit->full()) && source.next(block))
-    consume(job, job.rows->process(block), sink, read);
-}
 
 // Unread columns are not parsed. A group-by straight over a source's rows (no filter, no
 // derived column) folds a 2-D dataset's columns from the rows as read, when its aggregates
@@ -88,19 +48,6 @@ void select_input_columns(io::TableSource& source, BoundJob& job) {
   }
   source.select_columns(read);
   if (job.row_major_first) source.keep_row_major(*job.row_major_first);
-}
-
-// The build side block by block (the join encodes each block as it comes), then the join: the
-// probe side streams through, and each output block goes through the pipeline like an input
-// block.
-void read_joined(Inputs& inputs, BoundJob& job, io::TableSink* sink, ReadResult& read) {
-  job.join->build([&](table::Table& block) { return inputs.build->next(block); });
-  job.join->probe([&](table::Table& block) { return inputs.probe->next(block); },
-                  [&](table::Table& block) { consume(job, job.rows->process(block), sink, read); });
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // "1 row", "3 rows": counts in log lines.
@@ -139,40 +86,6 @@ void log_join(const comm::Communicator& comm, const Inputs& inputs, const BoundJ
             ops::join_strategy_name(job.join->stats().strategy), rows_text(totals[3]), seconds,
             job.rows->has_filter() ? fmt::format("; {} kept by the filter", totals[4]) : "");
   warn_skipped(totals[5]);
-}
-
-// The steps after the reading, in order: the first one's result, then distinct, top, sort
-// and limit on the whole (distributed) table.
-table::Table finish_result(const comm::Communicator& comm, const TablePlan& plan, BoundJob& job,
-                           ReadResult& read, const ops::MemoryBudget& memory) {
-  table::Table result;
-  switch (job.first) {
-    case FirstStep::kGroupBy: result = job.groupby->finish(); break;
-    case FirstStep::kDistinct: result = job.distinct->finish(); break;
-    case FirstStep::kTop: result = job.top->finish(); break;
-    case FirstStep::kSort: result = std::move(read.rows); break;
-    case FirstStep::kLimit: result = job.limit->finish(); break;
-    case FirstStep::kOutput: break;
-  }
-  if (job.distinct && job.first != FirstStep::kDistinct) {
-    comm::run_phase(comm, "distinct", [&] { job.distinct->consume(result); });
-    result = job.distinct->finish();
-  }
-  if (job.top && job.first != FirstStep::kTop) {
-    comm::run_phase(comm, "top", [&] { job.top->consume(result); });
-    result = job.top->finish();
-  }
-  if (!plan.output.sort.empty()) {
-    ops::SortOptions options;
-    options.exchange_round_bytes = plan.exchange_round_bytes;
-    options.memory = memory;
-    result = ops::sort(comm, std::move(result), plan.output.sort, options);
-  }
-  if (job.limit && job.first != FirstStep::kLimit) {
-    comm::run_phase(comm, "limit", [&] { job.limit->consume(result); });
-    result = job.limit->finish();
-  }
-  return result;
 }
 
 std::string steps_done(const TablePlan& plan) {
@@ -219,11 +132,44 @@ Inputs open_inputs(const comm::Communicator& comm, const RawConfig& config,
   return inputs;
 }
 
+// The job's input files and its output, for refuse_outputs_over_inputs.
+void check_outputs(const comm::Communicator& comm, const RawConfig& config,
+                   const TablePlan& plan) {
+  std::vector<JobFile> inputs;
+  for (const std::string& name : plan.inputs) {
+    const Section section(config, name);
+    inputs.push_back({"[" + name + "] path", section.require("path"),
+                      input_format(section) == "csv"});
+  }
+  refuse_outputs_over_inputs(comm, config, inputs, {{"[output] path", plan.output.path}});
+}
+
+// The log lines of a finished pipeline (collective): what was read or joined, the steps after
+// it, and the output.
+void log_stages(const comm::Communicator& comm, const TablePlan& plan, const BoundJob& job,
+                const Inputs& inputs, const exec::Pipeline& pipeline) {
+  const auto& stages = pipeline.stages();
+  const std::size_t reading = plan.join ? 1 : 0;  // the stage that ends the reading
+  const double read_end = stages[reading]->stats().end;
+  const double read_seconds = read_end - stages.front()->stats().start;
+  if (plan.join)
+    log_join(comm, inputs, job, read_seconds);
+  else
+    log_reading(comm, *inputs.probe, *job.rows, read_seconds);
+  const exec::Stage& write = *stages.back();
+  if (job.first == FirstStep::kOutput) return;
+  const double steps_end = stages[stages.size() - 2]->stats().end;
+  log::info("{} in {:.2f} s", steps_done(plan), steps_end - read_end);
+  if (!plan.output.path.empty())
+    log::info("wrote {} in {:.2f} s", plan.output.path, write.stats().end - steps_end);
+}
+
 }  // namespace
 
 void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   const TablePlan plan =
       comm::run_phase(comm, "checking the job config", [&] { return plan_table_job(config); });
+  check_outputs(comm, config, plan);
   Inputs inputs = open_inputs(comm, config, plan);
   const ops::MemoryBudget memory = memory_budget(comm, config, plan);
   BoundJob job = comm::run_phase(comm, "checking columns and types", [&] {
@@ -243,33 +189,12 @@ void run_table_job(const comm::Communicator& comm, const RawConfig& config) {
   std::unique_ptr<io::TableSink> sink =
       open_table_output(comm, config, plan.output, job.result_schema);
 
-  const auto start = std::chrono::steady_clock::now();
-  ReadResult read;
-  read.rows = table::Table(job.rows->output_schema());
-  if (plan.join) {
-    read_joined(inputs, job, sink.get(), read);
-    log_join(comm, inputs, job, seconds_since(start));
-  } else {
-    comm::run_phase(comm, "reading the input",
-                    [&] { read_rows(*inputs.probe, job, sink.get(), read); });
-    log_reading(comm, *inputs.probe, *job.rows, seconds_since(start));
-  }
-
-  if (job.first == FirstStep::kOutput) {
-    if (sink) sink->finish();
-    print_summary(comm, read.rows, read.streamed, plan.output);
-    return;
-  }
-  auto step = std::chrono::steady_clock::now();
-  const table::Table result = finish_result(comm, plan, job, read, memory);
-  log::info("{} in {:.2f} s", steps_done(plan), seconds_since(step));
-  if (sink) {
-    step = std::chrono::steady_clock::now();
-    comm::run_phase(comm, "writing the output", [&] { sink->write(result); });
-    sink->finish();
-    log::info("wrote {} in {:.2f} s", plan.output.path, seconds_since(step));
-  }
-  print_summary(comm, result, result.num_rows(), plan.output);
+  exec::Pipeline pipeline(comm);
+  const WriteStage& write = add_table_stages(pipeline, comm, plan, job, *inputs.probe,
+                                             inputs.build.get(), sink.get(), memory);
+  pipeline.run();
+  log_stages(comm, plan, job, inputs, pipeline);
+  print_summary(comm, write.head(), write.rows(), plan.output);
 }
 
 }  // namespace rankflow::job

@@ -41,4 +41,14 @@ void exchange_bytes(const Communicator& comm, const std::byte* send,
                     const std::vector<std::uint64_t>& send_counts, ExchangeBuffer& recv,
                     std::uint64_t round_bytes = kDefaultRoundBytes);
 
+// What this process has moved through exchange_bytes since it started: the totals a pipeline
+// runner reads before and after a stage to say what the stage sent and received (no MPI: a
+// process-wide counter, updated once per exchange).
+struct ExchangeTraffic {
+  std::uint64_t bytes_sent = 0;       // to other ranks (bytes to itself not counted)
+  std::uint64_t bytes_received = 0;   // from other ranks
+  std::vector<std::uint64_t> sent_to;  // bytes to each destination rank (itself included)
+};
+const ExchangeTraffic& exchange_traffic();
+
 }  // namespace rankflow::comm

@@ -11,11 +11,19 @@
 //   // on an exception the destructor removes the temporary file (rank 0, no collectives)
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "rankflow/comm/communicator.hpp"
 
 namespace rankflow::io {
+
+// The first of `inputs` that is the same file as `output` (same device and inode, so that
+// `out/../in.csv`, a symlink or a hard link to an input all count), or nullopt. An output that
+// does not exist yet is no input. Local; reads only file metadata.
+std::optional<std::string> input_at(const std::string& output,
+                                    const std::vector<std::string>& inputs);
 
 class AtomicOutput {
  public:

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/exec/stage.hpp"
 #include "rankflow/io/table_io.hpp"
 
 namespace rankflow::job {
@@ -34,5 +35,11 @@ std::unique_ptr<io::TableSink> open_table_sink(const comm::Communicator& comm,
                                                const std::string& path,
                                                const table::Schema& schema,
                                                const Settings& settings = {});
+
+// The stages that read a source block by block and write to a sink (what table jobs use),
+// for a pipeline of one's own (exec/pipeline.hpp); `phase` names the phase in errors.
+std::unique_ptr<exec::Stage> read_stage(io::TableSource& source, std::string phase);
+std::unique_ptr<exec::Stage> write_stage(io::TableSink& sink, const table::Schema& schema,
+                                         std::string phase);
 
 }  // namespace rankflow::job

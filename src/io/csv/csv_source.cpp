@@ -180,6 +180,12 @@ std::vector<PieceRead> pieces_to_read(const csv::RangePlanner& planner) {
 
 }  // namespace
 
+std::vector<std::string> csv_input_paths(const std::string& path) {
+  std::vector<std::string> paths;
+  for (const csv::InputFile& file : csv::list_input_files(path)) paths.push_back(file.path);
+  return paths;
+}
+
 std::unique_ptr<TableSource> open_csv_source(const comm::Communicator& comm,
                                              const CsvOptions& options) {
   comm::run_phase(comm, "checking the CSV options", [&] { check_csv_options(options); });

@@ -22,6 +22,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "rankflow/comm/communicator.hpp"
 #include "rankflow/io/csv/csv_options.hpp"
@@ -31,5 +33,9 @@ namespace rankflow::io {
 
 std::unique_ptr<TableSource> open_csv_source(const comm::Communicator& comm,
                                              const CsvOptions& options);
+
+// The files a CSV input `path` (a file or a glob) names, sorted as the reader reads them. Local.
+// Throws DataError as open_csv_source does (no match, a missing file, a folder).
+std::vector<std::string> csv_input_paths(const std::string& path);
 
 }  // namespace rankflow::io

@@ -1,0 +1,128 @@
+// The table operators as pipeline stages (exec/stage.hpp), so that table jobs and api::Frame
+// run them through the one runner. Each adapter holds its operator by reference: whoever binds
+// the job owns the operators; the stage only drives them.
+//
+//   group-by, distinct, top, limit, sort: breakers (consume each block locally, then a
+//   collective finish gives this rank's part of the result);
+//   join build, join probe: sources that agree on their own errors (the probe streams the
+//   other side's blocks and emits the joined ones).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rankflow/exec/stage.hpp"
+#include "rankflow/ops/distinct.hpp"
+#include "rankflow/ops/groupby.hpp"
+#include "rankflow/ops/join.hpp"
+#include "rankflow/ops/limit.hpp"
+#include "rankflow/ops/sort.hpp"
+#include "rankflow/ops/top_k.hpp"
+
+namespace rankflow::ops {
+
+class GroupByStage final : public exec::Stage {
+ public:
+  GroupByStage(GroupBy& group_by, std::string explain)
+      : Stage("group-by", "reading the input"), group_by_(&group_by), explain_(std::move(explain)) {}
+  exec::Flow consume(exec::Block& block) override;
+  bool breaks() const override { return true; }
+  std::optional<table::Table> finish() override { return group_by_->finish(); }
+  std::string explain() const override { return explain_; }
+
+ private:
+  GroupBy* group_by_;
+  std::string explain_;
+};
+
+// Distinct, top and limit: the operator's consume and finish (`phase` names the phase where
+// their blocks come as one table from the step before).
+template <typename Operator>
+class RowsStage final : public exec::Stage {
+ public:
+  RowsStage(Operator& op, std::string name, std::string phase, std::string explain)
+      : Stage(std::move(name), std::move(phase)), op_(&op), explain_(std::move(explain)) {}
+  exec::Flow consume(exec::Block& block) override {
+    op_->consume(*block.table);
+    return exec::Flow::kKeep;
+  }
+  bool breaks() const override { return true; }
+  std::optional<table::Table> finish() override { return op_->finish(); }
+  std::string explain() const override { return explain_; }
+
+ private:
+  Operator* op_;
+  std::string explain_;
+};
+using DistinctStage = RowsStage<Distinct>;
+using TopStage = RowsStage<TopK>;
+
+// A full limit asks its source to stop: a rank reads no further than its first n rows.
+class LimitStage final : public exec::Stage {
+ public:
+  LimitStage(Limit& limit, std::string phase, std::string explain)
+      : Stage("limit", std::move(phase)), limit_(&limit), explain_(std::move(explain)) {}
+  exec::Flow consume(exec::Block& block) override;
+  bool breaks() const override { return true; }
+  std::optional<table::Table> finish() override { return limit_->finish(); }
+  std::string explain() const override { return explain_; }
+
+ private:
+  Limit* limit_;
+  std::string explain_;
+};
+
+// Gathers this rank's rows, then the distributed sample sort.
+class SortStage final : public exec::Stage {
+ public:
+  SortStage(const comm::Communicator& comm, const table::Schema& schema,
+            std::vector<SortKey> keys, SortOptions options, std::string phase,
+            std::string explain);
+  exec::Flow consume(exec::Block& block) override;
+  bool breaks() const override { return true; }
+  std::optional<table::Table> finish() override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  const comm::Communicator* comm_;
+  table::Table rows_;
+  std::vector<SortKey> keys_;
+  SortOptions options_;
+  std::string explain_;
+};
+
+// The join's build side: pulls every block of `next` into the join's index. Emits nothing.
+class JoinBuildStage final : public exec::Stage {
+ public:
+  JoinBuildStage(HashJoin& join, BlockSource next, std::string explain)
+      : Stage("join: build", "joining"), join_(&join), next_(std::move(next)),
+        explain_(std::move(explain)) {}
+  bool is_source() const override { return true; }
+  bool agrees_itself() const override { return true; }
+  void produce(const exec::Emit& emit) override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  HashJoin* join_;
+  BlockSource next_;
+  std::string explain_;
+};
+
+// The probe side: streams `next` through the join and emits every joined block.
+class JoinProbeStage final : public exec::Stage {
+ public:
+  JoinProbeStage(HashJoin& join, BlockSource next, std::string explain)
+      : Stage("join: probe", "joining"), join_(&join), next_(std::move(next)),
+        explain_(std::move(explain)) {}
+  bool is_source() const override { return true; }
+  bool agrees_itself() const override { return true; }
+  void produce(const exec::Emit& emit) override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  HashJoin* join_;
+  BlockSource next_;
+  std::string explain_;
+};
+
+}  // namespace rankflow::ops
