@@ -1,7 +1,11 @@
 // Frame::map_partitions and Frame::groupby_apply: a user's function over this rank's rows, or
 // over each group after ops::group_rows has made every group whole on one rank. The function
 // runs inside comm::run_phase, so its exception on one rank is every rank's error; then the
-// ranks agree on the result's columns (every rank's outputs must have the same).
+// ranks agree on the result's columns (every rank's outputs must have the same). Like every
+// Frame operation they run through the pipeline runner (exec/pipeline.hpp), as one source
+// stage that computes its table (it has collectives and phases of its own) and a collect.
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -10,6 +14,8 @@
 #include "rankflow/api/frame.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/exec/pipeline.hpp"
+#include "rankflow/exec/stages.hpp"
 #include "rankflow/ops/group_rows.hpp"
 
 namespace rankflow::api {
@@ -109,13 +115,78 @@ std::optional<table::Table> apply_groups(const ops::GroupedRows& grouped,
   return result;
 }
 
+// A source whose one block `body` computes from this rank's rows (`input`, counted as the
+// stage's rows in). The body is collective and agrees on its own errors.
+class ComputedInput final : public exec::Stage {
+ public:
+  ComputedInput(std::string name, const table::Table& input, std::function<table::Table()> body,
+                std::string explain)
+      : Stage(std::move(name), kApplyPhase),
+        input_(&input),
+        body_(std::move(body)),
+        explain_(std::move(explain)) {}
+  bool is_source() const override { return true; }
+  bool agrees_itself() const override { return true; }
+  void produce(const exec::Emit& emit) override {
+    stats().rows_in = input_->num_rows();
+    table::Table out = body_();
+    exec::Block block;
+    block.table = &out;
+    block.owned = &out;
+    block.movable = true;
+    emit(block);
+  }
+  std::string explain() const override { return explain_; }
+
+ private:
+  const table::Table* input_;
+  std::function<table::Table()> body_;
+  std::string explain_;
+};
+
+table::Table run_computed(const comm::Communicator& comm, const std::string& name,
+                          const table::Table& input, std::function<table::Table()> body,
+                          const std::string& explain) {
+  exec::Pipeline pipeline(comm);
+  pipeline.add(std::make_unique<ComputedInput>(name, input, std::move(body), explain));
+  pipeline.add(std::make_unique<exec::Collect>(input.schema(), name + ": collect"));
+  return std::move(*pipeline.run());
+}
+
+table::Table map_partition(const comm::Communicator& comm, const table::Table& local,
+                           const Frame::TableFunction& fn) {
+  table::Table out = comm::run_phase(
+      comm, kApplyPhase, [&] { return call(fn, local, "map_partitions: the function threw"); });
+  agree_schema(comm, out.schema(), "map_partitions");
+  return out;
+}
+
+table::Table apply_per_group(const comm::Communicator& comm, const table::Table& local,
+                             const ops::GroupRowsOptions& options, const Frame::TableFunction& fn) {
+  std::optional<table::Table> out;
+  {
+    const ops::GroupedRows grouped = ops::group_rows(comm, local, options);
+    out = comm::run_phase(comm, kApplyPhase, [&] { return apply_groups(grouped, fn); });
+  }
+  std::optional<table::Schema> schema =
+      agree_schema(comm, out ? std::optional(out->schema()) : std::nullopt, "groupby_apply");
+  if (!schema) {
+    // No group on any rank: the function of an empty table names the result's columns.
+    const table::Table probe = comm::run_phase(comm, kApplyPhase, [&] {
+      return call(fn, table::Table(local.schema()),
+                  "groupby_apply: the function threw on an empty table (there is no group)");
+    });
+    schema = agree_schema(comm, probe.schema(), "groupby_apply");
+  }
+  return out ? std::move(*out) : table::Table(*schema);
+}
+
 }  // namespace
 
 Frame Frame::map_partitions(const TableFunction& fn) const {
-  table::Table out = comm::run_phase(
-      *comm_, kApplyPhase, [&] { return call(fn, local_, "map_partitions: the function threw"); });
-  agree_schema(*comm_, out.schema(), "map_partitions");
-  return with(std::move(out));
+  return with(run_computed(
+      *comm_, "map_partitions", local_, [&] { return map_partition(*comm_, local_, fn); },
+      "map_partitions: a function of each rank's rows"));
 }
 
 Frame Frame::groupby_apply(const std::vector<std::string>& keys, const TableFunction& fn) const {
@@ -123,22 +194,11 @@ Frame Frame::groupby_apply(const std::vector<std::string>& keys, const TableFunc
   options.keys = keys;
   options.what = "groupby_apply";
   options.memory = memory_;
-  std::optional<table::Table> out;
-  {
-    const ops::GroupedRows grouped = ops::group_rows(*comm_, local_, options);
-    out = comm::run_phase(*comm_, kApplyPhase, [&] { return apply_groups(grouped, fn); });
-  }
-  std::optional<table::Schema> schema =
-      agree_schema(*comm_, out ? std::optional(out->schema()) : std::nullopt, "groupby_apply");
-  if (!schema) {
-    // No group on any rank: the function of an empty table names the result's columns.
-    const table::Table probe = comm::run_phase(*comm_, kApplyPhase, [&] {
-      return call(fn, table::Table(local_.schema()),
-                  "groupby_apply: the function threw on an empty table (there is no group)");
-    });
-    schema = agree_schema(*comm_, probe.schema(), "groupby_apply");
-  }
-  return with(out ? std::move(*out) : table::Table(*schema));
+  std::string key_list;
+  for (const std::string& key : keys) key_list += (key_list.empty() ? "" : ", ") + key;
+  return with(run_computed(
+      *comm_, "groupby_apply", local_, [&] { return apply_per_group(*comm_, local_, options, fn); },
+      "groupby_apply: rows shuffled by " + key_list + ", then a function of each group"));
 }
 
 }  // namespace rankflow::api
