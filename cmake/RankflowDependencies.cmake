@@ -16,10 +16,19 @@ if(NOT HDF5_IS_PARALLEL)
     "rankflow needs parallel HDF5, but the HDF5 found (${HDF5_INCLUDE_DIRS}) is serial.\n"
     "On Debian: apt-get install libhdf5-openmpi-dev")
 endif()
+# rankflow::hdf5 and rankflow::xxhash are installed with rankflow (its static libraries need
+# them at link time); there they name the targets that rankflowConfig.cmake finds (HDF5::HDF5,
+# rankflow::xxhash_library) instead of this machine's paths.
 add_library(rankflow_hdf5 INTERFACE)
-target_include_directories(rankflow_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
-target_link_libraries(rankflow_hdf5 INTERFACE ${HDF5_C_LIBRARIES} MPI::MPI_C)
-target_compile_definitions(rankflow_hdf5 INTERFACE ${HDF5_C_DEFINITIONS} ${HDF5_DEFINITIONS})
+set_target_properties(rankflow_hdf5 PROPERTIES EXPORT_NAME hdf5)
+target_include_directories(rankflow_hdf5 SYSTEM INTERFACE
+  "$<BUILD_INTERFACE:${HDF5_C_INCLUDE_DIRS};${HDF5_INCLUDE_DIRS}>")
+foreach(_rf_lib IN LISTS HDF5_C_LIBRARIES)
+  target_link_libraries(rankflow_hdf5 INTERFACE $<BUILD_INTERFACE:${_rf_lib}>)
+endforeach()
+target_link_libraries(rankflow_hdf5 INTERFACE $<INSTALL_INTERFACE:HDF5::HDF5> MPI::MPI_C)
+target_compile_definitions(rankflow_hdf5 INTERFACE
+  "$<BUILD_INTERFACE:${HDF5_C_DEFINITIONS};${HDF5_DEFINITIONS}>")
 add_library(rankflow::hdf5 ALIAS rankflow_hdf5)
 
 find_package(Boost 1.71 REQUIRED COMPONENTS program_options)
@@ -32,8 +41,10 @@ if(NOT XXHASH_INCLUDE_DIR OR NOT XXHASH_LIBRARY)
   message(FATAL_ERROR "xxHash not found. On Debian: apt-get install libxxhash-dev")
 endif()
 add_library(rankflow_xxhash INTERFACE)
-target_include_directories(rankflow_xxhash SYSTEM INTERFACE ${XXHASH_INCLUDE_DIR})
-target_link_libraries(rankflow_xxhash INTERFACE ${XXHASH_LIBRARY})
+set_target_properties(rankflow_xxhash PROPERTIES EXPORT_NAME xxhash)
+target_include_directories(rankflow_xxhash SYSTEM INTERFACE $<BUILD_INTERFACE:${XXHASH_INCLUDE_DIR}>)
+target_link_libraries(rankflow_xxhash INTERFACE $<BUILD_INTERFACE:${XXHASH_LIBRARY}>
+  $<INSTALL_INTERFACE:rankflow::xxhash_library>)
 add_library(rankflow::xxhash ALIAS rankflow_xxhash)
 
 if(RANKFLOW_BUILD_TESTS)

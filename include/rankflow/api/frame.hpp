@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,21 @@ class Frame {
   Frame top(const std::string& by, std::uint64_t k, const std::vector<std::string>& per = {}) const;
   // [limit] n: the first n rows in the current order.
   Frame limit(std::uint64_t n) const;
+
+  // A function of a table, returning a table: map_partitions and groupby_apply call it.
+  using TableFunction = std::function<table::Table(const table::Table&)>;
+  // fn(this rank's rows) on every rank (also ranks with no rows); the result is each rank's
+  // output, in rank order (Dask's map_partitions). Every rank's output must have the same
+  // columns. An exception thrown by fn on any rank is thrown, agreed, on every rank.
+  Frame map_partitions(const TableFunction& fn) const;
+  // Rows shuffled by `keys` so that each group is whole on one rank (ops/group_rows.hpp: the
+  // key owners of group-by and join), then fn(the group's rows, keys included, in input order)
+  // for each group; the result is the concatenation of fn's outputs: on each rank its groups
+  // in key order (not globally ordered: sort afterwards). Null keys form groups of their own,
+  // as in [groupby] (filter them out first to drop them). Outputs must have the same columns;
+  // when there is no group at all, fn is called once on an empty table (the input's columns)
+  // to learn them. Exceptions are agreed as for map_partitions. fn must not call collectives.
+  Frame groupby_apply(const std::vector<std::string>& keys, const TableFunction& fn) const;
 
   // Every rank's rows, in order, on `root` (an empty table elsewhere): for small results.
   table::Table collect(int root = 0) const;
