@@ -11,8 +11,8 @@ constexpr std::int64_t kStopped = std::int64_t{1} << 52;
 TaskCounter::TaskCounter(const Communicator& comm, std::uint64_t count)
     : comm_(comm.native()), count_(count) {
   const MPI_Aint bytes = comm.rank() == 0 ? static_cast<MPI_Aint>(sizeof(std::int64_t)) : 0;
-  check_mpi(MPI_Win_allocate(bytes, static_cast<int>(sizeof(std::int64_t)), MPI_INFO_NULL,
-                             comm_, &base_, &win_),
+  check_mpi(MPI_Win_allocate(bytes, static_cast<int>(sizeof(std::int64_t)), MPI_INFO_NULL, comm_,
+                             &base_, &win_),
             "MPI_Win_allocate (task counter)");
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
   if (comm.rank() == 0) *base_ = 0;

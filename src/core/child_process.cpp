@@ -38,9 +38,9 @@ ExitStatus decode(int status) {
 }
 
 void sleep_seconds(double seconds) {
-  timespec request{static_cast<time_t>(seconds),
-                   static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) *
-                                     1e9)};
+  timespec request{
+      static_cast<time_t>(seconds),
+      static_cast<long>((seconds - static_cast<double>(static_cast<time_t>(seconds))) * 1e9)};
   while (nanosleep(&request, &request) != 0 && errno == EINTR) {
   }
 }
@@ -94,16 +94,15 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, int log_fd) {
   posix_spawnattr_setpgroup(&setup.attributes, 0);
   posix_spawnattr_setsigdefault(&setup.attributes, &all);
   posix_spawnattr_setsigmask(&setup.attributes, &none);
-  posix_spawnattr_setflags(&setup.attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF |
-                                                  POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setflags(&setup.attributes,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
   pid_t pid = 0;
-  const int error = posix_spawnp(&pid, args[0], &setup.actions, &setup.attributes, args.data(),
-                                 environ);
-  if (error != 0)
-    throw std::runtime_error("cannot run '" + argv[0] + "': " + std::strerror(error));
+  const int error =
+      posix_spawnp(&pid, args[0], &setup.actions, &setup.attributes, args.data(), environ);
+  if (error != 0) throw std::runtime_error("cannot run '" + argv[0] + "': " + std::strerror(error));
   pid_ = pid;
 }
 

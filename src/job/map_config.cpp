@@ -31,8 +31,8 @@ void take_double_quoted(const std::string& text, std::size_t& pos, std::string& 
 std::string default_log_dir(const std::string& summary) {
   const std::size_t slash = summary.find_last_of('/');
   const std::size_t dot = summary.find_last_of('.');
-  const bool has_extension = dot != std::string::npos && dot > 0 &&
-                             (slash == std::string::npos || dot > slash + 1);
+  const bool has_extension =
+      dot != std::string::npos && dot > 0 && (slash == std::string::npos || dot > slash + 1);
   return (has_extension ? summary.substr(0, dot) : summary) + ".logs";
 }
 
@@ -93,7 +93,8 @@ Template parse_template(const std::string& text, const std::vector<std::string>&
       pos += 2;
     } else if (text[pos] == '{') {
       const std::size_t end = text.find('}', pos);
-      if (end == std::string::npos) throw std::invalid_argument("a { is not closed (write {{ for a brace)");
+      if (end == std::string::npos)
+        throw std::invalid_argument("a { is not closed (write {{ for a brace)");
       const std::string name = text.substr(pos + 1, end - pos - 1);
       bool known = false;
       for (const std::string& candidate : allowed) known = known || candidate == name;
@@ -120,9 +121,9 @@ std::string expand(const Template& text, const TaskNames& names) {
       continue;
     }
     const std::string& name = text.pieces[idx];
-    out += name == "input"  ? names.input
-           : name == "name" ? names.name
-           : name == "stem" ? names.stem
+    out += name == "input"   ? names.input
+           : name == "name"  ? names.name
+           : name == "stem"  ? names.stem
            : name == "index" ? names.index
                              : names.output;
   }
@@ -139,14 +140,20 @@ double parse_duration(const std::string& text) {
   }
   std::string unit = trim(text.substr(used));
   double scale = 0;
-  if (unit.empty() || unit == "s" || unit == "sec") scale = 1;
-  else if (unit == "ms") scale = 1e-3;
-  else if (unit == "min" || unit == "m") scale = 60;
-  else if (unit == "h") scale = 3600;
-  else if (unit == "d") scale = 86400;
+  if (unit.empty() || unit == "s" || unit == "sec")
+    scale = 1;
+  else if (unit == "ms")
+    scale = 1e-3;
+  else if (unit == "min" || unit == "m")
+    scale = 60;
+  else if (unit == "h")
+    scale = 3600;
+  else if (unit == "d")
+    scale = 86400;
   if (scale == 0 || !std::isfinite(value) || value < 0)
-    throw std::invalid_argument("expected a duration such as 30s, 10min, 2h or 250ms (units ms, "
-                                "s, min, h, d)");
+    throw std::invalid_argument(
+        "expected a duration such as 30s, 10min, 2h or 250ms (units ms, "
+        "s, min, h, d)");
   return value * scale;
 }
 
@@ -157,9 +164,10 @@ MapJobConfig parse_map_job(const RawConfig& config) {
   job.source = config.source();
   for (const std::string& section : config.sections())
     if (section != "map" && section != "output" && section != "job")
-      throw ConfigError("{}: a [map] job has the sections [map], [output] and [job]; [{}] "
-                        "belongs to other jobs (docs/map.md)",
-                        config.source(), section);
+      throw ConfigError(
+          "{}: a [map] job has the sections [map], [output] and [job]; [{}] "
+          "belongs to other jobs (docs/map.md)",
+          config.source(), section);
   const Section map(config, "map");
   job.inputs = map.get_list("inputs");
   if (job.inputs.empty()) throw map.error("inputs", "is required: globs or @list.txt");
@@ -185,15 +193,17 @@ MapJobConfig parse_map_job(const RawConfig& config) {
       throw map.error("output", error.what());
     }
     if (job.output.pieces.size() == 1 && !job.output.pieces[0].empty())
-      throw map.error("output", "names the same file for every task: use {stem}, {name} or "
-                                "{index} in it");
+      throw map.error("output",
+                      "names the same file for every task: use {stem}, {name} or "
+                      "{index} in it");
     job.has_output = !output->empty();
   }
   bool command_writes_output = false;
   for (const Template& word : job.command) command_writes_output |= word.uses("output");
   if (command_writes_output && !job.has_output)
-    throw map.error("command", "uses {output}, but [map] output (the path of each task's "
-                               "output, e.g. out/{stem}.csv) is not set");
+    throw map.error("command",
+                    "uses {output}, but [map] output (the path of each task's "
+                    "output, e.g. out/{stem}.csv) is not set");
   if (std::optional<std::string> timeout = map.get("timeout")) {
     try {
       job.timeout_seconds = parse_duration(*timeout);
@@ -209,8 +219,9 @@ MapJobConfig parse_map_job(const RawConfig& config) {
   const Section output(config, "output");
   for (const ConfigEntry& entry : config.entries("output"))
     if (entry.key != "path")
-      throw output.error(entry.key, "is not used by a [map] job: its [output] is path, the "
-                                    "summary CSV");
+      throw output.error(entry.key,
+                         "is not used by a [map] job: its [output] is path, the "
+                         "summary CSV");
   job.summary_path = output.require("path");
   job.log_dir = map.get_or("log_dir", default_log_dir(job.summary_path));
   return job;

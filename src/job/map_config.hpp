@@ -34,17 +34,17 @@ struct TaskNames {
 enum class OnError { kContinue, kStop };
 
 struct MapJobConfig {
-  std::string source;                  // the config file, for messages
-  std::vector<std::string> inputs;     // globs and @lists, as written
-  std::vector<Template> command;       // one template per argv item
+  std::string source;               // the config file, for messages
+  std::vector<std::string> inputs;  // globs and @lists, as written
+  std::vector<Template> command;    // one template per argv item
   bool has_output = false;
-  Template output;                     // the final path of a task's output
-  double timeout_seconds = 0;          // 0: no limit
+  Template output;             // the final path of a task's output
+  double timeout_seconds = 0;  // 0: no limit
   int retries = 0;
   OnError on_error = OnError::kContinue;
   std::string log_dir;
   bool rerun_all = false;
-  std::string summary_path;            // [output] path
+  std::string summary_path;  // [output] path
 };
 
 bool is_map_job(const RawConfig& config);

@@ -49,11 +49,9 @@ void check_program(const MapJobConfig& job) {
   const Template& program = job.command.front();
   if (program.pieces.size() != 1) return;
   if (!process::find_program(program.pieces[0]))
-    throw ConfigError("{}: [map] command: program '{}' not found{}", job.source,
-                      program.pieces[0],
-                      program.pieces[0].find('/') == std::string::npos
-                          ? " on the PATH"
-                          : " or not executable");
+    throw ConfigError(
+        "{}: [map] command: program '{}' not found{}", job.source, program.pieces[0],
+        program.pieces[0].find('/') == std::string::npos ? " on the PATH" : " or not executable");
 }
 
 // Rank 0: folders, duplicate outputs, and which tasks the journal says need not run again.
@@ -79,13 +77,14 @@ std::vector<std::uint64_t> plan_tasks(const MapJobConfig& job,
     if (!task.output.empty()) {
       auto [place, fresh] = outputs.emplace(task.output, index);
       if (!fresh)
-        throw ConfigError("{}: [map] output: inputs '{}' and '{}' both write '{}'; use {{index}} "
-                          "or another placeholder in output",
-                          job.source, inputs[place->second], inputs[index], task.output);
+        throw ConfigError(
+            "{}: [map] output: inputs '{}' and '{}' both write '{}'; use {{index}} "
+            "or another placeholder in output",
+            job.source, inputs[place->second], inputs[index], task.output);
     }
     auto done = journal.find(task.input);
-    const bool still_there = done != journal.end() &&
-                             (done->second.output.empty() || fs::exists(done->second.output));
+    const bool still_there =
+        done != journal.end() && (done->second.output.empty() || fs::exists(done->second.output));
     if (done != journal.end() && done->second.status == "ok" &&
         done->second.definition == task.definition() && still_there) {
       TaskRecord record = done->second;
@@ -115,8 +114,7 @@ std::vector<TaskRecord> run_tasks(const comm::Communicator& comm, const MapJobCo
       const MapTask task = make_task(job, to_run[*slot], inputs[to_run[*slot]], width);
       TaskOutcome outcome = run_task(task, job, counter, comm.rank(), host);
       if (!outcome.interrupted) append_journal(journal, outcome.record);
-      if (outcome.record.status != "ok" && !outcome.interrupted &&
-          job.on_error == OnError::kStop)
+      if (outcome.record.status != "ok" && !outcome.interrupted && job.on_error == OnError::kStop)
         counter.stop();
       records.push_back(std::move(outcome.record));
       if (outcome.interrupted) break;
@@ -216,7 +214,8 @@ void run_map_job(const comm::Communicator& comm, const RawConfig& config) {
                     [&] { mine = run_tasks(comm, job, inputs, to_run, counter); });
     signal = comm.allreduce(stop_signal(), comm::ReduceOp::kMax);
   }
-  std::vector<TaskRecord> records = merge_records(inputs, comm.allgather_strings(pack_records(mine)));
+  std::vector<TaskRecord> records =
+      merge_records(inputs, comm.allgather_strings(pack_records(mine)));
   for (TaskRecord& record : reused) records[record.index] = std::move(record);
   comm::run_phase(comm, "writing the [map] summary", [&] {
     if (comm.rank() == 0) write_summary(job.summary_path, records);

@@ -53,8 +53,8 @@ std::vector<std::string> split_fields(const std::string& line) {
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = line.find(',', start);
-    fields.push_back(line.substr(start, comma == std::string::npos ? std::string::npos
-                                                                   : comma - start));
+    fields.push_back(
+        line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
@@ -138,14 +138,14 @@ void write_summary(const std::string& path, const std::vector<TaskRecord>& recor
     std::snprintf(seconds, sizeof(seconds), "%.3f", record.seconds);
     text << csv_field(record.input) << "," << record.status << ","
          << (ran ? std::to_string(record.exit_code) : "") << "," << record.attempts << ","
-         << (record.rank >= 0 ? std::to_string(record.rank) : "") << ","
-         << csv_field(record.host) << "," << (ran ? seconds : "") << ","
-         << csv_field(record.output) << "," << csv_field(ran ? record.log : "") << ","
-         << record.index << "," << (record.reused ? "true" : "false") << "\n";
+         << (record.rank >= 0 ? std::to_string(record.rank) : "") << "," << csv_field(record.host)
+         << "," << (ran ? seconds : "") << "," << csv_field(record.output) << ","
+         << csv_field(ran ? record.log : "") << "," << record.index << ","
+         << (record.reused ? "true" : "false") << "\n";
   }
   const fs::path final_path(path);
-  const fs::path temp = final_path.parent_path() / ("." + final_path.filename().string() +
-                                                    ".rankflow-tmp");
+  const fs::path temp =
+      final_path.parent_path() / ("." + final_path.filename().string() + ".rankflow-tmp");
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out << text.str();
@@ -154,8 +154,7 @@ void write_summary(const std::string& path, const std::vector<TaskRecord>& recor
   }
   std::error_code error;
   fs::rename(temp, final_path, error);
-  if (error)
-    throw DataError("cannot rename the [map] summary to '{}': {}", path, error.message());
+  if (error) throw DataError("cannot rename the [map] summary to '{}': {}", path, error.message());
 }
 
 }  // namespace rankflow::job

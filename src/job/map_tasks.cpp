@@ -1,4 +1,6 @@
 // Listing, defining and running the tasks of a [map] job (map_tasks.hpp).
+#include "map_tasks.hpp"
+
 #include <fcntl.h>
 #include <glob.h>
 #include <sys/stat.h>
@@ -12,7 +14,6 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "map_tasks.hpp"
 #include "rankflow/core/process.hpp"
 #include "rankflow/core/stop_signal.hpp"
 
@@ -31,9 +32,10 @@ bool has_glob_characters(const std::string& text) {
 void list_file(const MapJobConfig& job, const std::string& list, std::vector<std::string>& out) {
   std::ifstream file(list);
   if (!file)
-    throw ConfigError("{}: [map] inputs: cannot read the list '@{}': no such file or not "
-                      "readable",
-                      job.source, list);
+    throw ConfigError(
+        "{}: [map] inputs: cannot read the list '@{}': no such file or not "
+        "readable",
+        job.source, list);
   std::string line;
   while (std::getline(file, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -41,8 +43,7 @@ void list_file(const MapJobConfig& job, const std::string& list, std::vector<std
   }
 }
 
-void list_glob(const MapJobConfig& job, const std::string& pattern,
-               std::vector<std::string>& out) {
+void list_glob(const MapJobConfig& job, const std::string& pattern, std::vector<std::string>& out) {
   if (!has_glob_characters(pattern)) {
     struct stat info {};
     if (::stat(pattern.c_str(), &info) != 0)
@@ -99,12 +100,10 @@ void sleep_for_seconds(double seconds) {
   nanosleep(&request, nullptr);  // EINTR (a stop signal) ends it early, as wanted
 }
 
-
 // One attempt: the child runs with its output into the log; waits, watching the timeout and
 // the stop signal. `timed_out` / `stopped` say why it was killed.
 process::ExitStatus run_attempt(const MapTask& task, const MapJobConfig& job, int log_fd,
-                                const comm::TaskCounter& counter, bool& timed_out,
-                                bool& stopped) {
+                                const comm::TaskCounter& counter, bool& timed_out, bool& stopped) {
   process::ChildProcess child(task.argv, log_fd);
   const auto started = std::chrono::steady_clock::now();
   double pause = 50e-6;
@@ -208,8 +207,8 @@ MapTask make_task(const MapJobConfig& job, std::uint64_t index, const std::strin
   return task;
 }
 
-TaskOutcome run_task(const MapTask& task, const MapJobConfig& job,
-                     const comm::TaskCounter& counter, int rank, const std::string& host) {
+TaskOutcome run_task(const MapTask& task, const MapJobConfig& job, const comm::TaskCounter& counter,
+                     int rank, const std::string& host) {
   TaskOutcome outcome;
   TaskRecord& record = outcome.record;
   record.index = task.index;
@@ -229,9 +228,11 @@ TaskOutcome run_task(const MapTask& task, const MapJobConfig& job,
     if (!task.temp_output.empty()) fs::remove(task.temp_output, ignored);
     const int log_fd = open_log(task, attempt);
     if (attempt > 1)
-      write_text(log_fd, "--- rankflow: attempt " + std::to_string(attempt) + " (the previous "
-                         "one: " + record.status + ", exit code " +
-                         std::to_string(record.exit_code) + ") ---\n");
+      write_text(log_fd, "--- rankflow: attempt " + std::to_string(attempt) +
+                             " (the previous "
+                             "one: " +
+                             record.status + ", exit code " + std::to_string(record.exit_code) +
+                             ") ---\n");
     record.attempts = attempt;
     bool timed_out = false;
     bool stopped = false;

@@ -21,7 +21,7 @@ struct MapTask {
   std::string output;             // the final path ("" when [map] output is not set)
   std::string temp_output;        // beside it, hidden: .rankflow-tmp.NAME
   std::string log_path;
-  std::int64_t input_size = -1;      // -1: not a file
+  std::int64_t input_size = -1;  // -1: not a file
   std::int64_t input_mtime_ns = -1;
   // The command, input, size, mtime and output: a journal record of the same definition that
   // succeeded means the task need not run again.
@@ -56,8 +56,8 @@ struct TaskOutcome {
 };
 // Runs a task with its retries; returns early (interrupted) when stop_signal() is set. Calls
 // counter.progress() while it waits, so that rank 0 keeps serving the counter.
-TaskOutcome run_task(const MapTask& task, const MapJobConfig& job,
-                     const comm::TaskCounter& counter, int rank, const std::string& host);
+TaskOutcome run_task(const MapTask& task, const MapJobConfig& job, const comm::TaskCounter& counter,
+                     int rank, const std::string& host);
 
 // The journal: one line per finished task, appended and flushed as each task ends, by the rank
 // that ran it (O_APPEND: lines of different ranks never interleave).

@@ -79,8 +79,7 @@ bool has_temporaries(const std::string& dir) {
 
 std::string job_file(const TempDir& dir, const std::string& map_keys) {
   const std::string path = dir.file("job.ini");
-  write_file(path, "[map]\n" + map_keys + "\n[output]\npath = " + dir.file("out/tasks.csv") +
-                       "\n");
+  write_file(path, "[map]\n" + map_keys + "\n[output]\npath = " + dir.file("out/tasks.csv") + "\n");
   return path;
 }
 
@@ -97,14 +96,14 @@ void make_inputs(const TempDir& dir, const std::vector<std::string>& names) {
 // task is its input's text, copied by the program itself.
 TEST(MapJob, EveryTaskOnceWithItsOwnArgvAtEveryRankCount) {
   const std::vector<std::string> names = {
-      "plain.txt", "with space.txt", "semi;colon.txt", "$(touch CANARY).txt", "quote'd\".txt",
-      "star*.txt", "back\\slash.txt", "dash-n.txt", "a.b.c.txt", "x.txt"};
+      "plain.txt", "with space.txt",  "semi;colon.txt", "$(touch CANARY).txt", "quote'd\".txt",
+      "star*.txt", "back\\slash.txt", "dash-n.txt",     "a.b.c.txt",           "x.txt"};
   for (int np : {1, 2, 3, 4}) {
     TempDir dir;
     make_inputs(dir, names);
-    const std::string job = job_file(
-        dir, "inputs = @" + dir.file("list.txt") + "\ncommand = cp {input} {output}\noutput = " +
-                 dir.file("out/res/{index}-{stem}.copy"));
+    const std::string job = job_file(dir, "inputs = @" + dir.file("list.txt") +
+                                              "\ncommand = cp {input} {output}\noutput = " +
+                                              dir.file("out/res/{index}-{stem}.copy"));
     RunResult run = run_rankflow(np, {"run", job}, 120, {"PWD=" + dir.path()});
     ASSERT_EQ(run.exit_code, 0) << "np " << np << "\n" << run.err;
     const std::vector<Row> rows = read_summary(dir.file("out/tasks.csv"));
@@ -182,10 +181,10 @@ TEST(MapJob, RetriesTimeoutsAndOnError) {
   EXPECT_EQ(rows[4].at("status"), "ok");
 
   // on_error = stop: nothing new starts after the first failure (np 1: in input order).
-  RunResult stop = run_rankflow(
-      1, {"run", job_file(dir, keys), "--set", "map.on_error=stop", "--set", "map.rerun=all",
-          "--set", "map.retries=0"},
-      120);
+  RunResult stop = run_rankflow(1,
+                                {"run", job_file(dir, keys), "--set", "map.on_error=stop", "--set",
+                                 "map.rerun=all", "--set", "map.retries=0"},
+                                120);
   EXPECT_EQ(stop.exit_code, 1) << stop.err;
   rows = read_summary(dir.file("out/tasks.csv"));
   EXPECT_EQ(rows[1].at("status"), "ok");  // flaky's marker is there now
@@ -202,13 +201,14 @@ TEST(MapJob, EdgeCasesEmptyListFewTasksNoOutputMissingProgram) {
       3, {"run", job_file(dir, "inputs = @" + dir.file("empty.txt") + "\ncommand = true")}, 60);
   EXPECT_EQ(empty.exit_code, 0) << empty.err;
   EXPECT_TRUE(read_summary(dir.file("out/tasks.csv")).empty());
-  EXPECT_TRUE(contains(read_file(dir.file("out/tasks.csv")), "input,status,exit_code,attempts,"
-                                                               "rank,host,seconds,output"));
+  EXPECT_TRUE(contains(read_file(dir.file("out/tasks.csv")),
+                       "input,status,exit_code,attempts,"
+                       "rank,host,seconds,output"));
 
   make_inputs(dir, {"a.txt", "b.txt"});
-  const std::string nothing = job_file(dir, "inputs = @" + dir.file("list.txt") +
-                                                "\ncommand = true {output}\noutput = " +
-                                                dir.file("out/none/{stem}.csv"));
+  const std::string nothing =
+      job_file(dir, "inputs = @" + dir.file("list.txt") +
+                        "\ncommand = true {output}\noutput = " + dir.file("out/none/{stem}.csv"));
   RunResult few = run_rankflow(4, {"run", nothing}, 60);
   EXPECT_EQ(few.exit_code, 0) << few.err;
   const std::vector<Row> rows = read_summary(dir.file("out/tasks.csv"));
@@ -220,26 +220,25 @@ TEST(MapJob, EdgeCasesEmptyListFewTasksNoOutputMissingProgram) {
   EXPECT_TRUE(list_dir(dir.file("out/none")).empty());
 
   for (int np : {1, 3}) {
-    RunResult missing = run_rankflow(
-        np, {"run", job_file(dir, "inputs = @" + dir.file("list.txt") +
-                                      "\ncommand = no-such-program-rf13 {input}")},
-        60);
+    RunResult missing =
+        run_rankflow(np,
+                     {"run", job_file(dir, "inputs = @" + dir.file("list.txt") +
+                                               "\ncommand = no-such-program-rf13 {input}")},
+                     60);
     EXPECT_EQ(missing.exit_code, 2) << missing.err;
     EXPECT_TRUE(contains(missing.err, "program 'no-such-program-rf13' not found on the PATH"))
         << missing.err;
   }
   EXPECT_EQ(read_summary(dir.file("out/tasks.csv")).size(), 2u) << "the old summary stays";
 
-  RunResult unmatched =
-      run_rankflow(2, {"run", job_file(dir, "inputs = " + dir.file("nope-*.h5") +
-                                                "\ncommand = true")}, 60);
+  RunResult unmatched = run_rankflow(
+      2, {"run", job_file(dir, "inputs = " + dir.file("nope-*.h5") + "\ncommand = true")}, 60);
   EXPECT_EQ(unmatched.exit_code, 2) << unmatched.err;
   EXPECT_TRUE(contains(unmatched.err, "nope-*.h5' matches no file")) << unmatched.err;
 }
 
 // mpirun (or the rank itself at np 0) gets SIGTERM once `journal` has `lines` lines.
-int run_and_signal(int np, const std::string& job, const std::string& journal,
-                   std::size_t lines) {
+int run_and_signal(int np, const std::string& job, const std::string& journal, std::size_t lines) {
   std::vector<std::string> command;
   if (np > 0) command = {RANKFLOW_MPIEXEC, "-np", std::to_string(np), "--oversubscribe"};
   command.insert(command.end(), {rankflow_cli(), "run", job, "-q"});
@@ -282,10 +281,11 @@ TEST(MapJob, SigtermStopsCleanlyAndTheRerunContinues) {
     std::vector<std::string> names;
     for (int idx = 0; idx < 24; ++idx) names.push_back("t" + std::to_string(idx) + ".txt");
     make_inputs(dir, names);
-    const std::string job = job_file(
-        dir, "inputs = @" + dir.file("list.txt") +
-                 "\ncommand = sh -c 'sleep 0.4; cat \"$1\" > \"$2\"' sh {input} {output}"
-                 "\noutput = " + dir.file("out/res/{stem}.txt"));
+    const std::string job =
+        job_file(dir, "inputs = @" + dir.file("list.txt") +
+                          "\ncommand = sh -c 'sleep 0.4; cat \"$1\" > \"$2\"' sh {input} {output}"
+                          "\noutput = " +
+                          dir.file("out/res/{stem}.txt"));
     const int code = run_and_signal(np, job, dir.file("out/tasks.csv.journal"), 2);
     if (np == 0) {
       EXPECT_EQ(code, 143);
@@ -330,9 +330,9 @@ TEST(MapJob, SigkillOfARankLeavesAJournalToContinueFrom) {
     const std::string script =
         "case \"$1\" in *killer*) if [ ! -e \"$1.seen\" ]; then touch \"$1.seen\"; "
         "kill -9 $PPID; exit 1; fi;; esac; sleep 0.1; cat \"$1\" > \"$2\"";
-    const std::string job = job_file(
-        dir, "inputs = @" + dir.file("list.txt") + "\ncommand = sh -c '" + script +
-                 "' sh {input} {output}\noutput = " + dir.file("out/res/{stem}.txt"));
+    const std::string job =
+        job_file(dir, "inputs = @" + dir.file("list.txt") + "\ncommand = sh -c '" + script +
+                          "' sh {input} {output}\noutput = " + dir.file("out/res/{stem}.txt"));
     RunResult killed = run_rankflow(np, {"run", job}, 60);
     EXPECT_NE(killed.exit_code, 0);
     EXPECT_TRUE(file_exists(dir.file("killer.txt.seen")));

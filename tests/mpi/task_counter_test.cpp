@@ -1,12 +1,13 @@
 // comm::TaskCounter at every rank count: each task handed out exactly once, in increasing order
 // on each rank, to every rank when there is enough work; stop() ends the handing out.
+#include "rankflow/comm/task_counter.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <set>
 #include <thread>
 
-#include "rankflow/comm/task_counter.hpp"
 #include "support/mpi_test.hpp"
 
 namespace rankflow::comm {

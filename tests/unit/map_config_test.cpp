@@ -1,10 +1,11 @@
 // The [map] job's config without MPI: command splitting (no shell: quotes and placeholders),
 // templates, durations, key errors, and journal records that survive any file name.
+#include "map_config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "map_config.hpp"
 #include "map_tasks.hpp"
 #include "rankflow/core/error.hpp"
 
@@ -90,8 +91,7 @@ TEST(MapConfig, ErrorsNameTheKeyAndWhatIsAllowed) {
   EXPECT_NE(config_error(map_config("cp {input} {output}")).find("output"), std::string::npos);
   EXPECT_NE(config_error(map_config("echo 'x")).find("job.ini: [map] command = 'echo 'x'"),
             std::string::npos);
-  EXPECT_NE(config_error(map_config("true", "on_error=abort")).find("on_error"),
-            std::string::npos);
+  EXPECT_NE(config_error(map_config("true", "on_error=abort")).find("on_error"), std::string::npos);
   EXPECT_NE(config_error(map_config("true", "timeout=soon")).find("timeout"), std::string::npos);
   EXPECT_NE(config_error(map_config("true", "output=out/same.csv")).find("same file"),
             std::string::npos);

@@ -28,8 +28,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
 
 // How a child ended.
 struct ExitStatus {
-  int code = 0;        // exit status, or 128 + signal when killed by a signal
-  int signal = 0;      // the signal that ended it, 0 when it exited
+  int code = 0;    // exit status, or 128 + signal when killed by a signal
+  int signal = 0;  // the signal that ended it, 0 when it exited
   bool ok() const { return code == 0 && signal == 0; }
 };
 
