@@ -352,5 +352,37 @@ TEST(MapJob, SigkillOfARankLeavesAJournalToContinueFrom) {
   }
 }
 
+// jobs/map_files.ini runs as written where `scripts/quickstart demo` made data/, and
+// `rankflow submit` checks a map job like any other (on a login node: no MPI, no files read).
+TEST(MapJob, TheShippedJobRunsAndSubmitChecksMapJobs) {
+  TempDir dir;
+  RunResult data =
+      run_process({source_dir() + "/scripts/make_sales_data", dir.file("data"), "3000", "3"}, 60);
+  ASSERT_EQ(data.exit_code, 0) << data.err;
+  const std::string job = source_dir() + "/jobs/map_files.ini";
+  RunResult run = run_process({RANKFLOW_MPIEXEC, "-np", "2", "--oversubscribe", "-wdir", dir.path(),
+                               rankflow_cli(), "run", job},
+                              120);
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  const std::vector<Row> rows = read_summary(dir.file("out/map/tasks.csv"));
+  ASSERT_EQ(rows.size(), 3u);
+  for (int part = 1; part <= 3; ++part) {
+    const std::string input = "data/sales-" + std::to_string(part) + ".csv";
+    const std::string text = read_file(dir.file(input));
+    const auto lines = std::count(text.begin(), text.end(), '\n');
+    EXPECT_EQ(rows[static_cast<std::size_t>(part - 1)].at("input"), input);
+    EXPECT_EQ(read_file(dir.file("out/map/line_counts/sales-" + std::to_string(part) + ".txt")),
+              std::to_string(lines) + "\n");
+  }
+
+  RunResult submit = run_rankflow(0, {"submit", job, "--ntasks", "4", "--dry-run"}, 60);
+  EXPECT_EQ(submit.exit_code, 0) << submit.err;
+  EXPECT_TRUE(contains(submit.out, "map_files.ini")) << submit.out;
+  RunResult bad = run_rankflow(
+      0, {"submit", job, "--ntasks", "4", "--dry-run", "--set", "map.on_error=explode"}, 60);
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "on_error")) << bad.err;
+}
+
 }  // namespace
 }  // namespace rankflow::test
