@@ -375,6 +375,12 @@ TEST(MapJob, TheShippedJobRunsAndSubmitChecksMapJobs) {
               std::to_string(lines) + "\n");
   }
 
+  RunResult keys = run_rankflow(0, {"keys"}, 60);
+  EXPECT_TRUE(contains(keys.out, "### [map]")) << keys.out;
+  for (const char* key :
+       {"inputs", "command", "output", "timeout", "retries", "on_error", "log_dir", "rerun"})
+    EXPECT_TRUE(contains(keys.out, std::string("| `") + key + "` |")) << key;
+
   RunResult submit = run_rankflow(0, {"submit", job, "--ntasks", "4", "--dry-run"}, 60);
   EXPECT_EQ(submit.exit_code, 0) << submit.err;
   EXPECT_TRUE(contains(submit.out, "map_files.ini")) << submit.out;
