@@ -30,25 +30,30 @@ void unpack_results(const std::string& packed, std::vector<std::string>& results
 
 std::vector<std::string> map_encoded(const comm::Communicator& comm, std::uint64_t count,
                                      const std::function<std::string(std::uint64_t)>& encode_task) {
+  // As comm::run_phase, except that a rank out of work waits for the others sleeping
+  // (wait_for_all, outside the try) before the agreement.
   std::string packed;
+  comm::Failure failure;
   {
     comm::TaskCounter counter(comm, count);
-    comm::run_phase(comm, "api::map", [&] {
-      std::uint64_t current = 0;
-      try {
-        while (std::optional<std::uint64_t> task = counter.next()) {
-          current = *task;
-          append_result(packed, current, encode_task(current));
-        }
-      } catch (const Error& error) {
-        counter.stop();
-        throw Error(error.kind(), "item " + std::to_string(current) + ": " + error.what());
-      } catch (const std::exception& error) {
-        counter.stop();
-        throw DataError("item {}: {}", current, error.what());
+    std::uint64_t current = 0;
+    try {
+      comm::maybe_inject_failure(comm, "api::map");
+      while (std::optional<std::uint64_t> task = counter.next()) {
+        current = *task;
+        append_result(packed, current, encode_task(current));
       }
-    });
+    } catch (const std::exception& error) {
+      const Error cause = comm::current_exception_as_error();
+      failure = Error(cause.kind(), "item " + std::to_string(current) + ": " + error.what());
+      counter.stop();
+    } catch (...) {
+      failure = DataError("item {}: an exception that is not a std::exception", current);
+      counter.stop();
+    }
+    counter.wait_for_all();
   }
+  comm::agree(comm, "api::map", failure);
   std::vector<std::string> results(static_cast<std::size_t>(count));
   for (const std::string& part : comm.allgather_strings(packed)) unpack_results(part, results);
   return results;

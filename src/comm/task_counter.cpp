@@ -1,5 +1,7 @@
 #include "rankflow/comm/task_counter.hpp"
 
+#include <time.h>
+
 namespace rankflow::comm {
 namespace {
 
@@ -46,6 +48,18 @@ void TaskCounter::stop() { fetch_add(kStopped); }
 void TaskCounter::progress() const {
   int flag = 0;
   MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm_, &flag, MPI_STATUS_IGNORE);
+}
+
+void TaskCounter::wait_for_all() const {
+  MPI_Request request = MPI_REQUEST_NULL;
+  check_mpi(MPI_Ibarrier(comm_, &request), "MPI_Ibarrier (task counter)");
+  int done = 0;
+  while (true) {
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), "MPI_Test (task counter)");
+    if (done != 0) return;
+    timespec pause{0, 1000000};
+    nanosleep(&pause, nullptr);
+  }
 }
 
 }  // namespace rankflow::comm

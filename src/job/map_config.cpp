@@ -159,22 +159,13 @@ double parse_duration(const std::string& text) {
 
 bool is_map_job(const RawConfig& config) { return config.has_section("map"); }
 
-MapJobConfig parse_map_job(const RawConfig& config) {
-  MapJobConfig job;
-  job.source = config.source();
-  for (const std::string& section : config.sections())
-    if (section != "map" && section != "output" && section != "job")
-      throw ConfigError(
-          "{}: a [map] job has the sections [map], [output] and [job]; [{}] "
-          "belongs to other jobs (docs/map.md)",
-          config.source(), section);
-  const Section map(config, "map");
-  job.inputs = map.get_list("inputs");
-  if (job.inputs.empty()) throw map.error("inputs", "is required: globs or @list.txt");
-  const std::string command = map.require("command");
+namespace {
+
+// [map] command and output: argv templates and the output path's template.
+void parse_templates(const Section& map, MapJobConfig& job) {
   std::vector<std::string> words;
   try {
-    words = split_command(command);
+    words = split_command(map.require("command"));
   } catch (const std::invalid_argument& error) {
     throw map.error("command", error.what());
   }
@@ -204,6 +195,23 @@ MapJobConfig parse_map_job(const RawConfig& config) {
     throw map.error("command",
                     "uses {output}, but [map] output (the path of each task's "
                     "output, e.g. out/{stem}.csv) is not set");
+}
+
+}  // namespace
+
+MapJobConfig parse_map_job(const RawConfig& config) {
+  MapJobConfig job;
+  job.source = config.source();
+  for (const std::string& section : config.sections())
+    if (section != "map" && section != "output" && section != "job")
+      throw ConfigError(
+          "{}: a [map] job has the sections [map], [output] and [job]; [{}] "
+          "belongs to other jobs (docs/map.md)",
+          config.source(), section);
+  const Section map(config, "map");
+  job.inputs = map.get_list("inputs");
+  if (job.inputs.empty()) throw map.error("inputs", "is required: globs or @list.txt");
+  parse_templates(map, job);
   if (std::optional<std::string> timeout = map.get("timeout")) {
     try {
       job.timeout_seconds = parse_duration(*timeout);

@@ -107,23 +107,39 @@ std::vector<TaskRecord> run_tasks(const comm::Communicator& comm, const MapJobCo
   const std::string journal = journal_path(job);
   const std::size_t width = std::to_string(inputs.empty() ? 0 : inputs.size() - 1).size();
   std::vector<TaskRecord> records;
-  try {
-    while (stop_signal() == 0) {
-      const std::optional<std::uint64_t> slot = counter.next();
-      if (!slot) break;
-      const MapTask task = make_task(job, to_run[*slot], inputs[to_run[*slot]], width);
-      TaskOutcome outcome = run_task(task, job, counter, comm.rank(), host);
-      if (!outcome.interrupted) append_journal(journal, outcome.record);
-      if (outcome.record.status != "ok" && !outcome.interrupted && job.on_error == OnError::kStop)
-        counter.stop();
-      records.push_back(std::move(outcome.record));
-      if (outcome.interrupted) break;
-    }
-  } catch (...) {
-    counter.stop();  // the others end after their current task; the error is agreed
-    throw;
+  while (stop_signal() == 0) {
+    const std::optional<std::uint64_t> slot = counter.next();
+    if (!slot) break;
+    const MapTask task = make_task(job, to_run[*slot], inputs[to_run[*slot]], width);
+    TaskOutcome outcome = run_task(task, job, counter, comm.rank(), host);
+    if (!outcome.interrupted) append_journal(journal, outcome.record);
+    if (outcome.record.status != "ok" && !outcome.interrupted && job.on_error == OnError::kStop)
+      counter.stop();
+    records.push_back(std::move(outcome.record));
+    if (outcome.interrupted) break;
   }
   if (stop_signal() != 0) counter.stop();
+  return records;
+}
+
+// The phase of running the tasks, agreed like comm::run_phase, except that a rank out of work
+// waits for the others in counter.wait_for_all() (sleeping), outside the try, before agreeing.
+std::vector<TaskRecord> run_tasks_phase(const comm::Communicator& comm, const MapJobConfig& job,
+                                        const std::vector<std::string>& inputs,
+                                        const std::vector<std::uint64_t>& to_run) {
+  constexpr const char* kPhase = "running the [map] tasks";
+  comm::TaskCounter counter(comm, to_run.size());
+  std::vector<TaskRecord> records;
+  comm::Failure failure;
+  try {
+    comm::maybe_inject_failure(comm, kPhase);
+    records = run_tasks(comm, job, inputs, to_run, counter);
+  } catch (...) {
+    failure = comm::current_exception_as_error();
+    counter.stop();  // the others end after their current task
+  }
+  counter.wait_for_all();
+  comm::agree(comm, kPhase, failure);
   return records;
 }
 
@@ -208,12 +224,8 @@ void run_map_job(const comm::Communicator& comm, const RawConfig& config) {
   std::vector<TaskRecord> mine;
   int signal = 0;
   StopSignalScope stop_scope;  // until the summary is written
-  {
-    comm::TaskCounter counter(comm, to_run.size());
-    comm::run_phase(comm, "running the [map] tasks",
-                    [&] { mine = run_tasks(comm, job, inputs, to_run, counter); });
-    signal = comm.allreduce(stop_signal(), comm::ReduceOp::kMax);
-  }
+  mine = run_tasks_phase(comm, job, inputs, to_run);
+  signal = comm.allreduce(stop_signal(), comm::ReduceOp::kMax);
   std::vector<TaskRecord> records =
       merge_records(inputs, comm.allgather_strings(pack_records(mine)));
   for (TaskRecord& record : reused) records[record.index] = std::move(record);

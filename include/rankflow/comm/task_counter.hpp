@@ -8,6 +8,7 @@
 //
 //   TaskCounter counter(comm, tasks.size());      // collective over comm
 //   while (std::optional<std::uint64_t> task = counter.next()) run(*task);   // not collective
+//   counter.wait_for_all();                        // collective: every rank, on every path
 //   // ~TaskCounter: collective over comm (MPI_Win_free), after every rank's loop
 //
 // Where the MPI library needs the target to take part (osc/pt2pt between nodes), a rank that
@@ -38,6 +39,10 @@ class TaskCounter {
   void stop();
   // Not collective: lets MPI progress messages others sent to this rank.
   void progress() const;
+  // Collective: returns once every rank has called it. A rank out of tasks waits here for the
+  // others' last tasks polling every millisecond (MPI_Ibarrier), not spinning in a blocking
+  // collective, which would take a core from the tasks still running.
+  void wait_for_all() const;
 
  private:
   std::int64_t fetch_add(std::int64_t value);
