@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <thread>
@@ -235,6 +236,34 @@ TEST(MapJob, EdgeCasesEmptyListFewTasksNoOutputMissingProgram) {
       2, {"run", job_file(dir, "inputs = " + dir.file("nope-*.h5") + "\ncommand = true")}, 60);
   EXPECT_EQ(unmatched.exit_code, 2) << unmatched.err;
   EXPECT_TRUE(contains(unmatched.err, "nope-*.h5' matches no file")) << unmatched.err;
+}
+
+// What defines a task: a rewritten input or a deleted output runs that task again, nothing
+// else; an edited command runs everything again.
+TEST(MapJob, RerunRunsWhatChangedOnly) {
+  TempDir dir;
+  make_inputs(dir, {"a.txt", "b.txt", "c.txt", "d.txt"});
+  const std::string keys =
+      "inputs = @" + dir.file("list.txt") +
+      "\ncommand = cp {input} {output}\noutput = " + dir.file("out/res/{stem}.copy");
+  ASSERT_EQ(run_rankflow(2, {"run", job_file(dir, keys)}, 60).exit_code, 0);
+  write_file(dir.file("b.txt"), "rewritten, longer than before\n");
+  std::remove(dir.file("out/res/d.copy").c_str());
+  RunResult again = run_rankflow(2, {"run", job_file(dir, keys)}, 60);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  std::vector<Row> rows = read_summary(dir.file("out/tasks.csv"));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].at("reused"), "true");
+  EXPECT_EQ(rows[1].at("reused"), "false");
+  EXPECT_EQ(rows[2].at("reused"), "true");
+  EXPECT_EQ(rows[3].at("reused"), "false");
+  EXPECT_EQ(read_file(dir.file("out/res/b.copy")), "rewritten, longer than before\n");
+  EXPECT_EQ(read_file(dir.file("out/res/d.copy")), "content 3\n");
+  RunResult edited = run_rankflow(
+      2, {"run", job_file(dir, keys), "--set", "map.command=cp -p {input} {output}"}, 60);
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  rows = read_summary(dir.file("out/tasks.csv"));
+  for (const Row& row : rows) EXPECT_EQ(row.at("reused"), "false");
 }
 
 // mpirun (or the rank itself at np 0) gets SIGTERM once `journal` has `lines` lines.
