@@ -22,8 +22,11 @@ namespace fs = std::filesystem;
 namespace rankflow::job {
 namespace {
 
-// A task's child gets this long to end after SIGTERM (timeout or stop) before SIGKILL.
-constexpr double kKillGraceSeconds = 2.0;
+// A task's child gets this long to end after SIGTERM before SIGKILL: after its timeout, and
+// when the job is stopped. The stop's is short because mpirun sends SIGKILL to its ranks 1 s
+// after it passes on a SIGTERM (odls_base_sigkill_timeout), and the summary comes after it.
+constexpr double kTimeoutGraceSeconds = 2.0;
+constexpr double kStopGraceSeconds = 0.3;
 
 bool has_glob_characters(const std::string& text) {
   return text.find_first_of("*?[") != std::string::npos;
@@ -111,13 +114,13 @@ process::ExitStatus run_attempt(const MapTask& task, const MapJobConfig& job, in
     if (std::optional<process::ExitStatus> status = child.poll()) return *status;
     if (stop_signal() != 0) {
       stopped = true;
-      return child.terminate(kKillGraceSeconds);
+      return child.terminate(kStopGraceSeconds);
     }
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (job.timeout_seconds > 0 && elapsed >= job.timeout_seconds) {
       timed_out = true;
-      return child.terminate(kKillGraceSeconds);
+      return child.terminate(kTimeoutGraceSeconds);
     }
     counter.progress();
     sleep_for_seconds(pause);
