@@ -221,11 +221,9 @@ void run_map_job(const comm::Communicator& comm, const RawConfig& config) {
   comm.bcast(to_run.data(), to_run.size(), 0);
   log::info("map: {} inputs, {} to run on {} ranks ({} done in an earlier run)", inputs.size(),
             to_run.size(), comm.size(), reused.size());
-  std::vector<TaskRecord> mine;
-  int signal = 0;
   StopSignalScope stop_scope;  // until the summary is written
-  mine = run_tasks_phase(comm, job, inputs, to_run);
-  signal = comm.allreduce(stop_signal(), comm::ReduceOp::kMax);
+  const std::vector<TaskRecord> mine = run_tasks_phase(comm, job, inputs, to_run);
+  const int signal = comm.allreduce(stop_signal(), comm::ReduceOp::kMax);
   std::vector<TaskRecord> records =
       merge_records(inputs, comm.allgather_strings(pack_records(mine)));
   for (TaskRecord& record : reused) records[record.index] = std::move(record);
