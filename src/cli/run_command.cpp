@@ -12,6 +12,7 @@
 #include "rankflow/comm/environment.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
+#include "rankflow/core/stop_signal.hpp"
 #include "rankflow/job/runner.hpp"
 
 namespace po = boost::program_options;
@@ -130,6 +131,9 @@ int run_command(const Args& args, int* argc, char*** argv, bool explain) {
     try {
       job::RawConfig config = read_config_collectively(comm, vars["job"].as<std::string>(), sets);
       job::run_job(comm, config, run_options);
+    } catch (const Stopped& stopped) {
+      if (comm.rank() == 0) std::cerr << "rankflow: " << stopped.what() << "\n";
+      exit_code = stopped.stop_exit_code();
     } catch (const Error& error) {
       if (!error.agreed()) {
         log::write("error", error.what());

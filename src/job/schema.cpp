@@ -191,6 +191,31 @@ std::vector<SectionDoc> build_schema() {
                           {"path", "[output] path", "the HDF5 file written (required when "
                                                     "[output] path is not set or not HDF5)"},
                       }});
+  sections.push_back(
+      {"map",
+       "Runs a command once per input (a task per input, handed out in order to whichever rank "
+       "is free, rank 0 included), without a shell; [output] path is the summary CSV, one row "
+       "per task. Placeholders {input} {name} {stem} {index} {output} (docs/map.md).",
+       {
+           {"inputs", "", "comma-separated globs (sorted matches) and @list.txt files (one path "
+                          "per line), in order (required)"},
+           {"command", "", "the program and its arguments, split once with shell-like quotes, "
+                           "placeholders substituted per argument, never run by a shell "
+                           "(required)"},
+           {"output", "", "each task's output path, e.g. out/{stem}.csv; {output} in the "
+                          "command is a hidden temporary beside it, renamed on success, removed "
+                          "on failure"},
+           {"timeout", "", "a task running longer is killed (SIGTERM, SIGKILL 2 s later): 30s, "
+                           "10min, 2h; default no limit"},
+           {"retries", "0", "runs of a failed task after the first"},
+           {"on_error", "continue", "continue (the other tasks go on) or stop (no new task "
+                                    "after the first failure; the rest are skipped)"},
+           {"log_dir", "[output] path without extension + .logs",
+            "folder of the per-task logs (stdout and stderr): <index>-<stem>.log"},
+           {"rerun", "failed", "failed: run only the tasks the journal (<summary>.journal) "
+                               "does not record as done with the same command and input; all: "
+                               "run everything again"},
+       }});
   sections.push_back({"output", "Where results go. Array jobs: CSV (one row per index of the "
                        "kept axes: index columns row, col, axis2..., then one column per "
                        "function) or HDF5 (one dataset per function, with the job's provenance "

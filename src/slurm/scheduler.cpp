@@ -9,9 +9,13 @@
 
 #include "rankflow/core/error.hpp"
 #include "rankflow/core/text.hpp"
-#include "rankflow/slurm/process.hpp"
+#include "rankflow/core/process.hpp"
 
 namespace rankflow::slurm {
+
+using process::CommandResult;
+using process::run_command;
+
 namespace {
 
 Error not_found(const std::string& program, const std::string& why) {

@@ -10,10 +10,14 @@
 #include <fstream>
 
 #include "rankflow/core/error.hpp"
-#include "rankflow/slurm/process.hpp"
+#include "rankflow/core/process.hpp"
 #include "rankflow/slurm/scheduler.hpp"
 
 namespace rankflow::slurm {
+
+using process::CommandResult;
+using process::run_command;
+
 namespace {
 
 namespace fs = std::filesystem;

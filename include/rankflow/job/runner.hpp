@@ -3,6 +3,7 @@
 // A job is one of
 //   array jobs:  [input] dataset + [reduce] and/or [center]  (HDF5 N-D arrays, issue #2)
 //   table jobs:  [input] / [input.NAME] tables through filter, derive, join, groupby, sort...
+//   map jobs:    [map] a command run once per input file, scheduled over the ranks (issue #13)
 // The kind is decided from the sections present; validate_job says why a config is neither.
 #pragma once
 

@@ -1,4 +1,4 @@
-#include "rankflow/slurm/process.hpp"
+#include "rankflow/core/process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -13,7 +13,7 @@
 
 extern char** environ;
 
-namespace rankflow::slurm {
+namespace rankflow::process {
 namespace {
 
 // A pipe whose ends close themselves.
@@ -115,4 +115,4 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
   return result;
 }
 
-}  // namespace rankflow::slurm
+}  // namespace rankflow::process
