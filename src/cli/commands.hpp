@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "rankflow/comm/communicator.hpp"
 #include "rankflow/job/config.hpp"
 
 namespace rankflow::cli {
@@ -17,6 +18,11 @@ int keys_command(const Args& args);
 int submit_command(const Args& args);  // no MPI: runs on a login node
 int inspect_command(const Args& args);
 int generate_command(const Args& args, int* argc, char*** argv);
+
+// The end of a job that threw: an agreed error is printed once by rank 0 ("rankflow: error:
+// ..."; a stop: "rankflow: stopped by SIGTERM", core/stop.hpp) and gives the exit code; an
+// error the ranks did not agree on ends the job with MPI_Abort (temporary files removed).
+int finish_with_error(const comm::Communicator& comm, const Error& error);
 
 // Parses INI text (Boost.Program_options' config file syntax: [section], key = value, '#'
 // comments) into a RawConfig. `source` names the file in error messages.

@@ -19,6 +19,7 @@
 #include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/core/log.hpp"
+#include "rankflow/core/stop.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
 #include "rankflow/io/hdf5/array_writer.hpp"
 #include "rankflow/io/output_file.hpp"
@@ -86,7 +87,7 @@ void fill_rows(const GridSpec& spec, std::uint64_t first, std::uint64_t count, T
 }
 
 void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
-  io::AtomicOutput out(comm, spec.path);
+  io::AtomicOutput out(comm, spec.path, io::AtomicOutput::Target::kRegularFile);
   std::optional<io::hdf5::ParallelFile> file;
   std::optional<io::hdf5::ArrayWriter> values;
   std::optional<io::hdf5::ArrayWriter> stations;
@@ -211,18 +212,14 @@ int generate_command(const Args& args, int* argc, char*** argv) {
   int exit_code = 0;
   {
     comm::Communicator comm(MPI_COMM_WORLD);
+    core::install_stop_handlers(comm.rank() == 0);
     log::init({comm.rank(), comm.size(), log::Level::kInfo, ""});
     try {
       generate_grid(comm, spec);
       log::info("wrote {}: {} ({} x {} {}) and /station", spec.path, spec.dataset, spec.rows,
                 spec.cols, dtype_name(spec.dtype));
     } catch (const Error& error) {
-      if (!error.agreed()) {
-        log::write("error", error.what());
-        comm::MpiEnvironment::abort(error.exit_code());
-      }
-      if (comm.rank() == 0) std::cerr << "rankflow: error: " << error.what() << "\n";
-      exit_code = error.exit_code();
+      exit_code = finish_with_error(comm, error);
     }
   }
   return exit_code;

@@ -25,7 +25,8 @@ Usage:
   rankflow --version
 
 Run `rankflow COMMAND --help` for a command's options.
-Exit codes: 0 success, 1 runtime or data error, 2 usage or config error.
+Exit codes: 0 success, 1 runtime or data error, 2 usage or config error,
+            143/130 stopped by SIGTERM/SIGINT (cleanly: no output, no temporary files).
 )";
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/log.hpp"
 #include "rankflow/core/stop_signal.hpp"
+#include "rankflow/core/stop.hpp"
 #include "rankflow/job/runner.hpp"
 
 namespace po = boost::program_options;
@@ -56,6 +57,22 @@ job::RawConfig read_config_collectively(const comm::Communicator& comm, const st
 
 }  // namespace
 
+int finish_with_error(const comm::Communicator& comm, const Error& error) {
+  const bool stop = core::is_stop(error.kind());
+  if (!error.agreed()) {
+    if (stop)
+      core::report_stop();
+    else
+      log::write("error", error.what());
+    comm::MpiEnvironment::abort(error.exit_code());
+  }
+  if (stop)
+    core::report_stop();  // rank 0 only (install_stop_handlers)
+  else if (comm.rank() == 0)
+    std::cerr << "rankflow: error: " << error.what() << "\n";
+  return error.exit_code();
+}
+
 int run_command(const Args& args, int* argc, char*** argv, bool explain) {
   po::options_description options(
       explain ? "rankflow explain JOB [options]\n\nPrints the bound plan of a job: its stages, "
@@ -90,7 +107,7 @@ int run_command(const Args& args, int* argc, char*** argv, bool explain) {
   if (vars.count("help")) {
     std::cout << options
               << "\nExit codes: 0 success, 1 runtime or data error, "
-                 "2 usage or config error.\n";
+                 "2 usage or config error, 143/130 stopped by SIGTERM/SIGINT.\n";
     return 0;
   }
   if (!vars.count("job")) {
@@ -117,6 +134,7 @@ int run_command(const Args& args, int* argc, char*** argv, bool explain) {
   int exit_code = 0;
   {
     comm::Communicator comm(MPI_COMM_WORLD);
+    core::install_stop_handlers(comm.rank() == 0);
     const char* job_id = std::getenv("SLURM_JOB_ID");
     log::init({comm.rank(), comm.size(), level_from(vars), job_id ? job_id : ""});
     if (environment.chose_shared_memory())
@@ -135,12 +153,7 @@ int run_command(const Args& args, int* argc, char*** argv, bool explain) {
       if (comm.rank() == 0) std::cerr << "rankflow: " << stopped.what() << "\n";
       exit_code = stopped.stop_exit_code();
     } catch (const Error& error) {
-      if (!error.agreed()) {
-        log::write("error", error.what());
-        comm::MpiEnvironment::abort(error.exit_code());
-      }
-      if (comm.rank() == 0) std::cerr << "rankflow: error: " << error.what() << "\n";
-      exit_code = error.exit_code();
+      exit_code = finish_with_error(comm, error);
     } catch (const std::exception& error) {
       log::write("error", error.what());
       comm::MpiEnvironment::abort(1);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "rankflow/core/temp_files.hpp"
+
 namespace rankflow::comm {
 namespace {
 
@@ -51,6 +53,7 @@ MpiEnvironment::~MpiEnvironment() {
 }
 
 void MpiEnvironment::abort(int exit_code) {
+  core::remove_temp_files();  // the destructors that would have removed them will not run
   MPI_Abort(MPI_COMM_WORLD, exit_code);
   std::_Exit(exit_code);
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "rankflow/core/stop.hpp"
+
 namespace rankflow::comm {
 
 Error current_exception_as_error() {
@@ -34,7 +36,10 @@ void maybe_inject_failure(const Communicator& comm, std::string_view phase) {
   throw DataError("injected failure in phase '{}' (RANKFLOW_INJECT_FAILURE)", phase);
 }
 
-void agree(const Communicator& comm, std::string_view phase, const Failure& local) {
+void agree(const Communicator& comm, std::string_view phase, const Failure& given) {
+  // Every agreement is a stop point: a signal on any rank stops every rank here (the stop
+  // kinds are the largest codes, so they win over any other error).
+  const Failure local = core::stop_requested() ? Failure(core::stop_error()) : given;
   const int local_code = local ? static_cast<int>(local->kind()) : 0;
   const int worst = comm.allreduce(local_code, ReduceOp::kMax);
   if (worst == 0) return;
@@ -61,6 +66,8 @@ void agree(const Communicator& comm, std::string_view phase, const Failure& loca
   std::string message;
   if (comm.size() == 1 || all_same) {
     message = cause;
+  } else if (core::is_stop(static_cast<ErrorKind>(worst))) {
+    message = fmt::format("{} (rank {} of {})", cause, first, comm.size());
   } else {
     message = fmt::format("rank {} of {} failed while {}: {}", first, comm.size(), phase, cause);
     if (failed > 1) message += fmt::format(" ({} ranks failed in all)", failed);

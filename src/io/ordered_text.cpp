@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "rankflow/comm/phase.hpp"
+#include "rankflow/io/output_file.hpp"
 
 namespace rankflow::io {
 namespace {
@@ -35,7 +36,8 @@ OrderedTextOutput::OrderedTextOutput(const comm::Communicator& comm, std::string
       header_(comm.rank() == 0 ? std::move(header) : std::string()),
       buffer_bytes_(buffer_bytes) {
   buffer_.reserve(buffer_bytes_ + 4096);
-  part_path_ = target_ + ".part" + std::to_string(comm.rank());
+  part_path_ = part_path_beside(target_, ".part" + std::to_string(comm.rank()));
+  part_registration_ = core::TempFile(part_path_);
 }
 
 OrderedTextOutput::~OrderedTextOutput() {

@@ -52,7 +52,8 @@ class Outputs {
     auto entry = std::make_unique<OutputFile>();
     entry->path = path;
     entry->hdf5 = hdf5;
-    entry->atomic = std::make_unique<io::AtomicOutput>(*comm_, path);
+    entry->atomic = std::make_unique<io::AtomicOutput>(
+        *comm_, path, hdf5 ? io::AtomicOutput::Target::kRegularFile : io::AtomicOutput::Target::kAnyFile);
     if (hdf5)
       collective_phase(*comm_, "creating the output", [&] {
         entry->file.emplace(io::hdf5::ParallelFile::create(*comm_, entry->atomic->temp_path()));

@@ -229,8 +229,9 @@ TEST(Join, AutoStrategyFollowsTheThreshold) {
 }
 
 // The broadcast copy is made once per node: only each node's leader allocates shared memory,
-// the other ranks map the leader's segment. Nodes are real (one here) or pretended: groups of
-// two consecutive ranks, which share memory on this machine as a real node's ranks would.
+// the other ranks map the leader's segment. Nodes are real (one, or two in the suite's 2x2 run,
+// test_join_2x2) or pretended: groups of two consecutive ranks, which share memory on this
+// machine as a real node's ranks would.
 TEST(Join, BroadcastKeepsOneCopyPerNode) {
   const table::Table left = keyed_table(100, 49, 0.1, 20, "v");
   const table::Table right = keyed_table(70, 50, 0.0, 20, "w");
@@ -251,8 +252,8 @@ TEST(Join, BroadcastKeepsOneCopyPerNode) {
         world().allreduce<std::uint64_t>(node_rank == 0 ? 1 : 0, comm::ReduceOp::kSum);
     const auto allocated = world().allreduce(stats.shared_bytes_here, comm::ReduceOp::kSum);
     EXPECT_EQ(allocated, copies * stats.shared_bytes_mapped);
-    const int nodes =
-        ranks_per_node == 0 ? 1 : (world().size() + ranks_per_node - 1) / ranks_per_node;
+    const int nodes = ranks_per_node == 0 ? test::real_nodes()
+                                          : (world().size() + ranks_per_node - 1) / ranks_per_node;
     EXPECT_EQ(copies, static_cast<std::uint64_t>(nodes));
     EXPECT_EQ(stats.build_rows, 70u);  // every rank indexes the whole right side, once per node
   }

@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "rankflow/comm/communicator.hpp"
 
 namespace rankflow::test {
@@ -14,6 +16,13 @@ namespace rankflow::test {
 // A Communicator duplicated from MPI_COMM_WORLD once per process and freed before finalize.
 const comm::Communicator& world();
 void world_release();
+
+// The number of nodes the test runs on: RANKFLOW_TEST_NODES (2 in the two-node runs,
+// tests/CMakeLists.txt: rankflow_add_two_node_test), else 1.
+inline int real_nodes() {
+  const char* nodes = std::getenv("RANKFLOW_TEST_NODES");
+  return nodes != nullptr && std::atoi(nodes) > 0 ? std::atoi(nodes) : 1;
+}
 
 inline bool all_ranks(const comm::Communicator& comm, bool local) {
   return comm.allreduce(local ? 1 : 0, comm::ReduceOp::kMin) == 1;

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "rankflow/comm/phase.hpp"
+#include "rankflow/core/stop.hpp"
 
 namespace rankflow::comm {
 
@@ -36,6 +37,10 @@ class FailureLatch {
   template <typename Work>
   void run(Work&& work) noexcept {
     if (failure_) return;
+    if (core::stop_requested()) {  // a stop skips the rest of the work like an error does
+      failure_ = core::stop_error();
+      return;
+    }
     try {
       std::forward<Work>(work)();
     } catch (...) {

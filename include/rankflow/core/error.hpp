@@ -16,6 +16,8 @@ namespace rankflow {
 enum class ErrorKind : int {
   kRuntime = 1,  // data, I/O, MPI, HDF5: exit code 1
   kConfig = 2,   // command line or job config: exit code 2, raised before any data is read
+  kInterrupted = 130,  // stopped by SIGINT (core/stop.hpp): exit code 128 + 2
+  kTerminated = 143,   // stopped by SIGTERM (core/stop.hpp): exit code 128 + 15
 };
 
 class Error : public std::runtime_error {

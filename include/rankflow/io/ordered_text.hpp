@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/core/temp_files.hpp"
 
 namespace rankflow::io {
 
@@ -50,6 +51,7 @@ class OrderedTextOutput {
   std::size_t buffer_bytes_;
   std::string buffer_;
   std::string part_path_;
+  core::TempFile part_registration_;  // for the stop watchdog (core/stop.hpp)
   std::FILE* part_ = nullptr;
   std::uint64_t part_bytes_ = 0;
 };

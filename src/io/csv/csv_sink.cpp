@@ -10,6 +10,7 @@
 
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/temp_files.hpp"
 #include "rankflow/core/text.hpp"
 #include "rankflow/io/output_file.hpp"
 #include "rankflow/table/datetime.hpp"
@@ -78,7 +79,8 @@ class CsvSink final : public TableSink {
   CsvSink(const comm::Communicator& comm, const std::string& path, table::Schema schema,
           const CsvWriteOptions& options)
       : comm_(comm), schema_(std::move(schema)), options_(options), output_(comm, path) {
-    part_path_ = output_.temp_path() + ".part-" + std::to_string(comm.rank());
+    part_path_ = part_path_beside(output_.temp_path(), ".part-" + std::to_string(comm.rank()));
+    part_registration_ = core::TempFile(part_path_);
     comm::run_phase(comm, "creating the CSV output", [&] {
       part_fd_ = ::open(part_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (part_fd_ < 0)
@@ -120,7 +122,7 @@ class CsvSink final : public TableSink {
       const int fd = ::open(output_.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                             0666);
       if (fd < 0) throw DataError("cannot create '{}': {}", output_.temp_path(), std::strerror(errno));
-      const int status = ::ftruncate(fd, static_cast<off_t>(total));
+      const int status = output_.direct() ? 0 : ::ftruncate(fd, static_cast<off_t>(total));
       const int error = errno;
       ::close(fd);
       if (status != 0)
@@ -205,6 +207,7 @@ class CsvSink final : public TableSink {
   CsvWriteOptions options_;
   AtomicOutput output_;
   std::string part_path_;
+  core::TempFile part_registration_;  // for the stop watchdog (core/stop.hpp)
   int part_fd_ = -1;
   std::string buffer_;
   std::uint64_t part_size_ = 0;

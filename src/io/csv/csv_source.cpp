@@ -1,5 +1,9 @@
 #include "rankflow/io/csv/csv_source.hpp"
 
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
 #include "block_decoder.hpp"
 #include "csv_schema.hpp"
 #include "input_files.hpp"
@@ -7,10 +11,21 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
 #include "rankflow/core/log.hpp"
+#include "rankflow/core/stop.hpp"
 #include "record_stream.hpp"
 
 namespace rankflow::io {
 namespace {
+
+// For tests of stops and kills: RANKFLOW_TEST_SLOW_READ_MS=<ms> sleeps that long before each
+// block, so that a small input makes a long job (tests/e2e/stop_test.cpp).
+void slow_down_for_tests() {
+  static const int delay_ms = [] {
+    const char* value = std::getenv("RANKFLOW_TEST_SLOW_READ_MS");
+    return value != nullptr ? std::atoi(value) : 0;
+  }();
+  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+}
 
 using csv::InputFile;
 
@@ -38,6 +53,8 @@ class CsvSource final : public TableSource {
   const table::Schema& schema() const override { return schema_; }
 
   bool next(table::Table& block) override {
+    core::throw_if_stopped();  // local reads: a stop leaves here, comm::agree makes it agreed
+    slow_down_for_tests();
     if (block.num_columns() != schema_.size() || !(block.schema() == schema_))
       block = table::Table(schema_);
     block.clear();

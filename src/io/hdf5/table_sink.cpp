@@ -108,7 +108,7 @@ class Hdf5TableSink final : public TableSink {
   Hdf5TableSink(const comm::Communicator& comm, const std::string& path, table::Schema schema,
                 TableSinkOptions options)
       : comm_(comm), schema_(std::move(schema)), options_(std::move(options)),
-        output_(comm, path), rows_(schema_) {
+        output_(comm, path, AtomicOutput::Target::kRegularFile), rows_(schema_) {
     comm::run_phase(comm, "checking the HDF5 output", [&] { check_names(); });
   }
 

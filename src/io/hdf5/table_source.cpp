@@ -11,6 +11,7 @@
 #include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
+#include "rankflow/core/stop.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
 #include "handle.hpp"
 #include "types.hpp"
@@ -302,6 +303,7 @@ class Hdf5TableSource final : public TableSource {
   }
 
   bool next(table::Table& block) override {
+    core::throw_if_stopped();  // independent reads: a stop leaves here (core/stop.hpp)
     if (!(block.schema() == schema_ && block.num_columns() == schema_.size())) {
       block = table::Table(schema_);
     }
