@@ -6,6 +6,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "malloc_tuning.hpp"
+#include "rankflow/core/error.hpp"
 #include "rankflow/job/schema.hpp"
 
 namespace {
@@ -18,7 +19,7 @@ Usage:
                                 checks the job, writes its Slurm batch script and sbatch-es it
   rankflow inspect FILE.h5      datasets of an HDF5 file: shape, type, chunks, compression
   mpirun -np N rankflow generate grid OUT.h5 --rows N [--cols C ...]   demo/test data
-  rankflow keys                 every job config section and key, with defaults
+  rankflow keys [SECTION]       every job config section and key (or one section's), with defaults
   rankflow --version
 
 Run `rankflow COMMAND --help` for a command's options.
@@ -30,11 +31,18 @@ Exit codes: 0 success, 1 runtime or data error, 2 usage or config error.
 namespace rankflow::cli {
 
 int keys_command(const Args& args) {
+  constexpr const char* kKeysUsage =
+      "usage: rankflow keys [SECTION]\n"
+      "  every job config section and key with its default and meaning (Markdown), or only\n"
+      "  SECTION's (reduce, input, input.sales, ...)\n";
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "rankflow keys: prints every job config section and key (Markdown)\n";
+    std::cout << kKeysUsage;
     return 0;
   }
-  std::cout << job::describe_schema();
+  if (!args.empty() && !args[0].empty() && args[0][0] == '-')
+    throw ConfigError("unknown option '{}'\n{}", args[0], kKeysUsage);
+  if (args.size() > 1) throw ConfigError("one section at most, not {}\n{}", args.size(), kKeysUsage);
+  std::cout << (args.empty() ? job::describe_schema() : job::describe_schema(args[0]));
   return 0;
 }
 

@@ -20,6 +20,33 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_TRUE(contains(unknown.err, "unknown command 'frobnicate'"));
 }
 
+// `rankflow keys SECTION` shows that section's keys only; an unknown section or option is a
+// usage error (exit 2) that says what is allowed.
+TEST(Cli, KeysShowsOneSectionAndRejectsUnknownOnes) {
+  RunResult all = run_rankflow(0, {"keys"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_TRUE(contains(all.out, "### [reduce]") && contains(all.out, "### [join]")) << all.out;
+  for (const std::string& spelled : {std::string("reduce"), std::string("[reduce]")}) {
+    RunResult reduce = run_rankflow(0, {"keys", spelled});
+    ASSERT_EQ(reduce.exit_code, 0) << reduce.err;
+    EXPECT_TRUE(contains(reduce.out, "### [reduce]") && contains(reduce.out, "`functions`"))
+        << reduce.out;
+    EXPECT_FALSE(contains(reduce.out, "### [join]")) << reduce.out;
+    EXPECT_LT(reduce.out.size(), all.out.size() / 3) << reduce.out;
+  }
+  RunResult named = run_rankflow(0, {"keys", "input.sales"});
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_TRUE(contains(named.out, "### [input.*]")) << named.out;
+  RunResult typo = run_rankflow(0, {"keys", "reduse"});
+  EXPECT_EQ(typo.exit_code, 2) << typo.out;
+  EXPECT_TRUE(contains(typo.err, "unknown section 'reduse' (did you mean 'reduce'?)")) << typo.err;
+  EXPECT_TRUE(typo.out.empty()) << typo.out;
+  RunResult bogus = run_rankflow(0, {"keys", "--bogus"});
+  EXPECT_EQ(bogus.exit_code, 2) << bogus.out;
+  EXPECT_TRUE(contains(bogus.err, "unknown option '--bogus'")) << bogus.err;
+  EXPECT_TRUE(contains(bogus.err, "usage: rankflow keys [SECTION]")) << bogus.err;
+}
+
 TEST(Cli, MissingJobFileIsAConfigErrorAtEveryRankCount) {
   for (int np : {1, 2, 3, 4}) {
     RunResult run = run_rankflow(np, {"run", "/nonexistent/job.ini"}, 60);
