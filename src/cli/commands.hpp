@@ -14,7 +14,7 @@ using Args = std::vector<std::string>;  // the arguments after the command name
 int run_command(const Args& args, int* argc, char*** argv);
 int keys_command(const Args& args);
 int submit_command(const Args& args);  // no MPI: runs on a login node
-int inspect_command(const Args& args);
+int inspect_command(const Args& args, int* argc, char*** argv);
 int generate_command(const Args& args, int* argc, char*** argv);
 
 // Parses INI text (Boost.Program_options' config file syntax: [section], key = value, '#'

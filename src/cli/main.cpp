@@ -17,7 +17,8 @@ Usage:
   mpirun -np N rankflow run JOB.ini [--set section.key=value ...]
   rankflow submit JOB.ini [--nodes N] [--ntasks-per-node N] [--time T] [--partition P] ...
                                 checks the job, writes its Slurm batch script and sbatch-es it
-  rankflow inspect FILE.h5      datasets of an HDF5 file: shape, type, chunks, compression
+  rankflow inspect FILE         datasets of an HDF5 file: shape, type, chunks, compression;
+                                a CSV file's inferred columns and types, row estimate, first rows
   mpirun -np N rankflow generate grid OUT.h5 --rows N [--cols C ...]   demo/test data
   rankflow keys [SECTION]       every job config section and key (or one section's), with defaults
   rankflow --version
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
     if (command == "run") return rankflow::cli::run_command(args, &argc, &argv);
     if (command == "keys") return rankflow::cli::keys_command(args);
     if (command == "submit") return rankflow::cli::submit_command(args);
-    if (command == "inspect") return rankflow::cli::inspect_command(args);
+    if (command == "inspect") return rankflow::cli::inspect_command(args, &argc, &argv);
     if (command == "generate") return rankflow::cli::generate_command(args, &argc, &argv);
   } catch (const rankflow::Error& error) {
     std::cerr << "rankflow " << command << ": error: " << error.what() << "\n";

@@ -47,6 +47,37 @@ TEST(Cli, KeysShowsOneSectionAndRejectsUnknownOnes) {
   EXPECT_TRUE(contains(bogus.err, "usage: rankflow keys [SECTION]")) << bogus.err;
 }
 
+// Issue #15: `inspect` on a CSV said only "not an HDF5 file". It shows what a job would read:
+// the columns with their inferred types, the rows (estimated past the first block), the
+// first rows; a CSV error names file and line as in a job.
+TEST(Cli, InspectShowsACsvFileAsAJobReadsIt) {
+  TempDir dir;
+  std::string text = "id,name,price,day\n";
+  for (int row = 0; row < 150000; ++row)  // more than one block (1 MiB and its slack)
+    text += std::to_string(row) + ",item " + std::to_string(row % 7) + "," +
+            std::to_string(row % 100) + ".5,2024-01-" + std::to_string(10 + row % 20) + "\n";
+  write_file(dir.file("items.csv"), text);
+  RunResult run = run_rankflow(0, {"inspect", dir.file("items.csv")}, 60);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "columns     4")) << run.out;
+  EXPECT_TRUE(contains(run.out, "id                   int64")) << run.out;
+  EXPECT_TRUE(contains(run.out, "name                 string")) << run.out;
+  EXPECT_TRUE(contains(run.out, "price                float64")) << run.out;
+  EXPECT_TRUE(contains(run.out, "day                  date")) << run.out;
+  EXPECT_TRUE(contains(run.out, "rows        about ")) << run.out;
+  EXPECT_TRUE(contains(run.out, "item 1")) << run.out;
+  EXPECT_TRUE(contains(run.out, "schema = id:int64, name:string, price:float64, day:date"))
+      << run.out;
+  write_file(dir.file("small.csv"), "a,b\n1,x\n2,y\n");
+  RunResult small = run_rankflow(0, {"inspect", dir.file("small.csv")}, 60);
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_TRUE(contains(small.out, "rows        2\n")) << small.out;
+  write_file(dir.file("bad.csv"), "a,b\n1,\"x\n");
+  RunResult bad = run_rankflow(0, {"inspect", dir.file("bad.csv")}, 60);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_TRUE(contains(bad.err, "bad.csv: line 2: unterminated quoted field")) << bad.err;
+}
+
 TEST(Cli, MissingJobFileIsAConfigErrorAtEveryRankCount) {
   for (int np : {1, 2, 3, 4}) {
     RunResult run = run_rankflow(np, {"run", "/nonexistent/job.ini"}, 60);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
 #include "scan.hpp"
 
@@ -123,9 +124,9 @@ void RecordStream::discard_consumed() {
 void RecordStream::grow() {
   if (capacity_ >= max_record_size_)
     throw DataError(
-        "{}: line {}: a record is larger than max_record_size ({} bytes); is a quote left open? "
+        "{}: line {}: a record is larger than max_record_size ({}); is a quote left open? "
         "(raise [input] max_record_size for records this large)",
-        file_->path(), buffer_line_, max_record_size_);
+        file_->path(), buffer_line_, human_bytes(max_record_size_));
   const std::size_t capacity =
       static_cast<std::size_t>(std::min<std::uint64_t>(capacity_ * std::uint64_t{2}, max_record_size_));
   auto buffer = raw_array<char>(capacity + 1 + kScanPadding);
