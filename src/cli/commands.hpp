@@ -16,7 +16,7 @@ using Args = std::vector<std::string>;  // the arguments after the command name
 int run_command(const Args& args, int* argc, char*** argv, bool explain = false);
 int keys_command(const Args& args);
 int submit_command(const Args& args);  // no MPI: runs on a login node
-int inspect_command(const Args& args);
+int inspect_command(const Args& args, int* argc, char*** argv);
 int generate_command(const Args& args, int* argc, char*** argv);
 
 // The end of a job that threw: an agreed error is printed once by rank 0 ("rankflow: error:

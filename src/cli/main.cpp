@@ -6,6 +6,7 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "malloc_tuning.hpp"
+#include "rankflow/core/error.hpp"
 #include "rankflow/job/schema.hpp"
 
 namespace {
@@ -19,9 +20,10 @@ Usage:
                                 checks the job, writes its Slurm batch script and sbatch-es it
   rankflow explain JOB.ini [--set ...]   the bound plan: stages, columns read, strategy,
                                 memory budget, outputs (reads no rows, writes nothing)
-  rankflow inspect FILE.h5      datasets of an HDF5 file: shape, type, chunks, compression
+  rankflow inspect FILE         datasets of an HDF5 file: shape, type, chunks, compression;
+                                a CSV file's inferred columns and types, row estimate, first rows
   mpirun -np N rankflow generate grid OUT.h5 --rows N [--cols C ...]   demo/test data
-  rankflow keys                 every job config section and key, with defaults
+  rankflow keys [SECTION]       every job config section and key (or one section's), with defaults
   rankflow --version
 
 Run `rankflow COMMAND --help` for a command's options.
@@ -34,11 +36,18 @@ Exit codes: 0 success, 1 runtime or data error, 2 usage or config error,
 namespace rankflow::cli {
 
 int keys_command(const Args& args) {
+  constexpr const char* kKeysUsage =
+      "usage: rankflow keys [SECTION]\n"
+      "  every job config section and key with its default and meaning (Markdown), or only\n"
+      "  SECTION's (reduce, input, input.sales, ...)\n";
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::cout << "rankflow keys: prints every job config section and key (Markdown)\n";
+    std::cout << kKeysUsage;
     return 0;
   }
-  std::cout << job::describe_schema();
+  if (!args.empty() && !args[0].empty() && args[0][0] == '-')
+    throw ConfigError("unknown option '{}'\n{}", args[0], kKeysUsage);
+  if (args.size() > 1) throw ConfigError("one section at most, not {}\n{}", args.size(), kKeysUsage);
+  std::cout << (args.empty() ? job::describe_schema() : job::describe_schema(args[0]));
   return 0;
 }
 
@@ -67,7 +76,7 @@ int main(int argc, char** argv) {
     if (command == "explain") return rankflow::cli::run_command(args, &argc, &argv, true);
     if (command == "keys") return rankflow::cli::keys_command(args);
     if (command == "submit") return rankflow::cli::submit_command(args);
-    if (command == "inspect") return rankflow::cli::inspect_command(args);
+    if (command == "inspect") return rankflow::cli::inspect_command(args, &argc, &argv);
     if (command == "generate") return rankflow::cli::generate_command(args, &argc, &argv);
   } catch (const rankflow::Error& error) {
     std::cerr << "rankflow " << command << ": error: " << error.what() << "\n";

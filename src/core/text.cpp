@@ -3,7 +3,9 @@
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace rankflow {
 
@@ -64,6 +66,19 @@ std::string format_float(double value) {
   std::string text;
   append_float(text, value);
   return text;
+}
+
+std::string human_bytes(std::uint64_t bytes, int decimals) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024.0 && unit + 1 < std::size(units)) {
+    value /= 1024.0;
+    ++unit;
+  }
+  if (unit == 0) return fmt::format("{} B", bytes);
+  return fmt::format("{:.{}f} {}", value, value < 10 ? decimals : std::max(decimals - 1, 0),
+                     units[unit]);
 }
 
 }  // namespace rankflow

@@ -69,18 +69,6 @@ double seconds_of(const StageStats& s) { return s.start < 0 ? 0 : s.end - s.star
 
 }  // namespace
 
-std::string human_bytes(std::uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-  double value = static_cast<double>(bytes) / 1024.0;
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < std::size(units)) {
-    value /= 1024.0;
-    ++unit;
-  }
-  return fmt::format("{:.1f} {}", value, units[unit]);
-}
-
 std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (const char raw : text) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "rankflow/core/text.hpp"
 #include "array_config.hpp"
 #include "array_output.hpp"
 #include "job_report.hpp"
@@ -512,9 +513,9 @@ void run_array_job(const comm::Communicator& comm, const RawConfig& config,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string written;
   for (const std::string& path : outputs.paths()) written += (written.empty() ? "" : ", ") + path;
-  log::info("done in {:.2f} s: read {:.1f} MiB ({:.0f} MiB/s); wrote {}", seconds,
-            static_cast<double>(bytes) / 1048576.0,
-            static_cast<double>(bytes) / 1048576.0 / std::max(seconds, 1e-9), written);
+  const auto rate = static_cast<std::uint64_t>(static_cast<double>(bytes) / std::max(seconds, 1e-9));
+  log::info("done in {:.2f} s: read {} ({}/s); wrote {}", seconds, human_bytes(bytes),
+            human_bytes(rate), written);
   report_pipeline(comm, pipeline, options);
 }
 

@@ -341,18 +341,36 @@ void validate_keys(const RawConfig& config) {
   }
 }
 
+namespace {
+
+std::string describe_section(const SectionDoc& doc) {
+  std::string out = "### [" + doc.name + "]\n\n" + doc.help + "\n\n";
+  if (doc.keys.empty()) return out;
+  out += "| key | default | meaning |\n|---|---|---|\n";
+  for (const KeyDoc& key : doc.keys)
+    out += "| `" + key.key + "` | " + key.default_value + " | " + key.help + " |\n";
+  return out + "\n";
+}
+
+}  // namespace
+
 std::string describe_schema() {
   std::string out;
-  for (const SectionDoc& doc : schema()) {
-    out += "### [" + doc.name + "]\n\n" + doc.help + "\n\n";
-    if (doc.keys.empty()) continue;
-    out += "| key | default | meaning |\n|---|---|---|\n";
-    for (const KeyDoc& key : doc.keys)
-      out += "| `" + key.key + "` | " + (key.default_value.empty() ? "" : key.default_value) +
-             " | " + key.help + " |\n";
-    out += "\n";
-  }
+  for (const SectionDoc& doc : schema()) out += describe_section(doc);
   return out;
+}
+
+std::string describe_schema(const std::string& section) {
+  std::string name = section;
+  if (name.size() > 2 && name.front() == '[' && name.back() == ']')
+    name = name.substr(1, name.size() - 2);  // `rankflow keys [reduce]` as written in a job
+  std::vector<std::string> section_names;
+  for (const SectionDoc& doc : schema()) {
+    section_names.push_back(doc.name);
+    if (doc.name == name || section_matches(doc, name)) return describe_section(doc);
+  }
+  throw ConfigError("unknown section '{}'{}; sections are: {}", section,
+                    closest(name, section_names), join(section_names));
 }
 
 }  // namespace rankflow::job

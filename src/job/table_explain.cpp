@@ -22,7 +22,7 @@ std::string columns_read(const table::Schema& schema, const std::vector<bool>& r
 
 std::string budget_text(const ops::MemoryBudget& memory) {
   if (memory.bytes_per_rank == 0) return "none";
-  return fmt::format("{} per rank ({})", exec::human_bytes(memory.bytes_per_rank), memory.origin);
+  return fmt::format("{} per rank ({})", human_bytes(memory.bytes_per_rank), memory.origin);
 }
 
 }  // namespace
@@ -54,7 +54,7 @@ std::vector<std::string> explain_table_job(const comm::Communicator& comm,
       strategy += fmt::format(
           ": broadcast when the built side's total is at most {} ([join] broadcast_threshold), "
           "else shuffle by key hash; decided on every rank alike once its size is known",
-          exec::human_bytes(options.broadcast_threshold_bytes));
+          human_bytes(options.broadcast_threshold_bytes));
     facts.push_back(fmt::format("join: {} on the {} side built; strategy {}",
                                 ops::join_how_name(options.how), build_left ? "left" : "right",
                                 strategy));
@@ -65,7 +65,7 @@ std::vector<std::string> explain_table_job(const comm::Communicator& comm,
   if (plan.groupby || plan.distinct || !plan.output.sort.empty())
     facts.push_back(fmt::format("partitioning: rows move to the rank that owns their key "
                                 "(hash) or their range (sort), in exchange rounds of {}",
-                                exec::human_bytes(plan.exchange_round_bytes)));
+                                human_bytes(plan.exchange_round_bytes)));
   facts.push_back(plan.output.path.empty()
                       ? std::string("output: the result on stdout only")
                       : fmt::format("output: {} ({}), written under a temporary name and "

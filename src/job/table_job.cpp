@@ -1,3 +1,4 @@
+#include "rankflow/core/text.hpp"
 #include "table_job.hpp"
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "rankflow/ops/memory_budget.hpp"
 #include "job_report.hpp"
 #include "output_guard.hpp"
+#include "skipped_rows.hpp"
 #include "table_bind.hpp"
 #include "table_open.hpp"
 #include "table_plan.hpp"
@@ -56,21 +58,16 @@ std::string rows_text(std::uint64_t count) {
   return fmt::format("{} row{}", count, count == 1 ? "" : "s");
 }
 
-void warn_skipped(std::uint64_t skipped) {
-  if (skipped > 0)
-    log::warn("skipped {} bad row{} (on_bad_rows = skip)", skipped, skipped == 1 ? "" : "s");
-}
-
 void log_reading(const comm::Communicator& comm, const io::TableSource& source,
                  const RowPipeline& rows, double seconds) {
   const io::SourceStats stats = source.stats();
   std::uint64_t totals[4] = {rows.counts().read, rows.counts().kept, stats.bytes,
                              stats.skipped_rows};
   comm.allreduce_inplace(totals, 4, comm::ReduceOp::kSum);
-  log::info("read {} ({:.1f} MB) from {} in {:.2f} s{}", rows_text(totals[0]),
-            static_cast<double>(totals[2]) / 1e6, source.describe(), seconds,
+  log::info("read {} ({}) from {} in {:.2f} s{}", rows_text(totals[0]),
+            human_bytes(totals[2]), source.describe(), seconds,
             rows.has_filter() ? fmt::format("; {} kept by the filter", totals[1]) : "");
-  warn_skipped(totals[3]);
+  warn_skipped_rows(comm, totals[3], {&source});
 }
 
 void log_join(const comm::Communicator& comm, const Inputs& inputs, const BoundJob& job,
@@ -81,12 +78,12 @@ void log_join(const comm::Communicator& comm, const Inputs& inputs, const BoundJ
   std::uint64_t totals[6] = {probe.rows,  build.rows,  probe.bytes + build.bytes,
                              counts.read, counts.kept, probe.skipped_rows + build.skipped_rows};
   comm.allreduce_inplace(totals, 6, comm::ReduceOp::kSum);
-  log::info("joined {} of {} with {} of {} ({:.1f} MB; {} strategy) into {} in {:.2f} s{}",
+  log::info("joined {} of {} with {} of {} ({}; {} strategy) into {} in {:.2f} s{}",
             rows_text(totals[0]), inputs.probe->describe(), rows_text(totals[1]),
-            inputs.build->describe(), static_cast<double>(totals[2]) / 1e6,
+            inputs.build->describe(), human_bytes(totals[2]),
             ops::join_strategy_name(job.join->stats().strategy), rows_text(totals[3]), seconds,
             job.rows->has_filter() ? fmt::format("; {} kept by the filter", totals[4]) : "");
-  warn_skipped(totals[5]);
+  warn_skipped_rows(comm, totals[5], {inputs.probe.get(), inputs.build.get()});
 }
 
 std::string steps_done(const TablePlan& plan) {

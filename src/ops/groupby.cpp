@@ -6,6 +6,7 @@
 //   | u32 key size | normalized key | state of aggregate 0 | state of aggregate 1 | ...
 //
 // (key layout: key_encoder.hpp; states: aggregators.hpp).
+#include "rankflow/core/text.hpp"
 #include "rankflow/ops/groupby.hpp"
 
 #include <algorithm>
@@ -313,7 +314,7 @@ void GroupBy::State::find_groups_strings(const table::Column& key, std::size_t r
       ++misses;
     }
     if (size > std::numeric_limits<std::uint32_t>::max())
-      throw DataError("a key string of {} bytes is too long (limit 4 GiB)", size);
+      throw DataError("a key string of {} is too long (limit 4 GiB)", human_bytes(size));
     const auto length = static_cast<std::uint32_t>(size);
     string_key.resize(5 + size);
     string_key[0] = present ? 1 : 0;

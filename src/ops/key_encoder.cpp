@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
 
 // Inlined: hashing a 9-byte key is a few instructions, and a call per row would dominate.
@@ -144,7 +145,7 @@ void KeyEncoder::size_rows(const table::Table& block, const std::vector<std::siz
       const std::uint64_t length =
           column.is_valid(row) ? string_offsets[row + 1] - string_offsets[row] : 0;
       if (length > std::numeric_limits<std::uint32_t>::max())
-        throw DataError("a key string of {} bytes is too long (limit 4 GiB)", length);
+        throw DataError("a key string of {} is too long (limit 4 GiB)", human_bytes(length));
       offsets_[row + 1] += length;
     }
   }

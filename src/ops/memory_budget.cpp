@@ -83,20 +83,6 @@ std::string over_budget_advice(const std::vector<MemoryNeed>& needs, std::uint64
 
 }  // namespace
 
-std::string format_bytes(std::uint64_t bytes) { return format_bytes(bytes, 1); }
-
-std::string format_bytes(std::uint64_t bytes, int decimals) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  std::size_t unit = 0;
-  while (value >= 1024.0 && unit + 1 < std::size(units)) {
-    value /= 1024.0;
-    ++unit;
-  }
-  if (unit == 0) return fmt::format("{} B", bytes);
-  return fmt::format("{:.{}f} {}", value, value < 10 ? decimals : decimals - 1, units[unit]);
-}
-
 std::uint64_t default_memory_budget(const comm::Communicator& comm) {
   const comm::Communicator node = comm.split_shared();
   std::uint64_t available = node.rank() == 0 ? mem_available() : 0;

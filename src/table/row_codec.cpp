@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
 
 namespace rankflow::table {
@@ -38,7 +39,7 @@ std::byte* encode_strings(const Column& column, const std::uint32_t* rows, std::
   for (std::size_t idx = 0; idx < count; ++idx) {
     const std::uint64_t length = offsets[rows[idx] + 1] - offsets[rows[idx]];
     if (length > std::numeric_limits<std::uint32_t>::max())
-      throw DataError("a string of {} bytes is too long to shuffle (limit 4 GiB)", length);
+      throw DataError("a string of {} is too long to shuffle (limit 4 GiB)", human_bytes(length));
     out = put(out, static_cast<std::uint32_t>(length));
   }
   const char* chars = column.chars().data();

@@ -20,6 +20,64 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_TRUE(contains(unknown.err, "unknown command 'frobnicate'"));
 }
 
+// `rankflow keys SECTION` shows that section's keys only; an unknown section or option is a
+// usage error (exit 2) that says what is allowed.
+TEST(Cli, KeysShowsOneSectionAndRejectsUnknownOnes) {
+  RunResult all = run_rankflow(0, {"keys"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_TRUE(contains(all.out, "### [reduce]") && contains(all.out, "### [join]")) << all.out;
+  for (const std::string& spelled : {std::string("reduce"), std::string("[reduce]")}) {
+    RunResult reduce = run_rankflow(0, {"keys", spelled});
+    ASSERT_EQ(reduce.exit_code, 0) << reduce.err;
+    EXPECT_TRUE(contains(reduce.out, "### [reduce]") && contains(reduce.out, "`functions`"))
+        << reduce.out;
+    EXPECT_FALSE(contains(reduce.out, "### [join]")) << reduce.out;
+    EXPECT_LT(reduce.out.size(), all.out.size() / 3) << reduce.out;
+  }
+  RunResult named = run_rankflow(0, {"keys", "input.sales"});
+  EXPECT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_TRUE(contains(named.out, "### [input.*]")) << named.out;
+  RunResult typo = run_rankflow(0, {"keys", "reduse"});
+  EXPECT_EQ(typo.exit_code, 2) << typo.out;
+  EXPECT_TRUE(contains(typo.err, "unknown section 'reduse' (did you mean 'reduce'?)")) << typo.err;
+  EXPECT_TRUE(typo.out.empty()) << typo.out;
+  RunResult bogus = run_rankflow(0, {"keys", "--bogus"});
+  EXPECT_EQ(bogus.exit_code, 2) << bogus.out;
+  EXPECT_TRUE(contains(bogus.err, "unknown option '--bogus'")) << bogus.err;
+  EXPECT_TRUE(contains(bogus.err, "usage: rankflow keys [SECTION]")) << bogus.err;
+}
+
+// Issue #15: `inspect` on a CSV said only "not an HDF5 file". It shows what a job would read:
+// the columns with their inferred types, the rows (estimated past the first block), the
+// first rows; a CSV error names file and line as in a job.
+TEST(Cli, InspectShowsACsvFileAsAJobReadsIt) {
+  TempDir dir;
+  std::string text = "id,name,price,day\n";
+  for (int row = 0; row < 150000; ++row)  // more than one block (1 MiB and its slack)
+    text += std::to_string(row) + ",item " + std::to_string(row % 7) + "," +
+            std::to_string(row % 100) + ".5,2024-01-" + std::to_string(10 + row % 20) + "\n";
+  write_file(dir.file("items.csv"), text);
+  RunResult run = run_rankflow(0, {"inspect", dir.file("items.csv")}, 60);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(contains(run.out, "columns     4")) << run.out;
+  EXPECT_TRUE(contains(run.out, "id                   int64")) << run.out;
+  EXPECT_TRUE(contains(run.out, "name                 string")) << run.out;
+  EXPECT_TRUE(contains(run.out, "price                float64")) << run.out;
+  EXPECT_TRUE(contains(run.out, "day                  date")) << run.out;
+  EXPECT_TRUE(contains(run.out, "rows        about ")) << run.out;
+  EXPECT_TRUE(contains(run.out, "item 1")) << run.out;
+  EXPECT_TRUE(contains(run.out, "schema = id:int64, name:string, price:float64, day:date"))
+      << run.out;
+  write_file(dir.file("small.csv"), "a,b\n1,x\n2,y\n");
+  RunResult small = run_rankflow(0, {"inspect", dir.file("small.csv")}, 60);
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_TRUE(contains(small.out, "rows        2\n")) << small.out;
+  write_file(dir.file("bad.csv"), "a,b\n1,\"x\n");
+  RunResult bad = run_rankflow(0, {"inspect", dir.file("bad.csv")}, 60);
+  EXPECT_EQ(bad.exit_code, 1) << bad.out;
+  EXPECT_TRUE(contains(bad.err, "bad.csv: line 2: unterminated quoted field")) << bad.err;
+}
+
 TEST(Cli, MissingJobFileIsAConfigErrorAtEveryRankCount) {
   for (int np : {1, 2, 3, 4}) {
     RunResult run = run_rankflow(np, {"run", "/nonexistent/job.ini"}, 60);

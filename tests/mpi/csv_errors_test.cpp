@@ -248,6 +248,31 @@ TEST(CsvErrors, AStrayQuoteThatNeverClosesIsNamed) {
   EXPECT_EQ(read.error.find("unquoted field"), std::string::npos) << read.error;
 }
 
+// Regression (issue #15): a stray opening quote on line 501 flips the pairing of every quote
+// after it, and the message named the last quote of the file (line 2999 there) instead of 501,
+// the line pandas names. A closing quote that starts a field gives the flip away.
+TEST(CsvErrors, AStrayOpeningQuoteIsNamedWhereItOpened) {
+  TempDir dir = TempDir::shared(world());
+  std::string text = "id,name,value\n";
+  for (int line = 2; line <= 3000; ++line) {
+    if (line == 501)
+      text += fmt::format("{},\"stray,{}\n", line, line);
+    else if (line % 100 == 0)
+      text += fmt::format("{},\"a, \"\"b\"\"\",{}\n", line, line);  // 600,"a, ""b""",600
+    else
+      text += fmt::format("{},x{},{}\n", line, line, line);
+  }
+  const auto files = write_csv_files(world(), dir.path(), {{"stray501.csv", text}});
+  const std::string expected =
+      files[0].name +
+      ": line 501: unterminated quoted field: the file ends inside quotes opened on this line; "
+      "the quote that closes them by count starts a field on line 600";
+  expect_error(files[0].name, io::CsvOptions{}, expected, {64, 4096, 1 << 20});
+  io::CsvOptions skip;
+  skip.on_bad_rows = io::BadRowPolicy::kSkip;
+  expect_error(files[0].name, skip, expected, {4096});
+}
+
 TEST(CsvErrors, HeadersThatDifferNameTheFile) {
   TempDir dir = TempDir::shared(world());
   const auto files = write_csv_files(world(), dir.path(),

@@ -226,7 +226,7 @@ TEST(CsvReader, MaxRecordSizeBoundsLongRecords) {
     options.block_size = block;
     options.max_record_size = 256;
     const DistributedRead rejected = read_distributed(world(), options);
-    EXPECT_NE(rejected.error.find("line 3: a record is larger than max_record_size (256 bytes)"),
+    EXPECT_NE(rejected.error.find("line 3: a record is larger than max_record_size (256 B)"),
               std::string::npos)
         << rejected.error;
     options.max_record_size = 512;

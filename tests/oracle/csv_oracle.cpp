@@ -89,9 +89,18 @@ SplitFile split(const InputFile& file, const Options& options) {
     std::uint64_t field_line = line;
     bool inside = false;
     std::uint64_t opened_line = line;  // of the quote that opened the last quoted stretch
+    std::uint64_t flipped_line = 0;    // of the opener whose closer starts a field instead
     for (; pos < text.size(); ++pos) {
       const char ch = text[pos];
       if (options.quote >= 0 && ch == static_cast<char>(options.quote)) {
+        // A closing quote (by count) where a quoted field starts: the pairs went wrong at the
+        // opener of this stretch, the line to name.
+        const char before = pos == 0 ? '\n' : text[pos - 1];
+        const char after = pos + 1 < text.size() ? text[pos + 1] : '\n';
+        const bool starts_field = (before == options.delimiter || before == '\n') &&
+                                  after != options.delimiter && after != '\n' && after != '\r' &&
+                                  after != ch;
+        if (inside && starts_field && flipped_line == 0) flipped_line = opened_line;
         if (!inside) opened_line = line;
         inside = !inside;
       } else if (!inside && ch == options.delimiter) {
@@ -104,7 +113,8 @@ SplitFile split(const InputFile& file, const Options& options) {
       if (ch == '\n') ++line;
     }
     if (pos == text.size() && inside) {
-      out.error = fmt::format("{}: line {}: unterminated quoted field", file.name, opened_line);
+      out.error = fmt::format("{}: line {}: unterminated quoted field", file.name,
+                              flipped_line != 0 ? flipped_line : opened_line);
       return out;
     }
     std::string last = text.substr(field_start, pos - field_start);

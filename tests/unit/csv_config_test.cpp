@@ -102,7 +102,7 @@ TEST(CsvConfig, ErrorsNameTheKey) {
 TEST(CsvConfig, MaxRecordSizeIsAtLeastTheBlockSize) {
   EXPECT_NE(config_error(config_of({{"path", "a.csv"}, {"max_record_size", "100"}}))
                 .find("job.ini: [input] max_record_size = '100': is smaller than block_size "
-                      "(100 < 1048576 bytes)"),
+                      "(100 B < 1.0 MiB)"),
             std::string::npos);
   EXPECT_EQ(
       config_error(config_of({{"path", "a.csv"}, {"block_size", "64"}, {"max_record_size", "64"}})),

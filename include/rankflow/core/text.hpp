@@ -2,6 +2,7 @@
 // layer and the writers of values as text. Local, no allocation beyond the results.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,9 @@ std::vector<std::string> split_list(const std::string& text);
 // reads back as float64. Used for CSV outputs and the results table.
 void append_float(std::string& out, double value);
 std::string format_float(double value);
+
+// A size for people, in binary units, as every log line and message prints sizes: "6 B",
+// "172.4 KiB", "7.5 MiB", "1.1 GiB" (`decimals` digits below 10 of a unit, one fewer above).
+std::string human_bytes(std::uint64_t bytes, int decimals = 1);
 
 }  // namespace rankflow

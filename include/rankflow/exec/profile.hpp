@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/core/text.hpp"
 #include "rankflow/exec/pipeline.hpp"
 
 namespace rankflow::exec {
@@ -48,9 +49,6 @@ StageSpread spread(const JobProfile& profile, std::size_t stage);
 // The end-of-job summary: one line per stage (time, rows, bytes exchanged, skew as max/median
 // rank time), then the wall time.
 std::vector<std::string> summary_lines(const JobProfile& profile);
-
-// "1.5 KiB", "7.9 MiB", "2.0 GiB" (bytes below 1 KiB as "512 B").
-std::string human_bytes(std::uint64_t bytes);
 
 // `text` as a JSON string literal, quotes included.
 std::string json_string(const std::string& text);

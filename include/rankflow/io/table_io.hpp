@@ -63,6 +63,9 @@ class TableSource {
     return nullptr;
   }
   virtual SourceStats stats() const = 0;
+  // The first bad rows this rank skipped (on_bad_rows = skip), in its reading order, each as
+  // "file: line N: what is wrong" (at most a few: for the warning that names them). Local.
+  virtual std::vector<std::string> skipped_examples() const { return {}; }
   virtual std::string describe() const = 0;  // "CSV data/sales-*.csv (3 files, 1.2 GB)"
   // The bytes of the whole input, over all ranks (what stats().bytes adds up to): for progress.
   // 0 when unknown.

@@ -30,6 +30,9 @@ void validate_keys(const RawConfig& config);
 
 // The schema as Markdown: what `rankflow keys` prints and docs/config.md holds.
 std::string describe_schema();
+// One section's keys ("reduce", "[reduce]", "input.sales" or "input.*"); ConfigError naming the
+// known sections when there is none of that name.
+std::string describe_schema(const std::string& section);
 
 // Levenshtein distance, for "did you mean" suggestions.
 std::size_t edit_distance(const std::string& left, const std::string& right);

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace rankflow::ops {
 
@@ -45,10 +46,10 @@ struct MemoryNeed {
 void check_memory(const comm::Communicator& comm, const MemoryBudget& budget, std::string_view what,
                   MemoryNeed need, std::string_view advice = {});
 
-// "1.5 GiB", "640 MiB", "12 KiB", "100 B".
-std::string format_bytes(std::uint64_t bytes);
-// With `decimals` digits after the point below 10 units and one fewer above: "1.07 GiB",
-// "640.2 MiB" (decimals = 2).
-std::string format_bytes(std::uint64_t bytes, int decimals);
+// The memory messages' sizes: core/text.hpp's human_bytes, the one format of every log line
+// (this name stays for the operators that print budgets).
+inline std::string format_bytes(std::uint64_t bytes, int decimals = 1) {
+  return human_bytes(bytes, decimals);
+}
 
 }  // namespace rankflow::ops

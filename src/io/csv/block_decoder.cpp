@@ -277,8 +277,20 @@ void BlockDecoder::mark_bad(const RecordBatch& batch, Failure found, Failure* fa
   if (keep_[found.row] == 0) return;
   keep_[found.row] = 0;
   ++bad_rows_;
-  if (skip_messages_.size() < kSkipMessagesKept)
-    note_skipped(describe_failure(batch, found, *path_));
+  if (skip_messages_.size() < kSkipMessagesKept) {
+    const auto offset = static_cast<std::uint32_t>(found.where - batch.data);
+    add_pending({offset, std::move(found), nullptr});
+  }
+}
+
+void BlockDecoder::add_pending(PendingSkip skip) {
+  const std::size_t wanted = kSkipMessagesKept - skip_messages_.size();
+  auto at = std::upper_bound(
+      pending_.begin(), pending_.end(), skip.offset,
+      [](std::uint32_t offset, const PendingSkip& other) { return offset < other.offset; });
+  if (static_cast<std::size_t>(at - pending_.begin()) >= wanted) return;
+  pending_.insert(at, std::move(skip));
+  if (pending_.size() > wanted) pending_.pop_back();
 }
 
 template <bool kChecked, typename Parsers>
@@ -410,6 +422,7 @@ std::uint64_t BlockDecoder::decode(const RecordBatch& batch, const std::string& 
   // first in row order.
   if (policy_ == BadRowPolicy::kError && !bad.empty()) rows = bad.front().good_before;
   keep_.clear();
+  pending_.clear();
   bad_rows_ = 0;
   Failure failure;
   const std::size_t base = block.num_rows();
@@ -429,8 +442,12 @@ std::uint64_t BlockDecoder::decode(const RecordBatch& batch, const std::string& 
   }
   for (const BadRecord& record : bad) {
     if (skip_messages_.size() >= kSkipMessagesKept) break;
-    note_skipped(describe_bad_record(batch, record, path));
+    add_pending({record.start, Failure{}, &record});
   }
+  for (const PendingSkip& skip : pending_)
+    note_skipped(skip.record != nullptr ? describe_bad_record(batch, *skip.record, path)
+                                        : describe_failure(batch, skip.failure, path));
+  pending_.clear();
   if (bad_rows_ > 0) {
     std::vector<std::uint8_t> selection(base, 1);
     selection.insert(selection.end(), keep_.begin(), keep_.end());

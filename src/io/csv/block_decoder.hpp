@@ -97,6 +97,15 @@ class BlockDecoder {
   std::vector<std::uint8_t> keep_;     // kSkip: 1 = row kept (only when some row is bad)
   std::size_t bad_rows_ = 0;
   std::vector<std::string> skip_messages_;
+  // kSkip: the batch's first bad rows by offset, described once the batch is decoded (values
+  // are checked a column at a time, so they are found out of row order).
+  struct PendingSkip {
+    std::uint32_t offset = 0;
+    Failure failure;                    // a bad value
+    const BadRecord* record = nullptr;  // or a wrong field count
+  };
+  std::vector<PendingSkip> pending_;
+  void add_pending(PendingSkip skip);
 };
 
 }  // namespace rankflow::io::csv

@@ -3,6 +3,7 @@
 #include <set>
 #include <string_view>
 
+#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
 
 namespace rankflow::io {
@@ -47,10 +48,10 @@ std::optional<CsvOptionProblem> find_csv_option_problem(const CsvOptions& option
   // value would bound nothing (records up to block_size always fit).
   if (options.max_record_size < options.block_size)
     return found("max_record_size",
-                 fmt::format("is smaller than block_size ({} < {} bytes); it bounds how far a "
+                 fmt::format("is smaller than block_size ({} < {}); it bounds how far a "
                              "rank's buffer may grow past block_size to hold one record, so "
                              "records up to block_size always fit: set it to at least block_size",
-                             options.max_record_size, options.block_size));
+                             human_bytes(options.max_record_size), human_bytes(options.block_size)));
   std::set<std::string> names;
   for (const table::Field& field : options.schema) {
     if (field.name.empty()) return found("schema", "a column has no name");

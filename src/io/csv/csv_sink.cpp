@@ -126,7 +126,7 @@ class CsvSink final : public TableSink {
       const int error = errno;
       ::close(fd);
       if (status != 0)
-        throw DataError("cannot size '{}' to {} bytes: {}", output_.temp_path(), total,
+        throw DataError("cannot size '{}' to {}: {}", output_.temp_path(), human_bytes(total),
                         std::strerror(error));
     });
     comm::run_phase(comm_, "assembling the CSV output", [&] {

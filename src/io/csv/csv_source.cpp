@@ -83,6 +83,7 @@ class CsvSource final : public TableSource {
 
   void select_columns(const std::vector<bool>& read) override { decoder_.select_columns(read); }
   SourceStats stats() const override { return stats_; }
+  std::vector<std::string> skipped_examples() const override { return decoder_.skip_messages(); }
   std::string describe() const override { return csv::describe_input(pattern_, files_); }
   std::uint64_t total_bytes() const override { return csv::total_bytes(files_); }
 

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
 
 namespace rankflow::io::csv {
@@ -131,12 +132,7 @@ std::vector<Piece> pieces_of(const std::vector<InputFile>& files, std::uint64_t 
 }
 
 std::string describe_input(const std::string& pattern, const std::vector<InputFile>& files) {
-  const double bytes = static_cast<double>(total_bytes(files));
-  std::string size;
-  if (bytes >= 1e9) size = fmt::format("{:.1f} GB", bytes / 1e9);
-  else if (bytes >= 1e6) size = fmt::format("{:.1f} MB", bytes / 1e6);
-  else
-    size = fmt::format("{:.0f} byte{}", bytes, bytes == 1 ? "" : "s");
+  const std::string size = human_bytes(total_bytes(files));
   return fmt::format("CSV {} ({} file{}, {})", pattern, files.size(), files.size() == 1 ? "" : "s",
                      size);
 }

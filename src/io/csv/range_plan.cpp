@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "rankflow/core/text.hpp"
 #include "block_decoder.hpp"
 #include "rankflow/core/error.hpp"
 #include "record_stream.hpp"
@@ -99,8 +100,8 @@ void RangePlanner::scan_segment(const InputHandle& file, Segment& segment) {
         std::min<std::uint64_t>(options_.block_size, segment.end - pos));
     const std::size_t got = file.read_at(buffer_.data(), want, pos);
     if (got < want)
-      throw DataError("CSV input '{}' shrank while being read (now {} bytes)", file.path(),
-                      pos + got);
+      throw DataError("CSV input '{}' shrank while being read (now {})", file.path(),
+                      human_bytes(pos + got));
     count_segment(buffer_.data(), got, options_.quote, pos - segment.begin, &segment.counts);
     pos += got;
   }
@@ -257,8 +258,8 @@ FirstRecord read_first_record(const InputHandle& file, std::uint64_t file_size,
             "{}", unterminated_quote_message(file.path(), buffer.data(), got, skipped_lines + 1,
                                              options.quote, options.delimiter));
       if (capacity >= options.max_record_size)
-        throw DataError("{}: line {}: the first record is larger than max_record_size ({} bytes)",
-                        file.path(), skipped_lines + 1, options.max_record_size);
+        throw DataError("{}: line {}: the first record is larger than max_record_size ({})",
+                        file.path(), skipped_lines + 1, human_bytes(options.max_record_size));
       capacity *= 2;
       continue;
     }

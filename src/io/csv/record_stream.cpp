@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
 #include "scan.hpp"
 
@@ -20,25 +21,67 @@ std::unique_ptr<T[]> raw_array(std::size_t count) {
 
 }  // namespace
 
+namespace {
+
+// Where the quotes the file ends in went wrong. Quotes pair by parity, so one stray quote
+// flips every pair after it and the last opener can be thousands of lines past the mistake.
+// A closing quote (by parity) that stands where a quoted field starts, after a delimiter or a
+// line break and before text, is the sign: the quotes have paired the wrong way since the
+// opener of that stretch, which is then the quote to name (pandas names the same line).
+struct OpenQuote {
+  std::size_t opened = 0;       // offset of the quote to name
+  std::size_t misplaced = 0;    // the closer that starts a field instead (when `flipped`)
+  bool flipped = false;
+};
+
+OpenQuote find_open_quote(const char* data, std::size_t size, char quote, char delimiter) {
+  const auto starts_field = [&](std::size_t pos) {
+    const bool after = pos == 0 || data[pos - 1] == delimiter || data[pos - 1] == '\n';
+    const char next = pos + 1 < size ? data[pos + 1] : '\n';
+    return after && next != delimiter && next != '\n' && next != '\r' && next != quote;
+  };
+  OpenQuote found;
+  bool inside = false;
+  std::size_t opened = 0;
+  for (std::size_t pos = 0; pos < size; ++pos) {
+    if (data[pos] != quote) continue;
+    if (inside && pos + 1 < size && data[pos + 1] == quote) {
+      ++pos;  // an escaped quote ("") inside quotes
+      continue;
+    }
+    if (!inside) {
+      opened = pos;
+    } else if (!found.flipped && starts_field(pos)) {
+      found = {opened, pos, true};
+    }
+    inside = !inside;
+  }
+  if (!found.flipped) found.opened = opened;
+  return found;
+}
+
+}  // namespace
+
 std::string unterminated_quote_message(const std::string& path, const char* data, std::size_t size,
                                        std::uint64_t line, int quote, char delimiter) {
   const char quote_char = static_cast<char>(quote);
-  bool inside = false;
-  std::size_t opened = 0;  // the quote that opened the last quoted stretch
-  for (std::size_t pos = 0; pos < size; ++pos) {
-    if (data[pos] != quote_char) continue;
-    if (!inside) opened = pos;
-    inside = !inside;
-  }
+  const OpenQuote open = find_open_quote(data, size, quote_char, delimiter);
+  const std::size_t opened = open.opened;
   const std::uint64_t quote_line = line + count_newlines(data, opened);
   const bool in_unquoted_field = opened > 0 && data[opened - 1] != delimiter &&
                                  data[opened - 1] != '\n' && data[opened - 1] != quote_char;
+  const std::string flipped =
+      open.flipped ? fmt::format("; the quote that closes them by count starts a field on line "
+                                 "{}, so every quote after this one pairs the wrong way",
+                                 line + count_newlines(data, open.misplaced))
+                   : "";
   return fmt::format(
-      "{}: line {}: unterminated quoted field: the file ends inside quotes opened on this line{}",
+      "{}: line {}: unterminated quoted field: the file ends inside quotes opened on this line{}{}",
       path, quote_line,
       in_unquoted_field ? " by a quote inside an unquoted field (such a quote opens quotes too: "
                           "quote the field and double its quotes)"
-                        : "");
+                        : "",
+      flipped);
 }
 
 std::uint64_t RecordBatch::line_of(std::uint32_t offset) const {
@@ -81,9 +124,9 @@ void RecordStream::discard_consumed() {
 void RecordStream::grow() {
   if (capacity_ >= max_record_size_)
     throw DataError(
-        "{}: line {}: a record is larger than max_record_size ({} bytes); is a quote left open? "
+        "{}: line {}: a record is larger than max_record_size ({}); is a quote left open? "
         "(raise [input] max_record_size for records this large)",
-        file_->path(), buffer_line_, max_record_size_);
+        file_->path(), buffer_line_, human_bytes(max_record_size_));
   const std::size_t capacity =
       static_cast<std::size_t>(std::min<std::uint64_t>(capacity_ * std::uint64_t{2}, max_record_size_));
   auto buffer = raw_array<char>(capacity + 1 + kScanPadding);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "handle.hpp"
+#include "rankflow/core/text.hpp"
 #include "types.hpp"
 
 namespace rankflow::io::hdf5 {
@@ -284,7 +285,7 @@ std::string format_summary(const FileSummary& summary) {
     for (const std::string& filter : info.filters)
       filters += (filters.empty() ? "" : ", ") + filter;
     out += fmt::format("  compression {}\n", filters.empty() ? "none" : filters);
-    out += fmt::format("  storage     {} bytes\n", info.storage_bytes);
+    out += fmt::format("  storage     {}\n", human_bytes(info.storage_bytes));
     for (const AttributeInfo& attribute : info.attributes)
       out += fmt::format("  @{} = {}  ({})\n", attribute.name, attribute.value, attribute.type);
     if (info.dtype && !info.dims.empty())
