@@ -80,7 +80,7 @@ void ExactSum::add_product(double a, double b) noexcept {
 
 void ExactSum::add_int128(exact_int128 value, int position) noexcept {
   if (value == 0) return;
-  carry();  // each piece below adds less than 2^32 to a chunk, counted as one addition
+  // Each piece below adds less than 2^32 to two chunks: one addition each, as add() counts.
   __extension__ using uint128 = unsigned __int128;
   const bool negative = value < 0;
   const uint128 magnitude = negative ? uint128{0} - static_cast<uint128>(value)

@@ -61,6 +61,13 @@ class ExactSum {
   const std::byte* read_merge(const std::byte* in) noexcept;  // merges a written state in
 
   void clear() noexcept { *this = ExactSum{}; }
+  // Where add(value) writes first (for prefetching).
+  const void* chunk_for(double value) const noexcept {
+    std::uint64_t bits;
+    std::memcpy(&bits, &value, sizeof bits);
+    const auto exponent = static_cast<int>((bits >> 52) & 0x7ff);
+    return chunks_ + ((exponent == 0 ? 0 : (exponent - 1) & 0x7ff) >> 5);
+  }
 
  private:
   enum Flag : std::uint8_t { kNaN = 1, kPlusInf = 2, kMinusInf = 4 };
@@ -82,9 +89,9 @@ class ExactSum {
   // Chunks 0..kChunks-2 back into [0, 2^32), the carry into the top chunk.
   void carry() noexcept;
 
-  std::int64_t chunks_[kChunks] = {};
-  int adds_left_ = kAddsBeforeCarry;
+  int adds_left_ = kAddsBeforeCarry;  // the small fields first: they share the first cache line
   std::uint8_t flags_ = 0;
+  std::int64_t chunks_[kChunks] = {};
 };
 
 // The exact sum split into non-overlapping doubles, largest first: the first is the rounded
