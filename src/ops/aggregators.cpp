@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "exact_sum.hpp"
 #include "rankflow/core/error.hpp"
 #include "value_ops.hpp"
 
@@ -62,72 +63,62 @@ class Count final : public Aggregator {
   std::vector<std::int64_t> counts_;
 };
 
-// var and std: (n, mean, M2); Welford per row, Chan et al.'s formula to merge.
+// var and std: (n, exact sum, exact sum of squares); a value's square enters as two doubles
+// (the product and its error, exact_sum.hpp), so the variance is a function of exact sums and
+// gives the same bits whatever the order of the rows and the merges.
 template <typename In>
 class Variance final : public Aggregator {
  public:
   Variance(bool std_dev, int ddof) : std_(std_dev), ddof_(ddof) {}
-  void resize(std::size_t groups) override {
-    counts_.resize(groups, 0);
-    means_.resize(groups, 0.0);
-    m2_.resize(groups, 0.0);
-  }
+  void resize(std::size_t groups) override { states_.resize(groups); }
   void update(const Column* column, const std::uint32_t* gids, std::size_t rows,
               std::uint64_t) override {
     const Values<In> values(*column);
     for_each_present(*column, rows, [&](std::size_t row) {
-      const std::uint32_t gid = gids[row];
+      State& state = states_[gids[row]];
       const auto value = static_cast<double>(values[row]);
-      const double count = static_cast<double>(++counts_[gid]);
-      const double delta = value - means_[gid];
-      means_[gid] += delta / count;
-      m2_[gid] += delta * (value - means_[gid]);
+      ++state.count;
+      state.sum.add(value);
+      state.squares.add_product(value, value);
     });
   }
-  std::size_t state_size(std::uint32_t) const override { return 24; }
+  std::size_t state_size(std::uint32_t gid) const override {
+    return 8 + states_[gid].sum.state_size() + states_[gid].squares.state_size();
+  }
   std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
-    return bytes::put(bytes::put(bytes::put(out, counts_[gid]), means_[gid]), m2_[gid]);
+    const State& state = states_[gid];
+    return state.squares.write(state.sum.write(bytes::put(out, state.count)));
   }
   const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
-    const auto count_b = bytes::get<std::int64_t>(in);
-    const auto mean_b = bytes::get<double>(in);
-    const auto m2_b = bytes::get<double>(in);
-    if (count_b == 0) return in;
-    const std::int64_t count_a = counts_[gid];
-    const std::int64_t count = count_a + count_b;
-    const double delta = mean_b - means_[gid];
-    const double weight = static_cast<double>(count_b) / static_cast<double>(count);
-    means_[gid] += delta * weight;
-    m2_[gid] += m2_b + delta * delta * static_cast<double>(count_a) * weight;
-    counts_[gid] = count;
-    return in;
+    State& state = states_[gid];
+    state.count += bytes::get<std::uint64_t>(in);
+    return state.squares.read_merge(state.sum.read_merge(in));
   }
   Column finalize(std::size_t groups, AggregateFunction) override {
     Column out(ColumnType::kFloat64);
     out.reserve(groups);
     for (std::size_t gid = 0; gid < groups; ++gid) {
-      const std::int64_t dof = counts_[gid] - ddof_;
-      if (counts_[gid] == 0 || dof <= 0) {
+      const State& state = states_[gid];
+      if (state.count == 0 || static_cast<std::int64_t>(state.count) - ddof_ <= 0) {
         out.append_null();
         continue;
       }
-      const double variance = m2_[gid] / static_cast<double>(dof);
+      const double variance = exact_variance(state.sum, state.squares, state.count, ddof_);
       out.append_f64(std_ ? std::sqrt(variance) : variance);
     }
     return out;
   }
-  void clear() override {
-    counts_.clear();
-    means_.clear();
-    m2_.clear();
-  }
+  void clear() override { states_.clear(); }
 
  private:
+  struct State {
+    std::uint64_t count = 0;
+    ExactSum sum;
+    ExactSum squares;
+  };
   bool std_;
   int ddof_;
-  std::vector<std::int64_t> counts_;
-  std::vector<double> means_;
-  std::vector<double> m2_;
+  std::vector<State> states_;
 };
 
 // min and max: (value, present).

@@ -6,12 +6,13 @@
 //                 merge a received one into a group on the owning rank
 //   finalize()    one output value per group
 //
-// States (explicit and small, except where exactness needs the values):
+// States (explicit and small, except where exactness needs the values; float sums are exact,
+// ExactSum, so that no result depends on the rank count, the blocks or the merge order):
 //   count()               n
 //   sum, mean, min, max,  (sum, n, min, max) of an int64, float64 or bool column: one state,
 //   count(col)            and one pass over the column, for all of them (fused)
 //   count(col)            n (other column types)
-//   var, std              (n, mean, M2)      Welford per row, Chan et al. to merge
+//   var, std              (n, exact sum, exact sum of squares)   (ExactSum, exact_sum.hpp)
 //   min, max              (value, present)
 //   first, last           (position, value)  position = rank << 44 | row: the input order
 //   sum, mean, min, max,  (n, sum[K], min[K], max[K]) of K float64 columns given as whole rows

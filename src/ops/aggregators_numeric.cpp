@@ -2,8 +2,12 @@
 // column share one state per group,
 //
 //   | sum | n | min | max |      (min/max: int64 for int64 and bool columns, else double; sum:
-//                                 int128 for int64 and bool columns, else double; min and max
-//                                 only when one of them is asked for)
+//                                 int128 for int64 and bool columns, else an ExactSum; min
+//                                 and max only when one of them is asked for)
+//
+// A float sum is exact too (ExactSum, exact_sum.hpp), rounded once when the group is finished:
+// sum is the correctly rounded sum and mean that sum divided by n, the same bits at every rank
+// count and block size. Its state travels as the non-zero part of the accumulator.
 //
 // An integer sum is exact in 128 bits (2^64 rows of int64 cannot overflow it), so the result
 // does not depend on the order of the additions: a sum whose running total leaves int64 on one
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "aggregators.hpp"
+#include "exact_sum.hpp"
 #include "rankflow/core/error.hpp"
 #include "value_ops.hpp"
 
@@ -33,7 +38,8 @@ __extension__ using int128 = __int128;  // GCC/Clang
 template <typename In, typename Acc, bool kExtremes>
 class NumericSummary final : public Aggregator {
  public:
-  using Sum = std::conditional_t<std::is_same_v<Acc, double>, double, int128>;
+  static constexpr bool kFloat = std::is_same_v<Acc, double>;
+  using Sum = std::conditional_t<kFloat, ExactSum, int128>;
   struct SumCount {
     Sum sum;
     std::int64_t count;
@@ -44,7 +50,21 @@ class NumericSummary final : public Aggregator {
     Acc min;
     Acc max;
   };
-  using Summary = std::conditional_t<kExtremes, SumCountExtremes, SumCount>;
+  // Float states: the small fields first, then the accumulator (its counter first): the header
+  // is one cache line, the chunk that a value adds to is one more.
+  struct FloatCount {
+    std::int64_t count;
+    ExactSum sum;
+  };
+  struct FloatCountExtremes {
+    std::int64_t count;
+    Acc min;
+    Acc max;
+    ExactSum sum;
+  };
+  using Summary = std::conditional_t<
+      kFloat, std::conditional_t<kExtremes, FloatCountExtremes, FloatCount>,
+      std::conditional_t<kExtremes, SumCountExtremes, SumCount>>;
 
   static constexpr std::size_t kCachedStateBytes = std::size_t{256} << 10;
 
@@ -68,11 +88,19 @@ class NumericSummary final : public Aggregator {
     Summary* states = states_.data();
     for_each_present(*column, rows, [&](std::size_t row) {
       if constexpr (kPrefetch) {
-        if (row + kPrefetchRows < rows) __builtin_prefetch(states + gids[row + kPrefetchRows], 1);
+        if (row + kPrefetchRows < rows) {
+          Summary* ahead = states + gids[row + kPrefetchRows];
+          __builtin_prefetch(ahead, 1);
+          if constexpr (kFloat)
+            __builtin_prefetch(ahead->sum.chunk_for(values[row + kPrefetchRows]), 1);
+        }
       }
       Summary& state = states[gids[row]];
       const auto value = static_cast<Acc>(values[row]);
-      state.sum += static_cast<Sum>(value);
+      if constexpr (kFloat)
+        state.sum.add(value);
+      else
+        state.sum += static_cast<Sum>(value);
       ++state.count;
       if constexpr (kExtremes) {
         if (less(value, state.min)) state.min = value;
@@ -80,22 +108,46 @@ class NumericSummary final : public Aggregator {
       }
     });
   }
-  std::size_t state_size(std::uint32_t) const override { return sizeof(Summary); }
+  // Float sums travel as count, [min, max,] and the accumulator's bytes; integer states whole.
+  std::size_t state_size(std::uint32_t gid) const override {
+    if constexpr (kFloat)
+      return sizeof(std::int64_t) + (kExtremes ? 2 * sizeof(Acc) : 0) +
+             states_[gid].sum.state_size();
+    else
+      return sizeof(Summary);
+  }
   std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
-    std::memcpy(out, &states_[gid], sizeof(Summary));
-    return out + sizeof(Summary);
+    const Summary& state = states_[gid];
+    if constexpr (kFloat) {
+      out = bytes::put(out, state.count);
+      if constexpr (kExtremes) out = bytes::put(bytes::put(out, state.min), state.max);
+      return state.sum.write(out);
+    } else {
+      std::memcpy(out, &state, sizeof(Summary));
+      return out + sizeof(Summary);
+    }
   }
   const std::byte* merge_state(std::uint32_t gid, const std::byte* in) override {
-    Summary other;
-    std::memcpy(&other, in, sizeof(Summary));
     Summary& state = states_[gid];
-    state.sum += other.sum;
+    Summary other = empty();
+    if constexpr (kFloat) {
+      other.count = bytes::get<std::int64_t>(in);
+      if constexpr (kExtremes) {
+        other.min = bytes::get<Acc>(in);
+        other.max = bytes::get<Acc>(in);
+      }
+      in = state.sum.read_merge(in);
+    } else {
+      std::memcpy(&other, in, sizeof(Summary));
+      state.sum += other.sum;
+      in += sizeof(Summary);
+    }
     state.count += other.count;
     if constexpr (kExtremes) {
       if (less(other.min, state.min)) state.min = other.min;
       if (less(state.max, other.max)) state.max = other.max;
     }
-    return in + sizeof(Summary);
+    return in;
   }
   Column finalize(std::size_t groups, AggregateFunction function) override {
     Column out(output_type(function));
@@ -107,7 +159,7 @@ class NumericSummary final : public Aggregator {
       } else if (state.count == 0) {
         out.append_null();
       } else if (function == AggregateFunction::kMean) {
-        out.append_f64(static_cast<double>(state.sum) / static_cast<double>(state.count));
+        out.append_f64(sum_value(state.sum) / static_cast<double>(state.count));
       } else if (function == AggregateFunction::kSum) {
         append(out, checked_sum(state.sum));
       } else {
@@ -130,20 +182,31 @@ class NumericSummary final : public Aggregator {
     }
     return state;
   }
+  static double sum_value(const Sum& sum) {
+    if constexpr (kFloat)
+      return sum.round();
+    else
+      return static_cast<double>(sum);
+  }
   static Acc value_of(const Summary& state, AggregateFunction function) {
     if constexpr (kExtremes) {
       if (function == AggregateFunction::kMin) return state.min;
       if (function == AggregateFunction::kMax) return state.max;
     }
-    return static_cast<Acc>(state.sum);
+    if constexpr (kFloat)
+      return state.sum.round();
+    else
+      return static_cast<Acc>(state.sum);
   }
-  Acc checked_sum(Sum sum) const {
-    if constexpr (!std::is_same_v<Acc, double>) {
+  Acc checked_sum(const Sum& sum) const {
+    if constexpr (kFloat) {
+      return sum.round();
+    } else {
       if (checks_sum_ && (sum < static_cast<Sum>(std::numeric_limits<Acc>::min()) ||
                           sum > static_cast<Sum>(std::numeric_limits<Acc>::max())))
         throw_overflow();
+      return static_cast<Acc>(sum);
     }
-    return static_cast<Acc>(sum);
   }
   static bool less(Acc left, Acc right) {
     if constexpr (std::is_same_v<Acc, double>)

@@ -7,13 +7,15 @@
 // rows as they were read, where the column-wise path first copies every value into its column
 // and then makes K passes (one per column's summary). W6 (16 columns, 1000 stations) spends
 // most of its time there. The values are never null (the sources that give rows say so), so
-// one count serves every column.
+// one count serves every column. The sums are exact (ExactSum, exact_sum.hpp): the same bits at
+// every rank count and block size.
 #include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "aggregators.hpp"
+#include "exact_sum.hpp"
 #include "rankflow/core/error.hpp"
 #include "value_ops.hpp"
 
@@ -25,15 +27,14 @@ using table::ColumnType;
 
 template <bool kExtremes, bool kContiguous>
 void add_rows(const double* rows, std::size_t stride, const std::size_t* offsets, std::size_t width,
-              const std::uint32_t* gids, std::size_t count, std::int64_t* counts, double* sums,
+              const std::uint32_t* gids, std::size_t count, std::int64_t* counts, ExactSum* sums,
               double* mins, double* maxs) {
   for (std::size_t row = 0; row < count; ++row) {
     const std::size_t group = gids[row];
     const double* __restrict values = rows + row * stride;
-    double* __restrict sum = sums + group * width;
+    ExactSum* sum = sums + group * width;
     ++counts[group];
-    for (std::size_t col = 0; col < width; ++col)
-      sum[col] += values[kContiguous ? col : offsets[col]];
+    for (std::size_t col = 0; col < width; ++col) sum[col].add(values[kContiguous ? col : offsets[col]]);
     if constexpr (kExtremes) {
       double* __restrict low = mins + group * width;
       double* __restrict high = maxs + group * width;
@@ -59,7 +60,7 @@ class RowMajorSummary final : public Aggregator {
   void resize(std::size_t groups) override {
     const std::size_t width = offsets_.size();
     counts_.resize(groups, 0);
-    sums_.resize(groups * width, 0.0);
+    sums_.resize(groups * width);
     if (!extremes_) return;
     mins_.resize(groups * width, std::numeric_limits<double>::quiet_NaN());  // top of the order
     maxs_.resize(groups * width, -std::numeric_limits<double>::infinity());
@@ -84,14 +85,17 @@ class RowMajorSummary final : public Aggregator {
     }
     rows_ = nullptr;  // one block's rows serve one update
   }
-  std::size_t state_size(std::uint32_t) const override {
-    return sizeof(std::int64_t) + offsets_.size() * sizeof(double) * (extremes_ ? 3 : 1);
+  std::size_t state_size(std::uint32_t gid) const override {
+    const std::size_t width = offsets_.size();
+    std::size_t size = sizeof(std::int64_t) + (extremes_ ? 2 * width * sizeof(double) : 0);
+    for (std::size_t col = 0; col < width; ++col) size += sums_[gid * width + col].state_size();
+    return size;
   }
   std::byte* write_state(std::uint32_t gid, std::byte* out) const override {
     const std::size_t width = offsets_.size();
     std::memcpy(out, &counts_[gid], sizeof(std::int64_t));
     out += sizeof(std::int64_t);
-    out = put(out, sums_.data() + gid * width, width);
+    for (std::size_t col = 0; col < width; ++col) out = sums_[gid * width + col].write(out);
     if (!extremes_) return out;
     out = put(out, mins_.data() + gid * width, width);
     return put(out, maxs_.data() + gid * width, width);
@@ -102,12 +106,9 @@ class RowMajorSummary final : public Aggregator {
     std::memcpy(&count, in, sizeof(count));
     in += sizeof(count);
     counts_[gid] += count;
-    double value = 0.0;
-    for (std::size_t col = 0; col < width; ++col, in += sizeof(double)) {
-      std::memcpy(&value, in, sizeof(double));
-      sums_[gid * width + col] += value;
-    }
+    for (std::size_t col = 0; col < width; ++col) in = sums_[gid * width + col].read_merge(in);
     if (!extremes_) return in;
+    double value = 0.0;
     for (std::size_t col = 0; col < width; ++col, in += sizeof(double)) {
       std::memcpy(&value, in, sizeof(double));
       double& low = mins_[gid * width + col];
@@ -136,13 +137,13 @@ class RowMajorSummary final : public Aggregator {
       } else if (counts_[gid] == 0) {
         out.append_null();
       } else if (function == AggregateFunction::kMean) {
-        out.append_f64(sums_[at] / static_cast<double>(counts_[gid]));
+        out.append_f64(sums_[at].round() / static_cast<double>(counts_[gid]));
       } else if (function == AggregateFunction::kMin && extremes_) {
         out.append_f64(mins_[at]);
       } else if (function == AggregateFunction::kMax && extremes_) {
         out.append_f64(maxs_[at]);
       } else if (function == AggregateFunction::kSum) {
-        out.append_f64(sums_[at]);
+        out.append_f64(sums_[at].round());
       } else {
         throw DataError("internal: the row-major summary does not serve {}",
                         aggregate_function_name(function));
@@ -166,10 +167,10 @@ class RowMajorSummary final : public Aggregator {
   std::vector<std::size_t> offsets_;  // per column: doubles from the start of a row
   std::size_t stride_;                // doubles from one row to the next
   bool extremes_;
-  bool contiguous_ = false;  // offsets_ are first, first + 1, ...: the loop vectorizes
+  bool contiguous_ = false;  // offsets_ are first, first + 1, ...
   const double* rows_ = nullptr;
   std::vector<std::int64_t> counts_;
-  std::vector<double> sums_;  // group-major: the K sums of a group are adjacent
+  std::vector<ExactSum> sums_;  // group-major: the K sums of a group are adjacent
   std::vector<double> mins_;
   std::vector<double> maxs_;
 };

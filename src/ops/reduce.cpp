@@ -13,6 +13,7 @@ namespace {
 using detail::FloatCell;
 using detail::int128;
 using detail::IntCell;
+using ops::ExactSum;
 
 constexpr ReduceFunction kAllFunctions[] = {
     ReduceFunction::kSum,   ReduceFunction::kMean, ReduceFunction::kMin, ReduceFunction::kMax,
@@ -28,9 +29,9 @@ struct FinalizeContext {
   std::optional<std::size_t> axis;
 };
 
-double variance(std::uint64_t count, double m2, int ddof) {
-  const double dof = static_cast<double>(count) - ddof;
-  return dof > 0 ? m2 / dof : kNaN;
+// var from the exact sums (exact_sum.hpp): NaN when count - ddof <= 0, as numpy.
+double variance(const ExactSum& sum, const ExactSum& squares, std::uint64_t count, int ddof) {
+  return exact_variance(sum, squares, count, ddof);
 }
 
 void append(ResultColumn& column, double value) { column.f64.push_back(value); }
@@ -51,17 +52,18 @@ void append_float(ResultColumn& column, const FloatCell& cell, const FinalizeCon
   if (poisoned) return append(column, kNaN);
   switch (column.function) {
     case ReduceFunction::kSum:
-      return append(column, cell.sum + cell.comp);
+      return append(column, cell.sum.round());
     case ReduceFunction::kMean:
-      return append(column, cell.count ? (cell.sum + cell.comp) / count : kNaN);
+      return append(column, cell.count ? cell.sum.round() / count : kNaN);
     case ReduceFunction::kMin:
       return append(column, cell.count ? cell.min : kNaN);
     case ReduceFunction::kMax:
       return append(column, cell.count ? cell.max : kNaN);
     case ReduceFunction::kVar:
-      return append(column, variance(cell.count, cell.m2, context.options->ddof));
+      return append(column, variance(cell.sum, cell.squares, cell.count, context.options->ddof));
     case ReduceFunction::kStd:
-      return append(column, std::sqrt(variance(cell.count, cell.m2, context.options->ddof)));
+      return append(column, std::sqrt(variance(cell.sum, cell.squares, cell.count,
+                                               context.options->ddof)));
     default:
       return;
   }
@@ -112,9 +114,11 @@ void append_int(ResultColumn& column, const IntCell& cell, std::uint64_t cell_id
       return append_integer(column, column.function == ReduceFunction::kMin ? cell.min : cell.max,
                             cell_idx, context);
     case ReduceFunction::kVar:
-      return append(column, variance(cell.count, cell.m2, context.options->ddof));
-    case ReduceFunction::kStd:
-      return append(column, std::sqrt(variance(cell.count, cell.m2, context.options->ddof)));
+    case ReduceFunction::kStd: {
+      const double var = variance(detail::exact_of(cell.sum), cell.squares, cell.count,
+                                  context.options->ddof);
+      return append(column, column.function == ReduceFunction::kStd ? std::sqrt(var) : var);
+    }
   }
 }
 
@@ -142,6 +146,7 @@ struct ReductionSpec {
   std::uint64_t reduced = 1;       // K: the axis' extent
   std::uint64_t inner = 1;         // B: product of dims after the axis
   bool min_max = false;
+  bool squares = false;  // var or std: the cells also sum the squares
 
   bool row_local() const noexcept { return axis && *axis > 0; }
   FinalizeContext context() const { return {&options, &label, &shape, axis}; }
@@ -187,11 +192,7 @@ class Kernel final : public KernelBase {
     for (std::uint64_t done = 0; done < rows; done += per_tile) {
       const std::size_t count =
           static_cast<std::size_t>(std::min<std::uint64_t>(per_tile, rows - done));
-      if (spec_.min_max)
-        detail::reduce_tile<T, true>(values + done * cells, count, cells, scratch_, states_.data());
-      else
-        detail::reduce_tile<T, false>(values + done * cells, count, cells, scratch_,
-                                      states_.data());
+      tile(values + done * cells, count, cells);
     }
   }
 
@@ -225,12 +226,13 @@ class Kernel final : public KernelBase {
     out.rows = rows;
     out.first_cell = first_row * cells_per_row;
     const FinalizeContext context = spec_.context();
+    Cell cell;
     for (std::uint64_t row = 0; row < rows; ++row) {
       const T* row_values = values + row * spec_.row_elements;
       for (std::uint64_t outer = 0; outer < spec_.outer; ++outer) {
         for (std::uint64_t inner = 0; inner < spec_.inner; ++inner) {
-          const Cell cell = detail::reduce_strided(
-              row_values + outer * spec_.reduced * spec_.inner + inner, spec_.reduced, spec_.inner);
+          detail::reduce_strided(row_values + outer * spec_.reduced * spec_.inner + inner,
+                                 spec_.reduced, spec_.inner, cell);
           append_cell(out, cell, out.first_cell + row * cells_per_row + outer * spec_.inner + inner,
                       context);
         }
@@ -240,6 +242,17 @@ class Kernel final : public KernelBase {
 
  private:
   static void merge(const Cell& in, Cell& inout) { detail::merge_cells(in, inout); }
+  void tile(const T* data, std::size_t rows, std::size_t cells) {
+    Cell* states = states_.data();
+    if (spec_.min_max && spec_.squares)
+      detail::reduce_tile<T, true, true>(data, rows, cells, scratch_, states);
+    else if (spec_.min_max)
+      detail::reduce_tile<T, true, false>(data, rows, cells, scratch_, states);
+    else if (spec_.squares)
+      detail::reduce_tile<T, false, true>(data, rows, cells, scratch_, states);
+    else
+      detail::reduce_tile<T, false, false>(data, rows, cells, scratch_, states);
+  }
   const ReductionSpec& spec_;
   std::vector<Cell> states_;
   detail::TileScratch scratch_;
@@ -400,8 +413,10 @@ ArrayReduction::ArrayReduction(std::vector<std::uint64_t> shape, DType dtype, Re
     for (std::size_t dim = *self.axis + 1; dim < self.shape.size(); ++dim)
       self.inner *= self.shape[dim];
   }
-  for (ReduceFunction function : self.options.functions)
+  for (ReduceFunction function : self.options.functions) {
     self.min_max |= function == ReduceFunction::kMin || function == ReduceFunction::kMax;
+    self.squares |= function == ReduceFunction::kVar || function == ReduceFunction::kStd;
+  }
   impl_->kernel = visit_dtype(dtype, [&](auto type_tag) -> std::unique_ptr<KernelBase> {
     return std::make_unique<Kernel<decltype(type_tag)>>(self);
   });

@@ -1,16 +1,14 @@
 // Partial states of reductions and the kernels that fill them (private to ops/).
 //
-// One state per output cell:
-//   FloatCell  count, nans, shift, mean, M2, compensated sum (sum + comp), min, max   72 bytes
-//   IntCell    count, shift, mean, M2, exact sum, min, max (128-bit integers)        96 bytes
-// Two states merge with Chan et al.'s pairwise update:
-//   n = na + nb;  d = mean_b - mean_a;  mean = mean_a + d*nb/n;  M2 = M2a + M2b + d*d*na*nb/n
-// which is stable where a sum of squares cancels catastrophically.
-//
-// `mean` is kept relative to `shift`, a value of the data itself (the first value a rank sees
-// for the cell): with values 1e9 + O(10), means of 1e9 carry absolute errors of 1e-7 that the
-// d*d term above would turn into relative errors of 1e-10 in M2; relative to the shift the
-// means are O(10) and d = (shift_b - shift_a) + (mean_b - mean_a) stays accurate.
+// One state per output cell, every sum exact, so that no result depends on how the rows were
+// split into tiles, blocks and ranks, or on the order of the merges:
+//   FloatCell  count, nans, min, max, ExactSum of the values, ExactSum of their squares
+//   IntCell    count, exact int128 sum, min, max, ExactSum of the squares
+// A float square enters as two doubles (the product and its rounding error, ExactSum::
+// add_product); an integer square exactly, in 32-bit halves. Two states merge by adding their
+// sums and counts; sum is the sum rounded once, mean that sum over n, var and std come from
+// exact_variance (n s2 - s1^2 exactly, exact_sum.hpp). A cell is about 1.1 KB: reductions
+// along axis 0 have one per column, row-local ones one at a time.
 #pragma once
 
 #include <algorithm>
@@ -21,6 +19,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "exact_sum.hpp"
+
 namespace rankflow::ops::detail {
 
 __extension__ using int128 = __int128;  // GCC/Clang; exact integer sums
@@ -29,53 +29,31 @@ __extension__ using uint128 = unsigned __int128;
 inline constexpr int128 kInt128Max = static_cast<int128>(~static_cast<uint128>(0) >> 1);
 inline constexpr int128 kInt128Min = -kInt128Max - 1;
 
+// Bit position of 2^0 in an ExactSum (its unit is 2^-1074).
+inline constexpr int kUnitPosition = 1074;
+
 struct FloatCell {
   std::uint64_t count = 0;  // values used (NaN excluded)
   std::uint64_t nans = 0;   // NaN values met
-  double shift = 0;         // mean is relative to it
-  double mean = 0;
-  double m2 = 0;
-  double sum = 0;  // Neumaier-compensated: the sum is sum + comp
-  double comp = 0;
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
+  ExactSum sum;
+  ExactSum squares;
 };
 
 struct IntCell {
   std::uint64_t count = 0;
   std::uint64_t nans = 0;  // always 0: integers have no NaN (kept for a uniform interface)
-  double shift = 0;        // an integral value: mean is relative to it
-  double mean = 0;
-  double m2 = 0;
   int128 sum = 0;
   int128 min = kInt128Max;
   int128 max = kInt128Min;
+  ExactSum squares;
 };
 
 template <typename T>
 using CellOf = std::conditional_t<std::is_floating_point_v<T>, FloatCell, IntCell>;
 
-// Merges the moments of cell `in` into `inout` (shift and relative mean, see above).
-template <typename Cell>
-void merge_moments(const Cell& in, Cell& inout) {
-  if (in.count == 0) return;
-  if (inout.count == 0) {
-    inout.count = in.count;
-    inout.shift = in.shift;
-    inout.mean = in.mean;
-    inout.m2 = in.m2;
-    return;
-  }
-  const double count_a = static_cast<double>(inout.count);
-  const double count_b = static_cast<double>(in.count);
-  const double total = count_a + count_b;
-  const double delta = (in.shift - inout.shift) + (in.mean - inout.mean);
-  inout.mean += delta * (count_b / total);
-  inout.m2 += in.m2 + delta * delta * (count_a * count_b / total);
-  inout.count += in.count;
-}
-
-// Neumaier's compensated addition: (sum, comp) += value.
+// Neumaier's compensated addition: (sum, comp) += value (row-local centering, center.cpp).
 inline void add_compensated(double value, double& sum, double& comp) {
   const double total = sum + value;
   if (std::fabs(sum) >= std::fabs(value))
@@ -86,38 +64,60 @@ inline void add_compensated(double value, double& sum, double& comp) {
 }
 
 inline void merge_cells(const FloatCell& in, FloatCell& inout) {
-  merge_moments(in, inout);
-  add_compensated(in.sum, inout.sum, inout.comp);
-  inout.comp += in.comp;
+  inout.count += in.count;
   inout.nans += in.nans;
   inout.min = std::min(inout.min, in.min);
   inout.max = std::max(inout.max, in.max);
+  inout.sum.merge(in.sum);
+  inout.squares.merge(in.squares);
 }
 
 inline void merge_cells(const IntCell& in, IntCell& inout) {
-  merge_moments(in, inout);
+  inout.count += in.count;
   inout.sum += in.sum;
   inout.min = std::min(inout.min, in.min);
   inout.max = std::max(inout.max, in.max);
+  inout.squares.merge(in.squares);
 }
 
-// MPI user operators need plain function pointers.
-inline void merge_float_cells(const FloatCell& in, FloatCell& inout) { merge_cells(in, inout); }
-inline void merge_int_cells(const IntCell& in, IntCell& inout) { merge_cells(in, inout); }
+// The exact square of an integer, added in 32-bit halves (a uint64's square passes 2^127).
+template <typename T>
+inline void add_int_square(T value, ExactSum& squares) {
+  if constexpr (sizeof(T) < 8) {
+    const auto wide = static_cast<std::int64_t>(value);
+    squares.add_int128(static_cast<int128>(wide) * wide, kUnitPosition);
+  } else {
+    const std::uint64_t magnitude =
+        value < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(value)
+                  : static_cast<std::uint64_t>(value);
+    const std::uint64_t high = magnitude >> 32, low = magnitude & 0xffffffffu;
+    squares.add_int128(static_cast<int128>(high * high), kUnitPosition + 64);
+    squares.add_int128(static_cast<int128>(2) * static_cast<int128>(high * low),
+                       kUnitPosition + 32);
+    squares.add_int128(static_cast<int128>(low * low), kUnitPosition);
+  }
+}
 
-// Per-tile scratch for the accumulating kernel: one slot per cell, reused tile after tile.
+// The exact sum of an integer cell as an ExactSum (for exact_variance).
+inline ExactSum exact_of(int128 sum) {
+  ExactSum exact;
+  exact.add_int128(sum, kUnitPosition);
+  return exact;
+}
+
+// Per-tile scratch of the integer kernels: one slot per cell, reused tile after tile.
 struct TileScratch {
-  std::vector<double> count, shift, sum, mean, low, high, m2;
-  std::vector<std::int64_t> small_sum;                // integers narrower than 64 bits
-  std::vector<int128> wide_sum, wide_low, wide_high;  // 64-bit integers
+  std::vector<double> low, high;
+  std::vector<std::int64_t> small_sum;  // integers narrower than 64 bits
+  std::vector<int128> small_squares, wide_sum, wide_low, wide_high;
   void resize(std::size_t cells) {
-    for (auto* column : {&count, &shift, &sum, &mean, &low, &high, &m2}) column->resize(cells);
+    for (auto* column : {&low, &high}) column->resize(cells);
     small_sum.resize(cells);
-    for (auto* column : {&wide_sum, &wide_low, &wide_high}) column->resize(cells);
+    for (auto* column : {&small_squares, &wide_sum, &wide_low, &wide_high}) column->resize(cells);
   }
 };
 
-// Rows per tile: a tile of about kTileBytes stays in L2 between the two passes.
+// Rows per tile: a tile of about kTileBytes stays in cache while its cells are folded in.
 inline constexpr std::size_t kTileBytes = std::size_t{256} << 10;
 
 inline std::size_t tile_rows(std::size_t row_bytes) {
@@ -127,27 +127,6 @@ inline std::size_t tile_rows(std::size_t row_bytes) {
 template <typename T>
 void reset(T* values, std::size_t count, T value) {
   std::fill_n(values, count, value);
-}
-
-// The shift of each cell: the state's, or (for a cell with no values yet) the cell's first
-// non-NaN value in this tile, stored in the state so that every later tile uses it too.
-template <typename T, typename Cell>
-void choose_shifts(const T* data, std::size_t rows, std::size_t cells, Cell* states,
-                   double* shift) {
-  for (std::size_t cell = 0; cell < cells; ++cell) {
-    if (states[cell].count == 0) {
-      double chosen = 0;
-      for (std::size_t row = 0; row < rows; ++row) {
-        const double value = static_cast<double>(data[row * cells + cell]);
-        if (value == value) {
-          chosen = value;
-          break;
-        }
-      }
-      states[cell].shift = chosen;
-    }
-    shift[cell] = states[cell].shift;
-  }
 }
 
 // The hot loops below are compiled three times on x86-64 (AVX-512, AVX2 and the baseline) and
@@ -197,317 +176,129 @@ __attribute__((always_inline)) inline double sum_lanes(const Lanes& lanes) {
   return sum[0];
 }
 
-// Pass 1 over a tile of floats: per cell, count and sum (relative to the shift) of the
-// non-NaN values, and min/max (NaN compares false, so it is skipped).
-template <typename T, bool kMinMax>
-RANKFLOW_HOT_LOOP void float_pass(const T* __restrict data, std::size_t rows, std::size_t cells,
-                                  const double* __restrict shift, double* __restrict count,
-                                  double* __restrict sum, double* __restrict low,
-                                  double* __restrict high) {
-  const Lanes ones = {1, 1, 1, 1, 1, 1, 1, 1};
-  std::size_t first = 0;
-  for (; first + kLanes <= cells; first += kLanes) {
-    Lanes lane_count = {}, lane_sum = {}, lane_low = {}, lane_high = {}, lane_shift = {},
-          value = {};
-    load_lanes(lane_count, count + first);
-    load_lanes(lane_sum, sum + first);
-    load_lanes(lane_low, low + first);
-    load_lanes(lane_high, high + first);
-    load_lanes(lane_shift, shift + first);
-    // Two rows per step into two sets of sums: the adds of one row do not wait for the other's.
-    Lanes odd_count = {}, odd_sum = {}, odd_value = {};
-    std::size_t row = 0;
-    for (; row + 1 < rows; row += 2) {
-      load_lanes(value, data + row * cells + first);
-      load_lanes(odd_value, data + (row + 1) * cells + first);
-      const LaneMask valid = value == value;  // false for NaN
-      const LaneMask odd_valid = odd_value == odd_value;
-      lane_count += (Lanes)((LaneMask)ones & valid);
-      odd_count += (Lanes)((LaneMask)ones & odd_valid);
-      lane_sum += (Lanes)((LaneMask)(value - lane_shift) & valid);
-      odd_sum += (Lanes)((LaneMask)(odd_value - lane_shift) & odd_valid);
-      if constexpr (kMinMax) {
-        lane_low = value < lane_low ? value : lane_low;
-        lane_high = value > lane_high ? value : lane_high;
-        lane_low = odd_value < lane_low ? odd_value : lane_low;
-        lane_high = odd_value > lane_high ? odd_value : lane_high;
-      }
-    }
-    for (; row < rows; ++row) {
-      load_lanes(value, data + row * cells + first);
-      const LaneMask valid = value == value;
-      lane_count += (Lanes)((LaneMask)ones & valid);
-      lane_sum += (Lanes)((LaneMask)(value - lane_shift) & valid);
-      if constexpr (kMinMax) {
-        lane_low = value < lane_low ? value : lane_low;
-        lane_high = value > lane_high ? value : lane_high;
-      }
-    }
-    lane_count += odd_count;
-    lane_sum += odd_sum;
-    std::memcpy(count + first, &lane_count, sizeof(Lanes));
-    std::memcpy(sum + first, &lane_sum, sizeof(Lanes));
-    std::memcpy(low + first, &lane_low, sizeof(Lanes));
-    std::memcpy(high + first, &lane_high, sizeof(Lanes));
-  }
-  for (std::size_t row = 0; row < rows && first < cells; ++row) {
-    const T* __restrict values = data + row * cells;
-    for (std::size_t cell = first; cell < cells; ++cell) {
-      const double value = static_cast<double>(values[cell]);
-      const bool valid = value == value;
-      count[cell] += valid ? 1.0 : 0.0;
-      sum[cell] += valid ? value - shift[cell] : 0.0;
-      if constexpr (kMinMax) {
-        low[cell] = value < low[cell] ? value : low[cell];
-        high[cell] = value > high[cell] ? value : high[cell];
-      }
-    }
-  }
-}
-
-// Pass 2: M2 of each cell around shift + mean (NaN skipped), in lane groups as pass 1.
-template <typename T>
-RANKFLOW_HOT_LOOP void m2_pass(const T* __restrict data, std::size_t rows, std::size_t cells,
-                               const double* __restrict shift, const double* __restrict mean,
-                               double* __restrict m2) {
-  std::size_t first = 0;
-  for (; first + kLanes <= cells; first += kLanes) {
-    Lanes lane_m2 = {}, lane_shift = {}, lane_mean = {}, value = {};
-    load_lanes(lane_m2, m2 + first);
-    load_lanes(lane_shift, shift + first);
-    load_lanes(lane_mean, mean + first);
-    const Lanes center = lane_shift + lane_mean;
-    Lanes odd_m2 = {}, odd_value = {};
-    std::size_t row = 0;
-    for (; row + 1 < rows; row += 2) {  // two rows per step, as in pass 1
-      load_lanes(value, data + row * cells + first);
-      load_lanes(odd_value, data + (row + 1) * cells + first);
-      const Lanes delta = value - center;
-      const Lanes odd_delta = odd_value - center;
-      if constexpr (std::is_floating_point_v<T>) {
-        lane_m2 += (Lanes)((LaneMask)(delta * delta) & (delta == delta));
-        odd_m2 += (Lanes)((LaneMask)(odd_delta * odd_delta) & (odd_delta == odd_delta));
-      } else {
-        lane_m2 += delta * delta;
-        odd_m2 += odd_delta * odd_delta;
-      }
-    }
-    for (; row < rows; ++row) {
-      load_lanes(value, data + row * cells + first);
-      const Lanes delta = value - center;
-      if constexpr (std::is_floating_point_v<T>)
-        lane_m2 += (Lanes)((LaneMask)(delta * delta) & (delta == delta));
-      else
-        lane_m2 += delta * delta;
-    }
-    lane_m2 += odd_m2;
-    std::memcpy(m2 + first, &lane_m2, sizeof(Lanes));
-  }
-  for (std::size_t row = 0; row < rows && first < cells; ++row) {
-    const T* __restrict values = data + row * cells;
-    for (std::size_t cell = first; cell < cells; ++cell) {
-      const double delta = (static_cast<double>(values[cell]) - shift[cell]) - mean[cell];
-      if constexpr (std::is_floating_point_v<T>)
-        m2[cell] += delta == delta ? delta * delta : 0.0;
-      else
-        m2[cell] += delta * delta;
-    }
-  }
-}
-
-// Pass 2 over 64-bit integers: M2 around shift + mean, each value's distance from the shift
-// taken in exact integer arithmetic before it becomes a double. (A value beyond 2^53 has no
-// exact double: converted first, 1e18 + 3 is 1e18, and its distance from the shift is lost
-// while the mean, from the exact sum, keeps it; var of int64 nanosecond timestamps was wrong.)
-template <typename T>
-void wide_int_m2_pass(const T* __restrict data, std::size_t rows, std::size_t cells,
-                      const double* __restrict shift, const double* __restrict mean,
-                      double* __restrict m2) {
+// A tile of floats: each value into its cell's exact sums (and its square, when var or std
+// is asked for), NaN counted apart, min/max skipping NaN.
+template <typename T, bool kMinMax, bool kSquares>
+void reduce_float_tile(const T* data, std::size_t rows, std::size_t cells, FloatCell* states) {
   for (std::size_t row = 0; row < rows; ++row) {
-    const T* __restrict values = data + row * cells;
+    const T* values = data + row * cells;
     for (std::size_t cell = 0; cell < cells; ++cell) {
-      const int128 relative = static_cast<int128>(values[cell]) - static_cast<int128>(shift[cell]);
-      const double delta = static_cast<double>(relative) - mean[cell];
-      m2[cell] += delta * delta;
+      const double value = static_cast<double>(values[cell]);
+      FloatCell& state = states[cell];
+      if (value != value) {
+        ++state.nans;
+        continue;
+      }
+      ++state.count;
+      state.sum.add(value);
+      if constexpr (kSquares) state.squares.add_product(value, value);
+      if constexpr (kMinMax) {
+        state.min = value < state.min ? value : state.min;
+        state.max = value > state.max ? value : state.max;
+      }
     }
   }
 }
 
-// Pass 1 over integers narrower than 64 bits: exact 64-bit sums (a tile's sum cannot overflow
-// them) and min/max as doubles (exact for these types).
-template <typename T, bool kMinMax>
+// Pass over integers narrower than 64 bits: exact 64-bit sums and 128-bit sums of squares (a
+// tile's cannot overflow them), min/max as doubles (exact for these types).
+template <typename T, bool kMinMax, bool kSquares>
 RANKFLOW_HOT_LOOP void narrow_int_pass(const T* __restrict data, std::size_t rows,
                                        std::size_t cells, std::int64_t* __restrict sum,
-                                       double* __restrict low, double* __restrict high) {
+                                       int128* __restrict squares, double* __restrict low,
+                                       double* __restrict high) {
   for (std::size_t row = 0; row < rows; ++row) {
     const T* __restrict values = data + row * cells;
     for (std::size_t cell = 0; cell < cells; ++cell) {
-      sum[cell] += static_cast<std::int64_t>(values[cell]);
+      const auto value = static_cast<std::int64_t>(values[cell]);
+      sum[cell] += value;
+      if constexpr (kSquares) squares[cell] += static_cast<int128>(value) * value;
       if constexpr (kMinMax) {
-        const double value = static_cast<double>(values[cell]);
-        low[cell] = value < low[cell] ? value : low[cell];
-        high[cell] = value > high[cell] ? value : high[cell];
+        const auto as_double = static_cast<double>(values[cell]);
+        low[cell] = as_double < low[cell] ? as_double : low[cell];
+        high[cell] = as_double > high[cell] ? as_double : high[cell];
       }
     }
   }
 }
 
-// Reduces a tile of `rows` rows of `cells` floats over its rows and merges it into `states`.
-template <typename T, bool kMinMax>
-void reduce_float_tile(const T* data, std::size_t rows, std::size_t cells, TileScratch& scratch,
-                       FloatCell* states) {
-  double* count = scratch.count.data();
-  double* shift = scratch.shift.data();
-  double* sum = scratch.sum.data();
-  double* mean = scratch.mean.data();
-  double* low = scratch.low.data();
-  double* high = scratch.high.data();
-  choose_shifts(data, rows, cells, states, shift);
-  reset(count, cells, 0.0);
-  reset(sum, cells, 0.0);
-  reset(low, cells, std::numeric_limits<double>::infinity());
-  reset(high, cells, -std::numeric_limits<double>::infinity());
-  float_pass<T, kMinMax>(data, rows, cells, shift, count, sum, low, high);
-  for (std::size_t cell = 0; cell < cells; ++cell)
-    mean[cell] = count[cell] > 0 ? sum[cell] / count[cell] : 0.0;
-  reset(scratch.m2.data(), cells, 0.0);
-  m2_pass<T>(data, rows, cells, shift, mean, scratch.m2.data());
-  for (std::size_t cell = 0; cell < cells; ++cell) {
-    FloatCell tile;
-    tile.count = static_cast<std::uint64_t>(count[cell]);
-    tile.nans = rows - tile.count;
-    tile.shift = shift[cell];
-    tile.mean = mean[cell];
-    tile.m2 = scratch.m2[cell];
-    tile.sum = sum[cell] + count[cell] * shift[cell];
-    tile.min = low[cell];
-    tile.max = high[cell];
-    merge_cells(tile, states[cell]);
-  }
-}
-
-// Exact sums of a tile of integers: 64-bit accumulators for narrower types, 128-bit for 64-bit
-// types; exact min/max.
-template <typename T, bool kMinMax>
-void sum_int_tile(const T* data, std::size_t rows, std::size_t cells, TileScratch& scratch) {
+// A tile of integers: exact sums (64-bit accumulators for narrower types, 128-bit for 64-bit
+// types), exact squares, exact min/max.
+template <typename T, bool kMinMax, bool kSquares>
+void reduce_int_tile(const T* data, std::size_t rows, std::size_t cells, TileScratch& scratch,
+                     IntCell* states) {
   if constexpr (sizeof(T) < 8) {
     std::int64_t* sum = scratch.small_sum.data();
+    int128* squares = scratch.small_squares.data();
     double* low = scratch.low.data();
     double* high = scratch.high.data();
     reset<std::int64_t>(sum, cells, 0);
+    reset<int128>(squares, cells, 0);
     reset(low, cells, std::numeric_limits<double>::infinity());
     reset(high, cells, -std::numeric_limits<double>::infinity());
-    narrow_int_pass<T, kMinMax>(data, rows, cells, sum, low, high);
+    narrow_int_pass<T, kMinMax, kSquares>(data, rows, cells, sum, squares, low, high);
     for (std::size_t cell = 0; cell < cells; ++cell) {
-      scratch.wide_sum[cell] = sum[cell];
+      IntCell& state = states[cell];
+      state.count += rows;
+      state.sum += sum[cell];
+      if constexpr (kSquares) state.squares.add_int128(squares[cell], kUnitPosition);
       if constexpr (kMinMax) {  // (without min/max the bounds are infinite: no conversion)
-        scratch.wide_low[cell] = static_cast<int128>(low[cell]);
-        scratch.wide_high[cell] = static_cast<int128>(high[cell]);
+        state.min = std::min(state.min, static_cast<int128>(low[cell]));
+        state.max = std::max(state.max, static_cast<int128>(high[cell]));
       }
     }
   } else {
-    int128* sum = scratch.wide_sum.data();
-    int128* low = scratch.wide_low.data();
-    int128* high = scratch.wide_high.data();
-    reset<int128>(sum, cells, 0);
-    reset(low, cells, kInt128Max);
-    reset(high, cells, kInt128Min);
     for (std::size_t row = 0; row < rows; ++row) {
       const T* values = data + row * cells;
       for (std::size_t cell = 0; cell < cells; ++cell) {
+        IntCell& state = states[cell];
         const int128 value = values[cell];
-        sum[cell] += value;
+        state.sum += value;
+        if constexpr (kSquares) add_int_square(values[cell], state.squares);
         if constexpr (kMinMax) {
-          low[cell] = value < low[cell] ? value : low[cell];
-          high[cell] = value > high[cell] ? value : high[cell];
+          state.min = value < state.min ? value : state.min;
+          state.max = value > state.max ? value : state.max;
         }
       }
     }
+    for (std::size_t cell = 0; cell < cells; ++cell) states[cell].count += rows;
   }
 }
 
-template <typename T, bool kMinMax>
-void reduce_int_tile(const T* data, std::size_t rows, std::size_t cells, TileScratch& scratch,
-                     IntCell* states) {
-  double* shift = scratch.shift.data();
-  double* mean = scratch.mean.data();
-  choose_shifts(data, rows, cells, states, shift);  // integral values of the data
-  sum_int_tile<T, kMinMax>(data, rows, cells, scratch);
-  const auto count = static_cast<int128>(rows);
-  for (std::size_t cell = 0; cell < cells; ++cell) {
-    // Exact: the sum relative to an integral shift, rounded once.
-    const int128 relative = scratch.wide_sum[cell] - count * static_cast<int128>(shift[cell]);
-    mean[cell] = static_cast<double>(relative) / static_cast<double>(rows);
-  }
-  reset(scratch.m2.data(), cells, 0.0);
-  if constexpr (sizeof(T) < 8)
-    m2_pass<T>(data, rows, cells, shift, mean, scratch.m2.data());  // exact as doubles
-  else
-    wide_int_m2_pass<T>(data, rows, cells, shift, mean, scratch.m2.data());
-  for (std::size_t cell = 0; cell < cells; ++cell) {
-    IntCell tile;
-    tile.count = rows;
-    tile.shift = shift[cell];
-    tile.mean = mean[cell];
-    tile.m2 = scratch.m2[cell];
-    tile.sum = scratch.wide_sum[cell];
-    tile.min = kMinMax ? scratch.wide_low[cell] : kInt128Max;
-    tile.max = kMinMax ? scratch.wide_high[cell] : kInt128Min;
-    merge_cells(tile, states[cell]);
-  }
-}
-
-template <typename T, bool kMinMax>
+template <typename T, bool kMinMax, bool kSquares>
 void reduce_tile(const T* data, std::size_t rows, std::size_t cells, TileScratch& scratch,
                  CellOf<T>* states) {
   if constexpr (std::is_floating_point_v<T>)
-    reduce_float_tile<T, kMinMax>(data, rows, cells, scratch, states);
+    reduce_float_tile<T, kMinMax, kSquares>(data, rows, cells, states);
   else
-    reduce_int_tile<T, kMinMax>(data, rows, cells, scratch, states);
+    reduce_int_tile<T, kMinMax, kSquares>(data, rows, cells, scratch, states);
 }
 
 // One output cell of a row-local reduction: `count` values at `data`, `stride` apart.
 template <typename T>
-CellOf<T> reduce_strided(const T* data, std::size_t count, std::size_t stride) {
-  CellOf<T> cell;
-  if constexpr (std::is_floating_point_v<T>) {
-    for (std::size_t idx = 0; idx < count; ++idx) {
+void reduce_strided(const T* data, std::size_t count, std::size_t stride, CellOf<T>& cell) {
+  cell = CellOf<T>{};
+  for (std::size_t idx = 0; idx < count; ++idx) {
+    if constexpr (std::is_floating_point_v<T>) {
       const double value = static_cast<double>(data[idx * stride]);
       if (value != value) {
         ++cell.nans;
         continue;
       }
       ++cell.count;
-      add_compensated(value, cell.sum, cell.comp);
+      cell.sum.add(value);
+      cell.squares.add_product(value, value);
       cell.min = std::min(cell.min, value);
       cell.max = std::max(cell.max, value);
-    }
-    cell.mean = cell.count > 0 ? (cell.sum + cell.comp) / static_cast<double>(cell.count) : 0.0;
-    for (std::size_t idx = 0; idx < count; ++idx) {
-      const double delta = static_cast<double>(data[idx * stride]) - cell.mean;
-      if (delta == delta) cell.m2 += delta * delta;
-    }
-  } else {
-    for (std::size_t idx = 0; idx < count; ++idx) {
+    } else {
       const int128 value = data[idx * stride];
+      ++cell.count;
       cell.sum += value;
+      add_int_square(data[idx * stride], cell.squares);
       cell.min = std::min(cell.min, value);
       cell.max = std::max(cell.max, value);
-    }
-    cell.count = count;
-    if (count == 0) return cell;
-    // Deviations from the first value in exact integer arithmetic, as wide_int_m2_pass.
-    const int128 shift = data[0];
-    cell.shift = static_cast<double>(shift);
-    cell.mean = static_cast<double>(cell.sum - static_cast<int128>(count) * shift) /
-                static_cast<double>(count);
-    for (std::size_t idx = 0; idx < count; ++idx) {
-      const double delta =
-          static_cast<double>(static_cast<int128>(data[idx * stride]) - shift) - cell.mean;
-      cell.m2 += delta * delta;
     }
   }
-  return cell;
 }
 
 }  // namespace rankflow::ops::detail

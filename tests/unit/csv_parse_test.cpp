@@ -1,6 +1,9 @@
 // The CSV reader's byte kernels and field parsers against simple references.
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <utility>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -184,8 +187,24 @@ TEST(CsvFields, FloatForms) {
     }
   }
   for (const char* bad : {"", "-", "+", ".", "1e", "1e+", "0x10", " 1", "1 ", "1,5", "+-1",
-                          "1e400", "1e-400", "abc", "1.2.3"})
+                          "abc", "1.2.3", "1e400x"})
     EXPECT_FALSE(parse(bad, &value)) << bad;
+  // Out of range, as pandas and DuckDB: too large is +-inf, too small +-0; subnormals are
+  // rounded correctly (ties to even at half the smallest one).
+  const double inf = std::numeric_limits<double>::infinity();
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  const std::pair<const char*, double> edges[] = {
+      {"1e309", inf},       {"-1e309", -inf},        {"1e400", inf},
+      {"123.4e999999999", inf}, {"1e-400", 0.0},     {"-1e-400", -0.0},
+      {"0.0001e-320", 0.0}, {"2.4703282292062327e-324", 0.0},
+      {"2.4703282292062328e-324", tiny}, {"9.9e-324", 2 * tiny}, {"7.4e-324", tiny}, {"1e-320", 1e-320},
+      {"2.2250738585072011e-308", 2.2250738585072009e-308}};
+  for (const auto& [text, expected] : edges) {
+    ASSERT_TRUE(parse(text, &value)) << text;
+    EXPECT_EQ(value, expected) << text;
+    EXPECT_EQ(std::signbit(value), std::signbit(expected)) << text;
+    EXPECT_EQ(value, strtod_of(text)) << text;
+  }
   EXPECT_TRUE(parse("-0.0", &value));
   EXPECT_TRUE(std::signbit(value));
 }

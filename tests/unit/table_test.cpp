@@ -123,4 +123,17 @@ TEST(DateTime, OffsetsOutOfRangeAreNotTimestamps) {
 }
 
 }  // namespace
+// The documented edges (docs/csv.md): a leap second is the next second; fraction digits past
+// the sixth are dropped (the earlier microsecond), also before 1970.
+TEST(DateTime, LeapSecondsAndLongFractions) {
+  std::int64_t micros = 0;
+  ASSERT_TRUE(parse_timestamp("2016-12-31T23:59:60Z", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2017-01-01T00:00:00");
+  ASSERT_TRUE(parse_timestamp("2024-02-29T13:45:00.1234569", &micros));
+  EXPECT_EQ(format_timestamp(micros), "2024-02-29T13:45:00.123456");
+  ASSERT_TRUE(parse_timestamp("1969-12-31T23:59:59.9999999", &micros));
+  EXPECT_EQ(micros, -1);
+  EXPECT_FALSE(parse_timestamp("2016-12-31T23:59:61", &micros));
+}
+
 }  // namespace rankflow::table

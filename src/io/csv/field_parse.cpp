@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstring>
+#include <limits>
 
 #include "rankflow/table/datetime.hpp"
 
@@ -15,6 +16,35 @@ constexpr std::uint64_t kMaxExactInteger = std::uint64_t{1} << 53;
 
 inline bool is_digit(char ch) { return static_cast<unsigned char>(ch - '0') < 10; }
 
+// For a well-formed decimal that from_chars found out of range: true when it is too large
+// (the power of ten of its first non-zero digit is positive), false when too small.
+bool overflows(const char* begin, const char* end) noexcept {
+  const char* cursor = begin;
+  if (cursor != end && *cursor == '-') ++cursor;
+  long leading = 0;  // power of ten of the first non-zero digit, before the exponent
+  bool seen = false, fraction = false;
+  for (; cursor != end && *cursor != 'e' && *cursor != 'E'; ++cursor) {
+    if (*cursor == '.') {
+      fraction = true;
+      continue;
+    }
+    if (!seen && *cursor != '0') {
+      seen = true;
+      if (fraction) --leading;
+      continue;
+    }
+    if (seen && !fraction) ++leading;
+    if (!seen && fraction) --leading;
+  }
+  long exponent = 0;
+  bool exp_negative = false;
+  if (cursor != end) ++cursor;  // 'e'
+  if (cursor != end && (*cursor == '-' || *cursor == '+')) exp_negative = *cursor++ == '-';
+  for (; cursor != end; ++cursor)
+    if (exponent < 100000000) exponent = exponent * 10 + (*cursor - '0');
+  return leading + (exp_negative ? -exponent : exponent) > 0;
+}
+
 bool slow_float(const char* begin, const char* end, double* value) noexcept {
   // from_chars takes no '+' (strtod does): skip one, but not "+-1".
   if (begin != end && *begin == '+') {
@@ -22,9 +52,15 @@ bool slow_float(const char* begin, const char* end, double* value) noexcept {
     if (begin == end || *begin == '-') return false;
   }
   const auto result = std::from_chars(begin, end, *value, std::chars_format::general);
-  // Out of range: strtod gives +-inf or +-0 with ERANGE; from_chars reports it without a value.
-  // Such a text is not a sensible float64 in a data file: reject it.
-  return result.ec == std::errc() && result.ptr == end;
+  if (result.ptr != end) return false;
+  if (result.ec == std::errc()) return true;  // subnormals included, correctly rounded
+  if (result.ec != std::errc::result_out_of_range) return false;
+  // Out of range: from_chars reports it without a value. As pandas, DuckDB and strtod do, a
+  // number too large is +-inf (1e309) and one too small +-0 (1e-400).
+  const bool negative = *begin == '-';
+  const double magnitude = overflows(begin, end) ? std::numeric_limits<double>::infinity() : 0.0;
+  *value = negative ? -magnitude : magnitude;
+  return true;
 }
 
 }  // namespace
