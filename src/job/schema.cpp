@@ -64,10 +64,19 @@ std::vector<SectionDoc> build_schema() {
                            "(group-by, sort, join); larger exchanges go in rounds, so a rank "
                            "may send more than 2 GiB"},
                           {"memory_per_rank", "auto",
-                           "the memory a join or a sort may use per rank (a size: 2GiB), none "
-                           "for no limit, or auto: the memory available on the node when the "
-                           "job starts, shared by its ranks. A join or sort that needs more "
-                           "stops before it allocates, saying how much it needs"},
+                           "the memory a join, sort or distinct may use per rank (a size: "
+                           "2GiB), none for no limit, or auto: the memory available on the "
+                           "node when the job starts, shared by its ranks. A sort past it "
+                           "spills sorted runs to [job] scratch; a join that needs more stops "
+                           "before it allocates, saying how much it needs (docs/memory.md)"},
+                          {"scratch", "$TMPDIR, else /tmp",
+                           "the folder where operators spill past memory_per_rank (node-local "
+                           "under Slurm); each job uses its own folder in it, rankflow-<job>, "
+                           "removed when the job ends, and removes folders of killed jobs"},
+                          {"max_scratch_per_rank", "none",
+                           "the most a rank may write to scratch (a size: 200GiB); a job that "
+                           "needs more stops with an error naming the folder before the disk "
+                           "fills"},
                           {"progress_interval", "10s",
                            "with --progress lines: the longest time between two progress lines "
                            "(a line is also printed at every stage change); 30s, 2min, 1h"},

@@ -26,6 +26,7 @@
 #include "rankflow/ops/groupby.hpp"
 #include "rankflow/ops/join.hpp"
 #include "rankflow/ops/sort.hpp"
+#include "rankflow/ops/spill.hpp"
 #include "rankflow/ops/top_k.hpp"
 
 namespace rankflow::job {
@@ -66,6 +67,8 @@ struct TablePlan {
   // [job] memory_per_rank: bytes, 0 for none, or nullopt for auto (the node's available memory
   // shared by its ranks, worked out when the job starts).
   std::optional<std::uint64_t> memory_per_rank;
+  // [job] scratch, max_scratch_per_rank: where operators spill past the budget.
+  ops::ScratchOptions scratch;
 };
 
 // True when the config describes a table job (it has an [input] or an [input.NAME] section and
@@ -78,7 +81,8 @@ TablePlan plan_table_job(const RawConfig& config);
 inline void validate_table_job(const RawConfig& config) { plan_table_job(config); }
 
 // The steps after the input (table_plan_steps.cpp): [join] (checked against the job's inputs),
-// [distinct], [top], [sort] / [output] sort, [limit], [job] memory_per_rank. Local.
+// [distinct], [top], [sort] / [output] sort, [limit], [job] memory_per_rank, scratch and
+// max_scratch_per_rank. Local.
 std::optional<JoinStep> plan_join(const RawConfig& config, const std::vector<std::string>& inputs);
 void plan_result_steps(const RawConfig& config, TablePlan& plan);
 

@@ -99,7 +99,10 @@ std::optional<JoinStep> plan_join(const RawConfig& config, const std::vector<std
 }
 
 void plan_result_steps(const RawConfig& config, TablePlan& plan) {
-  plan.memory_per_rank = plan_memory(Section(config, "job"));
+  const Section job(config, "job");
+  plan.memory_per_rank = plan_memory(job);
+  plan.scratch.dir = job.get_or("scratch", "");
+  plan.scratch.max_bytes_per_rank = job.get_bytes("max_scratch_per_rank", 0);
   if (plan.join) plan.join->options.exchange_round_bytes = plan.exchange_round_bytes;
   if (config.has_section("distinct")) {
     const Section section(config, "distinct");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "rankflow/job/table_files.hpp"
+#include "rankflow/ops/spill.hpp"
 #include "rankflow/ops/stages.hpp"
 #include "table_summary.hpp"
 
@@ -118,10 +119,15 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
     ops::SortOptions options;
     options.exchange_round_bytes = plan.exchange_round_bytes;
     options.memory = memory;
+    if (memory.bytes_per_rank != 0) options.scratch = ops::Scratch::open(comm, plan.scratch);
     const table::Schema& schema = job.groupby ? job.result_schema : job.rows->output_schema();
-    pipeline.add(std::make_unique<ops::SortStage>(comm, schema, plan.output.sort, options,
-                                                  "sort", "sort by " + sort_text(plan.output.sort) +
-                                                              ": sample sort across ranks"));
+    auto sorter = std::make_shared<ops::ExternalSort>(comm, schema, plan.output.sort, options);
+    pipeline.add(std::make_unique<ops::SortStage>(
+        sorter, true, "sort",
+        "sort by " + sort_text(plan.output.sort) +
+            ": sample sort across ranks, sorted runs spilled to scratch past the budget"));
+    pipeline.add(std::make_unique<ops::SortOutputStage>(
+        sorter, job.limit ? "limit" : "writing the output", "sort: this rank's rows in order (a merge of the runs when they spilled)"));
   }
   if (job.limit)
     pipeline.add(std::make_unique<ops::LimitStage>(*job.limit, "limit",

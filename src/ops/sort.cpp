@@ -23,6 +23,7 @@
 #include "rankflow/table/row_codec.hpp"
 #include "row_order.hpp"
 #include "sort_merge.hpp"
+#include "sort_parts.hpp"
 
 namespace rankflow::ops {
 namespace {
@@ -79,6 +80,10 @@ SortKey parse_sort_key(const std::string& item) {
   return key;
 }
 
+}  // namespace
+
+namespace sort_detail {
+
 std::size_t samples_per_rank(std::size_t rows, int ranks) {
   // 16 per rank keeps buckets within a few percent of N/P; the cap keeps the sample that
   // every rank holds near 2^20 rows at any rank count.
@@ -87,11 +92,6 @@ std::size_t samples_per_rank(std::size_t rows, int ranks) {
       std::max<std::size_t>(4, std::min(16 * per_rank, (std::size_t{1} << 20) / per_rank));
   return std::min(rows, wanted);
 }
-
-struct SortPlan {
-  std::vector<std::size_t> key_columns;  // in the input
-  std::vector<SortKey> keys;
-};
 
 // One fixed-width key: a radix sort of order-preserving 64-bit keys, nulls kept aside.
 std::vector<std::uint32_t> radix_order(const Column& column, const SortKey& key) {
@@ -226,6 +226,12 @@ SortPlan plan_sort(const table::Schema& schema, const std::vector<SortKey>& keys
   for (const SortKey& key : keys) plan.key_columns.push_back(*schema.find(key.column));
   return plan;
 }
+
+}  // namespace sort_detail
+
+namespace {
+
+using namespace sort_detail;
 
 // Every rank's samples to every rank: this rank's sample encoded once per destination.
 void encode_samples(const Table& local, const SortPlan& plan,

@@ -20,19 +20,37 @@ exec::Flow LimitStage::consume(exec::Block& block) {
 SortStage::SortStage(const comm::Communicator& comm, const table::Schema& schema,
                      std::vector<SortKey> keys, SortOptions options, std::string phase,
                      std::string explain)
-    : Stage("sort", std::move(phase)), comm_(&comm), rows_(schema), keys_(std::move(keys)),
-      options_(std::move(options)), explain_(std::move(explain)) {}
+    : Stage("sort", std::move(phase)),
+      sorter_(std::make_shared<ExternalSort>(comm, schema, std::move(keys), std::move(options))),
+      explain_(std::move(explain)) {}
 
 exec::Flow SortStage::consume(exec::Block& block) {
-  if (rows_.num_rows() == 0 && block.movable)
-    rows_ = std::move(*block.owned);  // the step before's whole result: no copy
+  if (block.movable)
+    sorter_->consume(std::move(*block.owned));  // the step before's whole result: no copy
   else
-    append_rows(*block.table, nullptr, rows_);
+    sorter_->consume(*block.table);
   return exec::Flow::kKeep;
 }
 
 std::optional<table::Table> SortStage::finish() {
-  return sort(*comm_, std::move(rows_), keys_, options_);
+  sorter_->finish();
+  stats().bytes_spilled = sorter_->bytes_spilled();
+  if (streamed_) return std::nullopt;
+  std::optional<table::Table> rows = sorter_->collect();
+  stats().bytes_spilled = sorter_->bytes_spilled();
+  stats().bytes_read_back = sorter_->bytes_read_back();
+  return rows;
+}
+
+void SortOutputStage::produce(const exec::Emit& emit) {
+  const std::uint64_t before = sorter_->bytes_read_back();
+  sorter_->produce([&](table::Table& rows) {
+    exec::Block block;
+    block.table = &rows;
+    block.owned = &rows;  // refilled by the merge
+    return emit(block);
+  });
+  stats().bytes_read_back = sorter_->bytes_read_back() - before;
 }
 
 void JoinBuildStage::produce(const exec::Emit& emit) {

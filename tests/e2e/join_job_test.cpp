@@ -432,13 +432,21 @@ TEST(JoinJob, AMemoryBudgetTooSmallStopsEveryRankWithNoOutput) {
                {"join (build side, broadcast strategy): rank 0 of ", "needs ",
                 "each node holds the whole build side once", "use strategy = shuffle"},
                {"job.memory_per_rank=2049KiB"});
+  // A sort over the budget no longer stops: it spills sorted runs to [job] scratch and
+  // writes the same file as without a budget (issue 14; tests/mpi/external_sort_test.cpp).
   const std::string sort =
       single_job(fixture, "sortbudget.ini", "[sort]\nby = v\n[job]\nmemory_per_rank = 1KiB\n");
-  expect_error(fixture, sort, 1,
-               {"sort", "needs ",
-                "more than the budget of 1.0 KiB per rank (--set "
-                "job.memory_per_rank); more ranks would help (each holds a smaller share: about "},
-               {"job.memory_per_rank=1KiB"}, {1, 2, 3});
+  std::string unlimited;
+  for (int np : {1, 2, 3}) {
+    SCOPED_TRACE("np " + std::to_string(np));
+    const RunResult none = fixture.run(np, sort, {"job.memory_per_rank=none"});
+    ASSERT_EQ(none.exit_code, 0) << none.err;
+    if (unlimited.empty()) unlimited = read_file(fixture.output);
+    const RunResult run = fixture.run(np, sort, {"job.memory_per_rank=1KiB"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_TRUE(contains(run.err, "sort: spilled ")) << run.err;
+    EXPECT_EQ(read_file(fixture.output), unlimited);
+  }
 }
 
 // examples/sales_by_region.cpp (api::Frame::read_csv, join, derive, groupby, sort,

@@ -45,8 +45,8 @@ struct Block {
   std::uint64_t num_rows() const { return table != nullptr ? table->num_rows() : rows; }
 };
 
-// Per stage and per rank. The runner fills the counts it can see; the stage adds bytes_read
-// and bytes_spilled.
+// Per stage and per rank. The runner fills the counts it can see; the stage adds bytes_read,
+// bytes_spilled and bytes_read_back.
 struct StageStats {
   std::uint64_t rows_in = 0;
   std::uint64_t rows_out = 0;
@@ -54,6 +54,7 @@ struct StageStats {
   std::uint64_t bytes_sent = 0;      // to other ranks
   std::uint64_t bytes_received = 0;  // from other ranks
   std::uint64_t bytes_spilled = 0;   // written to scratch (0: did not spill)
+  std::uint64_t bytes_read_back = 0;  // read back from scratch
   std::vector<std::uint64_t> sent_to;  // bytes to each rank, itself included
   std::uint64_t peak_rss = 0;          // bytes, the process's high-water mark at the stage's end
   double start = -1;                   // seconds since the pipeline started (-1: did not run)

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@
 #include "rankflow/table/table.hpp"
 
 namespace rankflow::ops {
+
+class Scratch;  // ops/spill.hpp
 
 struct SortKey {
   std::string column;
@@ -45,6 +48,11 @@ struct SortOptions {
   // Checked before the rows move (ops/memory_budget.hpp): a sort whose share of the table does
   // not fit stops with an error saying how much it needs.
   MemoryBudget memory;
+  // Where an external sort (ops/external_sort.hpp) spills when the rows do not fit `memory`;
+  // null: it never spills (and the budget is checked as above).
+  std::shared_ptr<Scratch> scratch;
+  std::size_t spill_block_bytes = std::size_t{1} << 20;  // bytes per spilled chunk, at most
+  std::size_t output_block_rows = std::size_t{1} << 16;  // rows per block of a merged result
 };
 
 // Collective over `comm`. `local` is this rank's part of the table, in input order.

@@ -8,11 +8,13 @@
 //   other side's blocks and emits the joined ones).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "rankflow/exec/stage.hpp"
 #include "rankflow/ops/distinct.hpp"
+#include "rankflow/ops/external_sort.hpp"
 #include "rankflow/ops/groupby.hpp"
 #include "rankflow/ops/join.hpp"
 #include "rankflow/ops/limit.hpp"
@@ -72,22 +74,43 @@ class LimitStage final : public exec::Stage {
   std::string explain_;
 };
 
-// Gathers this rank's rows, then the distributed sample sort.
+// The sort (ops/external_sort.hpp): consume buffers this rank's rows, spilling sorted runs to
+// scratch past the budget; finish() sorts across ranks. Alone (api::Frame), finish() gives this
+// rank's sorted rows as one table; with a SortOutputStage after it (`streamed`), finish() gives
+// nothing and that stage emits the rows in blocks, merging the spilled runs as it goes.
 class SortStage final : public exec::Stage {
  public:
   SortStage(const comm::Communicator& comm, const table::Schema& schema,
             std::vector<SortKey> keys, SortOptions options, std::string phase,
             std::string explain);
+  SortStage(std::shared_ptr<ExternalSort> sorter, bool streamed, std::string phase,
+            std::string explain)
+      : Stage("sort", std::move(phase)), sorter_(std::move(sorter)), streamed_(streamed),
+        explain_(std::move(explain)) {}
   exec::Flow consume(exec::Block& block) override;
   bool breaks() const override { return true; }
   std::optional<table::Table> finish() override;
   std::string explain() const override { return explain_; }
 
  private:
-  const comm::Communicator* comm_;
-  table::Table rows_;
-  std::vector<SortKey> keys_;
-  SortOptions options_;
+  std::shared_ptr<ExternalSort> sorter_;
+  bool streamed_ = false;
+  std::string explain_;
+};
+
+// The sorted rows of a streamed SortStage, block by block (a source).
+class SortOutputStage final : public exec::Stage {
+ public:
+  // `phase`: the phase of the stage after it, which runs in this pass.
+  SortOutputStage(std::shared_ptr<ExternalSort> sorter, std::string phase, std::string explain)
+      : Stage("sort: output", std::move(phase)), sorter_(std::move(sorter)),
+        explain_(std::move(explain)) {}
+  bool is_source() const override { return true; }
+  void produce(const exec::Emit& emit) override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  std::shared_ptr<ExternalSort> sorter_;
   std::string explain_;
 };
 
