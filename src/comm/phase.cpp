@@ -13,7 +13,9 @@ Error current_exception_as_error() {
   try {
     throw;
   } catch (const Error& error) {
-    return Error(error.kind(), error.what());
+    Error value(error.kind(), error.what());
+    value.set_input_position(error.input_position());
+    return value;
   } catch (const std::bad_alloc&) {
     return DataError("out of memory (std::bad_alloc): lower the block size or use more ranks");
   } catch (const std::exception& error) {
@@ -36,6 +38,29 @@ void maybe_inject_failure(const Communicator& comm, std::string_view phase) {
   throw DataError("injected failure in phase '{}' (RANKFLOW_INJECT_FAILURE)", phase);
 }
 
+namespace {
+
+// The rank whose error is reported: among the ranks with the worst kind, the one that failed
+// earliest in the input when all of them know where (the error a serial reading meets
+// first, whatever the rank count), else the lowest.
+int reported_rank(const std::vector<int>& codes, const std::vector<std::uint64_t>& positions,
+                  int worst) {
+  int lowest = -1;
+  int earliest = -1;
+  bool all_placed = true;
+  for (std::size_t idx = 0; idx < codes.size(); ++idx) {
+    if (codes[idx] != worst) continue;
+    const int rank = static_cast<int>(idx);
+    if (lowest < 0) lowest = rank;
+    if (positions[idx] == Error::kNoPosition) all_placed = false;
+    if (earliest < 0 || positions[idx] < positions[static_cast<std::size_t>(earliest)])
+      earliest = rank;
+  }
+  return all_placed ? earliest : lowest;
+}
+
+}  // namespace
+
 void agree(const Communicator& comm, std::string_view phase, const Failure& given) {
   // Every agreement is a stop point: a signal on any rank stops every rank here (the stop
   // kinds are the largest codes, so they win over any other error).
@@ -47,18 +72,15 @@ void agree(const Communicator& comm, std::string_view phase, const Failure& give
   // Rare path: every rank learns every message, so that every rank throws the same text.
   std::vector<std::string> messages = comm.allgather_strings(local ? local->what() : "");
   std::vector<int> codes = comm.allgather(local_code);
-  int first = -1;
+  const std::vector<std::uint64_t> positions =
+      comm.allgather(local ? local->input_position() : Error::kNoPosition);
   int failed = 0;
   bool all_same = true;
-  for (int rank_idx = 0; rank_idx < comm.size(); ++rank_idx) {
-    const auto idx = static_cast<std::size_t>(rank_idx);
-    if (codes[idx] == 0) {
-      all_same = false;
-      continue;
-    }
-    ++failed;
-    if (first < 0 && codes[idx] == worst) first = rank_idx;
+  for (const int code : codes) {
+    if (code == 0) all_same = false;
+    else ++failed;
   }
+  const int first = reported_rank(codes, positions, worst);
   const std::string& cause = messages[static_cast<std::size_t>(first)];
   for (std::size_t idx = 0; idx < messages.size() && all_same; ++idx)
     all_same = messages[idx] == cause;

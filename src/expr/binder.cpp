@@ -1,3 +1,4 @@
+#include "rankflow/core/text.hpp"
 #include "binder.hpp"
 
 #include <fmt/format.h>
@@ -80,7 +81,7 @@ void Binder::fail(Span span, const std::string& problem) const { fail_at(text_, 
 
 std::string Binder::describe(const Node& ast, ValueType type, const char* fallback) const {
   if (ast.kind == NodeKind::kColumn)
-    return fmt::format("column '{}' is {}", ast.column, type_name(type));
+    return fmt::format("column '{}' is {}", excerpt(ast.column), type_name(type));
   return fmt::format("{} is {}", fallback, type_name(type));
 }
 
@@ -137,7 +138,7 @@ NodePtr Binder::bind_column(const Node& node) {
                ? "; the input has no columns"
                : "; the columns are: " + join_names(shown) + (names.size() > kShown ? ", ..." : "");
   }
-  fail(node.span, fmt::format("unknown column '{}'{}", node.column, hint));
+  fail(node.span, fmt::format("unknown column '{}'{}", excerpt(node.column), hint));
 }
 
 NodePtr Binder::bind_unary(const Node& node) {
@@ -227,12 +228,12 @@ void Binder::coerce_datetime_string(const Node& ast, NodePtr& side, ValueType ta
   std::int64_t parsed = 0;
   if (target == ValueType::kDate) {
     if (!table::parse_date(value, &parsed))
-      fail(ast.span, fmt::format("'{}' is not a date (expected YYYY-MM-DD)", value));
+      fail(ast.span, fmt::format("'{}' is not a date (expected YYYY-MM-DD)", excerpt(value)));
   } else if (!table::parse_timestamp(value, &parsed)) {
     if (!table::parse_date(value, &parsed))
       fail(ast.span, fmt::format("'{}' is not a timestamp (expected YYYY-MM-DD or "
                                  "YYYY-MM-DDTHH:MM:SS, optional .fraction and Z or +HH:MM)",
-                                 value));
+                                 excerpt(value)));
     parsed *= kMicrosPerDay;  // a date alone means midnight
   }
   side = ConstantNode::of_i64(target, parsed);

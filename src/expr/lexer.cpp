@@ -1,3 +1,4 @@
+#include "rankflow/core/text.hpp"
 #include "lexer.hpp"
 
 #include <fmt/format.h>
@@ -80,7 +81,7 @@ class Lexer {
       std::size_t end = pos_;
       while (end < text_.size() && (is_ident_char(text_[end]) || text_[end] == '.')) ++end;
       fail(text_, {begin, end},
-           fmt::format("invalid number '{}'", text_.substr(begin, end - begin)));
+           fmt::format("invalid number '{}'", excerpt(text_.substr(begin, end - begin))));
     }
     return {is_float ? TokenKind::kFloat : TokenKind::kInteger,
             {begin, pos_},

@@ -43,15 +43,27 @@ std::size_t edit_distance(const std::string& left, const std::string& right) {
 }  // namespace
 
 std::string describe_at(const std::string& text, Span span, const std::string& problem) {
+  // A long text is echoed as a window around the span (a generated filter may be megabytes):
+  // kContext bytes before it, the span itself up to kContext bytes, kContext bytes after.
+  constexpr std::size_t kContext = 40;
+  const std::size_t span_begin = std::min(span.begin, text.size());
+  const std::size_t span_end = std::min(std::max(span.end, span_begin), text.size());
+  std::size_t from = span_begin > kContext ? span_begin - kContext : 0;
+  std::size_t to = std::min(text.size(), std::min(span_end, span_begin + kContext) + kContext);
+  while (from > 0 && is_continuation(text[from])) --from;
+  while (to < text.size() && is_continuation(text[to])) ++to;
+  const std::string lead = from > 0 ? "..." : "";
   // The echoed text is one line: newlines and tabs of a multi-line INI value become spaces so
   // that the caret stays under the right character.
-  std::string shown = text;
+  std::string shown = lead + text.substr(from, to - from) + (to < text.size() ? "..." : "");
   std::replace_if(
       shown.begin(), shown.end(), [](char ch) { return ch == '\n' || ch == '\r' || ch == '\t'; },
       ' ');
-  const std::size_t before = characters(text, 0, span.begin);
-  const std::size_t width = std::max<std::size_t>(1, characters(text, span.begin, span.end));
-  std::string marker(before, ' ');
+  const std::size_t before = characters(text, 0, span_begin);
+  const std::size_t indent = lead.size() + characters(text, from, span_begin);
+  const std::size_t width =
+      std::max<std::size_t>(1, characters(text, span_begin, std::min(span_end, to)));
+  std::string marker(indent, ' ');
   marker += '^';
   marker += std::string(width - 1, '~');
   return fmt::format("{} at position {}\n    {}\n    {}", problem, before + 1, shown, marker);

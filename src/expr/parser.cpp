@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "rankflow/core/text.hpp"
 #include "lexer.hpp"
 #include "messages.hpp"
 #include "rankflow/core/text.hpp"
@@ -56,19 +57,6 @@ std::unique_ptr<Node> make_node(NodeKind kind, Span span) {
   return node;
 }
 
-// Iterative, so that it is safe on any tree.
-std::size_t tree_height(const Node& root) {
-  std::size_t height = 0;
-  std::vector<std::pair<const Node*, std::size_t>> stack{{&root, 1}};
-  while (!stack.empty()) {
-    auto [node, depth] = stack.back();
-    stack.pop_back();
-    height = std::max(height, depth);
-    for (const auto& child : node->children) stack.emplace_back(child.get(), depth + 1);
-  }
-  return height;
-}
-
 class Parser {
  public:
   explicit Parser(const std::string& text) : text_(text), tokens_(tokenize(text)) {}
@@ -80,9 +68,6 @@ class Parser {
       fail_at(text_, current().span,
               fmt::format("expected an operator or the end of the expression, found {}",
                           token_description(current(), text_)));
-    if (tree_height(*root) > kMaxHeight)
-      fail_at(text_, root->span,
-              fmt::format("expression too large: more than {} nested operations", kMaxHeight));
     return root;
   }
 
@@ -102,9 +87,19 @@ class Parser {
     auto node = make_node(NodeKind::kBinary, {left->span.begin, right->span.end});
     node->binary_op = op;
     node->op_span = op_span;
-    node->children.push_back(std::move(left));
-    node->children.push_back(std::move(right));
+    add_child(*node, std::move(left));
+    add_child(*node, std::move(right));
     return node;
+  }
+
+  // The height of the tree is checked as it grows, so that no input (330,000 'or' terms) ever
+  // builds a tree deeper than the binder and evaluator, which recurse, can take.
+  void add_child(Node& node, std::unique_ptr<Node> child) {
+    node.height = std::max(node.height, child->height + 1);
+    if (node.height > kMaxHeight)
+      fail_at(text_, node.op_span,
+              fmt::format("expression too large: more than {} nested operations", kMaxHeight));
+    node.children.push_back(std::move(child));
   }
 
   // Parses the right operand of the operator just consumed, with a message that names it.
@@ -144,7 +139,7 @@ class Parser {
     auto node = make_node(NodeKind::kUnary, {op.span.begin, operand->span.end});
     node->unary_op = UnaryOp::kNot;
     node->op_span = op.span;
-    node->children.push_back(std::move(operand));
+    add_child(*node, std::move(operand));
     return node;
   }
 
@@ -165,7 +160,7 @@ class Parser {
       auto node = make_node(NodeKind::kIsNull, {operand->span.begin, null_token.span.end});
       node->op_span = {is.span.begin, null_token.span.end};
       node->negated = negated;
-      node->children.push_back(std::move(operand));
+      add_child(*node, std::move(operand));
       operand = std::move(node);
     }
     return operand;
@@ -260,7 +255,7 @@ class Parser {
     auto node = make_node(NodeKind::kUnary, {op.span.begin, operand->span.end});
     node->unary_op = UnaryOp::kNegate;
     node->op_span = op.span;
-    node->children.push_back(std::move(operand));
+    add_child(*node, std::move(operand));
     return node;
   }
 
@@ -371,10 +366,10 @@ class Parser {
                             : table::parse_timestamp(value.text, &node->literal.i64);
     if (!ok)
       fail_at(text_, value.span,
-              is_date ? fmt::format("'{}' is not a date (expected YYYY-MM-DD)", value.text)
+              is_date ? fmt::format("'{}' is not a date (expected YYYY-MM-DD)", excerpt(value.text))
                       : fmt::format("'{}' is not a timestamp (expected YYYY-MM-DDTHH:MM:SS, "
                                     "optional .fraction and Z or +HH:MM)",
-                                    value.text));
+                                    excerpt(value.text)));
     return node;
   }
 
@@ -411,7 +406,7 @@ std::unique_ptr<Node> Parser::call() {
     std::vector<std::string> names;
     for (const FunctionInfo& known : kFunctions) names.emplace_back(function_name(known.function));
     fail_at(text_, name.span,
-            fmt::format("unknown function '{}'{}; the functions are: {}", name.text,
+            fmt::format("unknown function '{}'{}; the functions are: {}", excerpt(name.text),
                         did_you_mean(lower(name.text), names), join_names(names)));
   }
   const Token open = advance();
@@ -421,7 +416,7 @@ std::unique_ptr<Node> Parser::call() {
   node->op_span = name.span;
   if (current().kind != TokenKind::kRParen) {
     while (true) {
-      node->children.push_back(operand_after(open, &Parser::parse_or));
+      add_child(*node, operand_after(open, &Parser::parse_or));
       if (current().kind != TokenKind::kComma) break;
       advance();
     }
@@ -452,6 +447,18 @@ void collect_columns(const Node& node, std::vector<std::string>* names) {
 }
 
 }  // namespace
+
+Node::~Node() {
+  // Children's children are moved to a flat list before they are freed, so each node freed
+  // here has no children left and no destructor recurses.
+  std::vector<std::unique_ptr<Node>> pending = std::move(children);
+  while (!pending.empty()) {
+    std::unique_ptr<Node> node = std::move(pending.back());
+    pending.pop_back();
+    for (auto& child : node->children) pending.push_back(std::move(child));
+    node->children.clear();
+  }
+}
 
 Expression parse(const std::string& text) {
   std::shared_ptr<const Node> root = Parser(text).parse_all();

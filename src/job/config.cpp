@@ -36,7 +36,7 @@ void RawConfig::set_override(const std::string& assignment) {
   const auto dot = name.rfind('.');
   if (equals == std::string::npos || dot == std::string::npos || dot == 0 || dot + 1 == name.size())
     throw ConfigError("--set '{}': expected section.key=value, e.g. --set input.path=data.h5",
-                      assignment);
+                      excerpt(assignment));
   std::string section = name.substr(0, dot);
   std::string key = name.substr(dot + 1);
   std::string value = trim(assignment.substr(equals + 1));
@@ -96,7 +96,7 @@ Error Section::error(const std::string& key, const std::string& problem) const {
     return ConfigError("{}: [{}] {}: {}", config_->source(), name_, key, problem);
   const std::string where = entry->origin == "--set" ? "--set " + name_ + "." + key
                                                      : entry->origin + ": [" + name_ + "] " + key;
-  return ConfigError("{} = '{}': {}", where, entry->value, problem);
+  return ConfigError("{} = '{}': {}", where, excerpt(entry->value), problem);
 }
 
 std::optional<std::string> Section::get(const std::string& key) const {

@@ -166,6 +166,12 @@ __attribute__((always_inline)) inline void load_lanes(Lanes& target, const T* va
 
 // The sum of the lanes, as a tree of shuffles (3 adds instead of 7 lane extractions).
 __attribute__((always_inline)) inline double sum_lanes(const Lanes& lanes) {
+#if defined(__clang__)
+  // clang (the fuzz preset) has __builtin_shufflevector with constant indices instead.
+  Lanes sum = lanes + __builtin_shufflevector(lanes, lanes, 4, 5, 6, 7, 0, 1, 2, 3);
+  sum += __builtin_shufflevector(sum, sum, 2, 3, 0, 1, 6, 7, 4, 5);
+  sum += __builtin_shufflevector(sum, sum, 1, 0, 3, 2, 5, 4, 7, 6);
+#else
   using Index = std::int64_t __attribute__((vector_size(kLanes * sizeof(std::int64_t))));
   const Index half = {4, 5, 6, 7, 0, 1, 2, 3};
   const Index quarter = {2, 3, 0, 1, 6, 7, 4, 5};
@@ -173,6 +179,7 @@ __attribute__((always_inline)) inline double sum_lanes(const Lanes& lanes) {
   Lanes sum = lanes + __builtin_shuffle(lanes, half);
   sum += __builtin_shuffle(sum, quarter);
   sum += __builtin_shuffle(sum, eighth);
+#endif
   return sum[0];
 }
 

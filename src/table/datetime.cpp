@@ -69,9 +69,14 @@ std::int64_t days_from_civil(std::int64_t year, unsigned month, unsigned day) no
 
 void civil_from_days(std::int64_t days, std::int64_t* year, unsigned* month,
                      unsigned* day) noexcept {
-  days += 719468;
-  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
+  // days + 719468 (days from 0000-03-01), split into 400-year eras without overflowing for
+  // any int64 (a date column of an HDF5 input may hold any value): the remainder of days is
+  // in (-146097, 146097), so rem below is positive.
+  std::int64_t era = days / 146097;
+  std::int64_t rem = days % 146097 + 719468;
+  era += rem / 146097;
+  rem %= 146097;
+  const auto doe = static_cast<unsigned>(rem);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const unsigned mp = (5 * doy + 2) / 153;

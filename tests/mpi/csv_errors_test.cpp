@@ -333,3 +333,39 @@ TEST(CsvErrors, SkipModeStillReadsTheGoodRows) {
 
 }  // namespace
 }  // namespace rankflow::test
+
+namespace rankflow::test {
+namespace {
+
+// Issue 17: a short row (line 22) before a quote that never closes (line 33). A serial reading
+// meets the short row first; so must every rank count and block size: the agreement reports
+// the error earliest in the input, not the lowest failing rank's.
+TEST(CsvErrors, TheEarliestErrorInTheInputIsReportedAtEveryRankCount) {
+  std::string text = "a,b,c,d,e\n";
+  for (int line = 2; line <= 40; ++line) {
+    if (line == 22) text += "1,2,3,4,5,6,7\n";
+    else if (line == 33) text += "1,2,\"open,4,5\n";
+    else text += fmt::format("{},2,3,4,5\n", line);
+  }
+  TempDir dir = TempDir::shared(world());
+  const auto files = write_csv_files(world(), dir.path(), {{"broken.csv", text}});
+  io::CsvOptions options;
+  expect_error(dir.file("broken.csv"), options, "line 22: 7 fields, expected 5",
+               {16, 64, 1 << 20});
+}
+
+// A UTF-16 file is named as such, not read as a header cut at its first NUL byte.
+TEST(CsvErrors, Utf16ByteOrderMarkIsNamed) {
+  const std::string le = std::string("\xFF\xFE", 2) + std::string("a\0,\0b\0\n\0001\0,\0002\0\n\0", 16);
+  const std::string be = std::string("\xFE\xFF", 2) + std::string("\0a\0,\0b\0\n", 8);
+  TempDir dir = TempDir::shared(world());
+  write_csv_files(world(), dir.path(), {{"le.csv", le}, {"be.csv", be}});
+  io::CsvOptions options;
+  expect_error(dir.file("le.csv"), options, "UTF-16 (it starts with the byte order mark FF FE",
+               {1 << 20});
+  expect_error(dir.file("be.csv"), options, "UTF-16 (it starts with the byte order mark FE FF",
+               {1 << 20});
+}
+
+}  // namespace
+}  // namespace rankflow::test

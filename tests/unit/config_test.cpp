@@ -180,3 +180,26 @@ TEST(Schema, EditDistance) {
 
 }  // namespace
 }  // namespace rankflow::job
+
+namespace rankflow {
+namespace {
+
+// Issue 17: an error that quoted a 1 MB value printed 3 MB (the value, the expression and the
+// caret line under it). Values are quoted as excerpts.
+TEST(ConfigErrors, AMegabyteValueIsQuotedAsAnExcerpt) {
+  const std::string value(1 << 20, 'v');
+  job::RawConfig config("job.ini");
+  config.set("input", "path", value, "job.ini");
+  const std::string message = job::Section(config, "input").error("path", "no such file").what();
+  EXPECT_NE(message.find("job.ini: [input] path = 'vvvv"), std::string::npos) << message.substr(0, 200);
+  EXPECT_NE(message.find("... (1048576 bytes)': no such file"), std::string::npos)
+      << message.substr(0, 200);
+  EXPECT_LT(message.size(), 200u);
+  EXPECT_EQ(excerpt("short"), "short");
+  // Never cuts a UTF-8 character: 'é' is two bytes.
+  const std::string accents(200, 'x');
+  EXPECT_EQ(excerpt("x" + std::string(50, '\xC3') + accents, 2).substr(0, 1), "x");
+}
+
+}  // namespace
+}  // namespace rankflow

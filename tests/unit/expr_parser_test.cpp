@@ -269,3 +269,36 @@ TEST(ExprParser, MultiLineTextIsShownOnOneLine) {
 
 }  // namespace
 }  // namespace rankflow::expr
+
+namespace rankflow::expr {
+namespace {
+
+// Issue 17: 330,000 'or' terms crashed (a whole tree built, then checked, then destroyed
+// recursively). The limit holds while parsing, and the message quotes a window of the text.
+TEST(ExprParser, HugeChainsAreRefusedWhileParsingWithAShortMessage) {
+  std::string text = "x = 0";
+  for (int term = 1; term < 330000; ++term) text += fmt::format(" or x = {}", term);
+  const std::string message = parse_error(text);
+  EXPECT_NE(message.find("expression too large: more than 1000 nested operations"),
+            std::string::npos)
+      << message.substr(0, 300);
+  EXPECT_LT(message.size(), 400u) << message.substr(0, 300);
+  // Just under the limit it parses, and the tree is freed without recursion.
+  std::string fits = "x = 0";
+  for (int term = 1; term < 500; ++term) fits += fmt::format(" or x = {}", term);
+  EXPECT_NO_THROW(parse(fits));
+}
+
+TEST(ExprParser, AnErrorInAMegabyteQuotesAnExcerpt) {
+  const std::string text = "name = '" + std::string(1 << 20, 'a') + "' and";
+  const std::string message = parse_error(text);
+  EXPECT_NE(message.find("expected a value after 'and'"), std::string::npos)
+      << message.substr(0, 300);
+  EXPECT_LT(message.size(), 400u);
+  const std::string date = parse_error("d = date '" + std::string(1 << 20, '9') + "'");
+  EXPECT_NE(date.find("bytes)' is not a date"), std::string::npos) << date.substr(0, 300);
+  EXPECT_LT(date.size(), 600u);
+}
+
+}  // namespace
+}  // namespace rankflow::expr

@@ -6,6 +6,7 @@
 // printed once by rank 0; an error that was not agreed ends the job with MPI_Abort.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -30,9 +31,17 @@ class Error : public std::runtime_error {
   // True when every rank of the communicator throws this same error (comm/phase.hpp).
   bool agreed() const noexcept { return agreed_; }
 
+  // Where in the input the error was found (a byte of the input's global byte space), for
+  // the agreement: when ranks fail at different places of one input, the earliest is what a
+  // serial reading reports, at every rank count. kNoPosition: not tied to a place.
+  static constexpr std::uint64_t kNoPosition = ~std::uint64_t{0};
+  std::uint64_t input_position() const noexcept { return input_position_; }
+  void set_input_position(std::uint64_t position) noexcept { input_position_ = position; }
+
  private:
   ErrorKind kind_;
   bool agreed_;
+  std::uint64_t input_position_ = kNoPosition;
 };
 
 // ConfigError(...) and DataError(...) format their message with fmt.

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rankflow {
@@ -14,6 +16,11 @@ std::string trim(const std::string& text);
 // `text` with ASCII letters in lower case (keys, units, extensions, keywords; other bytes,
 // such as UTF-8, are left as they are).
 std::string lower(std::string text);
+// For messages that quote a value: `text` itself when it has at most `max` bytes, else its
+// start (cut at a UTF-8 character boundary) and how long it is: "aaaa... (1048576 bytes)", so
+// that a 1 MB value never makes a 1 MB error.
+inline constexpr std::size_t kExcerptBytes = 80;
+std::string excerpt(std::string_view text, std::size_t max = kExcerptBytes);
 
 // Splits a comma-separated list at the commas outside quotes ("...", '...', `...`) and
 // parentheses, each item trimmed: "sum(x), quantile(y, 0.5) as p" gives two items and

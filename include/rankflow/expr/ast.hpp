@@ -73,6 +73,13 @@ enum class Function : std::uint8_t {
 enum class NodeKind : std::uint8_t { kLiteral, kColumn, kUnary, kBinary, kIsNull, kCall };
 
 struct Node {
+  Node() = default;
+  // Frees the subtree without recursion (a tree may be as deep as its text is long while it is
+  // being parsed and refused).
+  ~Node();
+  Node(Node&&) = default;
+  Node& operator=(Node&&) = default;
+
   NodeKind kind = NodeKind::kLiteral;
   Span span;           // the whole node
   Span op_span;        // the operator or function name (kUnary, kBinary, kIsNull, kCall)
@@ -83,6 +90,7 @@ struct Node {
   bool negated = false;                         // kIsNull: "is not null"
   Function function = Function::kAbs;           // kCall
   std::vector<std::unique_ptr<Node>> children;  // operands / arguments, in order
+  std::size_t height = 1;  // of the subtree (a leaf: 1), kept by the parser to bound it
 };
 
 std::string_view binary_op_text(BinaryOp op) noexcept;       // "+", "//", "=", "and", ...

@@ -436,8 +436,19 @@ std::uint64_t BlockDecoder::decode(const RecordBatch& batch, const std::string& 
       decode_column<false>(batch, col, rows, block.column(col), &failure);
   }
   if (policy_ == BadRowPolicy::kError) {
-    if (failure.row != kNoRow) throw DataError("{}", describe_failure(batch, failure, path));
-    if (!bad.empty()) throw DataError("{}", describe_bad_record(batch, bad.front(), path));
+    // The first failure in the file (a value, or a row with the wrong field count), with
+    // where it is, for the agreement across ranks (core/error.hpp input_position).
+    const bool value_first =
+        failure.row != kNoRow &&
+        (bad.empty() || failure.where - batch.data < static_cast<std::ptrdiff_t>(bad.front().start));
+    if (value_first || !bad.empty()) {
+      Error error = DataError("{}", value_first ? describe_failure(batch, failure, path)
+                                                : describe_bad_record(batch, bad.front(), path));
+      const auto offset = value_first ? static_cast<std::uint64_t>(failure.where - batch.data)
+                                      : std::uint64_t{bad.front().start};
+      error.set_input_position(batch.file_offset + offset);
+      throw error;
+    }
     return 0;
   }
   for (const BadRecord& record : bad) {

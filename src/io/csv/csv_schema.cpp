@@ -24,11 +24,20 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// A stream error (a quote that never closes, a record over max_record_size) ends the sample
+// without failing it: the reading meets the same error at the same place and the agreement
+// there reports the earliest error of the input (a bad row before it, on another rank), so
+// every rank count reports what a serial reading does.
 void sample_records(RecordStream& stream, const BlockDecoder& decoder, std::size_t ncols,
                     std::vector<int>& flags) {
   std::string scratch;
   RecordBatch batch;
-  while (stream.next(&batch)) {
+  while (true) {
+    try {
+      if (!stream.next(&batch)) break;
+    } catch (const Error&) {
+      return;
+    }
     for (std::size_t row = 0; row < batch.rows; ++row) {
       for (std::size_t col = 0; col < ncols; ++col) {
         std::string_view text;

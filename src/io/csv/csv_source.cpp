@@ -12,6 +12,7 @@
 #include "rankflow/core/error.hpp"
 #include "rankflow/core/log.hpp"
 #include "rankflow/core/stop.hpp"
+#include "rankflow/core/text.hpp"
 #include "record_stream.hpp"
 
 namespace rankflow::io {
@@ -55,6 +56,26 @@ class CsvSource final : public TableSource {
   bool next(table::Table& block) override {
     core::throw_if_stopped();  // local reads: a stop leaves here, comm::agree makes it agreed
     slow_down_for_tests();
+    try {
+      return read_block(block);
+    } catch (Error& error) {
+      // The stream and the decoder know the file offset; the agreement compares positions in
+      // the input's global byte space.
+      if (error.input_position() != Error::kNoPosition && piece_idx_ < pieces_.size())
+        error.set_input_position(files_[pieces_[piece_idx_].file_idx].offset +
+                                 error.input_position());
+      throw;
+    }
+  }
+
+  void select_columns(const std::vector<bool>& read) override { decoder_.select_columns(read); }
+  SourceStats stats() const override { return stats_; }
+  std::vector<std::string> skipped_examples() const override { return decoder_.skip_messages(); }
+  std::string describe() const override { return csv::describe_input(pattern_, files_); }
+  std::uint64_t total_bytes() const override { return csv::total_bytes(files_); }
+
+ private:
+  bool read_block(table::Table& block) {
     if (block.num_columns() != schema_.size() || !(block.schema() == schema_))
       block = table::Table(schema_);
     block.clear();
@@ -81,13 +102,6 @@ class CsvSource final : public TableSource {
     return block.num_rows() > 0;
   }
 
-  void select_columns(const std::vector<bool>& read) override { decoder_.select_columns(read); }
-  SourceStats stats() const override { return stats_; }
-  std::vector<std::string> skipped_examples() const override { return decoder_.skip_messages(); }
-  std::string describe() const override { return csv::describe_input(pattern_, files_); }
-  std::uint64_t total_bytes() const override { return csv::total_bytes(files_); }
-
- private:
   void start_piece(const PieceRead& piece) {
     const InputFile& file = files_[piece.file_idx];
     if (!handle_.is_open() || handle_.path() != file.path) handle_ = csv::InputHandle(file.path);
@@ -182,8 +196,8 @@ void check_headers(const CsvOptions& options, const std::vector<InputFile>& file
       throw DataError(
           "{}: the header row ({}) differs from the header of '{}' ({}); every file "
           "of a CSV input must have the same columns",
-          files[file_idx].path, join_fields(start.header), columns.source,
-          join_fields(columns.names));
+          files[file_idx].path, excerpt(join_fields(start.header)), columns.source,
+          excerpt(join_fields(columns.names)));
   }
 }
 

@@ -17,6 +17,22 @@ bool is_blank(const char* begin, const char* newline) {
   return newline == begin || (newline == begin + 1 && *begin == '\r');
 }
 
+// A UTF-16 file reads as bytes with a NUL in every other one: its header would be cut at the
+// first NUL. Its byte order mark says what it is.
+void check_not_utf16(const std::string& path, const char* head, std::size_t got) {
+  if (got < 2) return;
+  const auto first = static_cast<unsigned char>(head[0]);
+  const auto second = static_cast<unsigned char>(head[1]);
+  const char* order = first == 0xFF && second == 0xFE   ? "FF FE: UTF-16 little-endian"
+                      : first == 0xFE && second == 0xFF ? "FE FF: UTF-16 big-endian"
+                                                        : nullptr;
+  if (order == nullptr) return;
+  throw DataError(
+      "{}: the file is UTF-16 (it starts with the byte order mark {}); CSV inputs must be "
+      "UTF-8 (or ASCII): convert it first, e.g. iconv -f UTF-16 -t UTF-8 '{}' > converted.csv",
+      path, order, path);
+}
+
 }  // namespace
 
 RangePlanner::RangePlanner(const CsvOptions& options, const std::vector<InputFile>& files,
@@ -67,6 +83,7 @@ void RangePlanner::read_file_start(const InputHandle& file, std::size_t file_idx
   if (got == kBomSize && static_cast<unsigned char>(head[0]) == 0xEF &&
       static_cast<unsigned char>(head[1]) == 0xBB && static_cast<unsigned char>(head[2]) == 0xBF)
     start.data_begin = kBomSize;
+  check_not_utf16(input.path, head, got);
   if (options_.header && holds_start && start.data_begin < input.size) {
     // Blank lines before the header row are skipped, as pandas does.
     FirstRecord record = read_first_record(file, input.size, start.data_begin, options_, true);

@@ -110,6 +110,7 @@ void RecordStream::reset(const InputHandle* file, std::uint64_t file_size, std::
   consumed_ = 0;
   rows_ = 0;
   done_ = start >= end || start >= file_size;
+  pending_.reset();
 }
 
 void RecordStream::discard_consumed() {
@@ -122,11 +123,14 @@ void RecordStream::discard_consumed() {
 }
 
 void RecordStream::grow() {
-  if (capacity_ >= max_record_size_)
-    throw DataError(
+  if (capacity_ >= max_record_size_) {
+    Error error = DataError(
         "{}: line {}: a record is larger than max_record_size ({}); is a quote left open? "
         "(raise [input] max_record_size for records this large)",
         file_->path(), buffer_line_, human_bytes(max_record_size_));
+    error.set_input_position(buffer_offset_);
+    throw error;
+  }
   const std::size_t capacity =
       static_cast<std::size_t>(std::min<std::uint64_t>(capacity_ * std::uint64_t{2}, max_record_size_));
   auto buffer = raw_array<char>(capacity + 1 + kScanPadding);
@@ -198,6 +202,12 @@ void RecordStream::assemble(std::size_t newline_count, std::uint64_t limit) {
 }
 
 bool RecordStream::next(RecordBatch* batch) {
+  if (pending_) {
+    Error error = std::move(*pending_);
+    pending_.reset();
+    done_ = true;
+    throw error;
+  }
   while (!done_) {
     discard_consumed();
     if (buffer_offset_ >= end_ || buffer_offset_ >= file_size_) {
@@ -221,10 +231,15 @@ bool RecordStream::next(RecordBatch* batch) {
     consumed_lines_known_ = !saw_quote && next_record_ <= filled_;
     if (at_eof && !reached_limit_ && next_record_ < filled_) {
       // Only a quoted field that never closes leaves bytes after the last record of a file.
+      // The complete records before it go out first: an error among them comes first in the
+      // file, and is what a reading of the file reports (pending_ is thrown on the next call).
       const std::uint64_t line = buffer_line_ + count_newlines(buffer_.get(), next_record_);
-      throw DataError("{}",
-                      unterminated_quote_message(file_->path(), buffer_.get() + next_record_,
-                                                 filled_ - next_record_, line, quote_, delimiter_));
+      Error error = DataError(
+          "{}", unterminated_quote_message(file_->path(), buffer_.get() + next_record_,
+                                           filled_ - next_record_, line, quote_, delimiter_));
+      error.set_input_position(buffer_offset_ + next_record_);
+      if (rows_ == 0 && bad_.empty()) throw error;
+      pending_ = std::move(error);
     }
     if (reached_limit_ || (at_eof && consumed_ >= filled_)) done_ = true;
     if (rows_ == 0 && bad_.empty()) continue;  // blank lines only, or no complete record yet

@@ -18,10 +18,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "input_handle.hpp"
+#include "rankflow/core/error.hpp"
 
 namespace rankflow::io::csv {
 
@@ -97,6 +99,7 @@ class RecordStream {
   bool consumed_lines_known_ = false;  // records_cut_ is also the line count of the consumed bytes
   bool reached_limit_ = false;       // after assemble: a record starting at or after end_ seen
   bool done_ = true;
+  std::optional<Error> pending_;     // the file's unterminated quote, after its last records
   std::uint64_t bytes_read_ = 0;
 };
 
