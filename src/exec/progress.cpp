@@ -41,7 +41,9 @@ ProgressDisplay::ProgressDisplay(const comm::Communicator& comm, ProgressMode mo
 
 void ProgressDisplay::stage_started(const Stage& stage) {
   if (!stage.is_source()) return;
-  total_ = stage.progress().total;  // the percent is of the source that reads now
+  // The percent is of the source that reads now; a source of no known size (a sorted result
+  // streamed out) keeps the input's.
+  if (stage.progress().total > 0) total_ = stage.progress().total;
   stage_finishing(stage);
 }
 
@@ -54,6 +56,9 @@ void ProgressDisplay::stage_finishing(const Stage& stage) {
 void ProgressDisplay::block_read(const Stage& source, Progress progress, std::uint64_t rows) {
   if (mode_ == ProgressMode::kOff) return;
   (void)source;
+  // A source of no known size after a sized one (a sorted result streamed back from the
+  // spill) reads nothing new: the line keeps counting what the input read.
+  if (progress.total == 0 && total_ > 0) return;
   mine_ = {progress.done, rows};
   total_ = progress.total;
   const Clock::time_point now = Clock::now();
