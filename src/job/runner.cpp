@@ -6,8 +6,8 @@
 #include "rankflow/job/array_job.hpp"
 #include "rankflow/job/map_job.hpp"
 #include "rankflow/job/schema.hpp"
-#include "table_job.hpp"
-#include "table_plan.hpp"
+#include "table/table_job.hpp"
+#include "table/table_plan.hpp"
 
 namespace rankflow::job {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "exact_sum.hpp"
+#include "rankflow/core/exact_sum.hpp"
 #include "rankflow/core/error.hpp"
 #include "value_ops.hpp"
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "aggregators.hpp"
-#include "exact_sum.hpp"
+#include "rankflow/core/exact_sum.hpp"
 #include "rankflow/core/error.hpp"
 #include "value_ops.hpp"
 

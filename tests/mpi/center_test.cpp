@@ -1,6 +1,6 @@
 // Centering and z-scores at every rank count against the serial oracle: every axis (and all
 // axes), 2-D and 3-D, float/integer inputs in both byte orders, NaN policies, ddof, tiny blocks.
-#include "rankflow/ops/center.hpp"
+#include "rankflow/array/center.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 #include "support/mpi_test.hpp"
 #include "support/temp_dir.hpp"
 
-namespace rankflow::ops {
+namespace rankflow::array {
 namespace {
 
 using test::FixtureSpec;
@@ -117,4 +117,4 @@ TEST(ArrayCentering, AxisOutOfRangeIsAConfigError) {
 }
 
 }  // namespace
-}  // namespace rankflow::ops
+}  // namespace rankflow::array

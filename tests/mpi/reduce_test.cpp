@@ -2,7 +2,7 @@
 // every function, every axis (and all axes), every dtype in both byte orders, datasets of rank
 // 1 to 4, contiguous/chunked/gzip, tiny blocks, more ranks than rows, NaN policies, ddof,
 // exact integer sums and overflow errors, no catastrophic cancellation.
-#include "rankflow/ops/reduce.hpp"
+#include "rankflow/array/reduce.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@
 #include "support/mpi_test.hpp"
 #include "support/temp_dir.hpp"
 
-namespace rankflow::ops {
+namespace rankflow::array {
 namespace {
 
 using test::FixtureSpec;
@@ -324,4 +324,4 @@ TEST(ArrayReduction, ConfigErrorsNameTheAxis) {
 }
 
 }  // namespace
-}  // namespace rankflow::ops
+}  // namespace rankflow::array

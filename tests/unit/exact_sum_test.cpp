@@ -12,9 +12,9 @@
 #include <random>
 #include <vector>
 
-#include "ops/exact_sum.hpp"
+#include "rankflow/core/exact_sum.hpp"
 
-namespace rankflow::ops {
+namespace rankflow {
 namespace {
 
 // math.fsum (CPython's msum, without the overflow handling: callers stay in range).
@@ -205,4 +205,4 @@ TEST(ExactSum, VarianceMatchesExactRationals) {
 }
 
 }  // namespace
-}  // namespace rankflow::ops
+}  // namespace rankflow

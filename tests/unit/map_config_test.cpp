@@ -1,12 +1,12 @@
 // The [map] job's config without MPI: command splitting (no shell: quotes and placeholders),
 // templates, durations, key errors, and journal records that survive any file name.
-#include "map_config.hpp"
+#include "config/map_config.hpp"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-#include "map_tasks.hpp"
+#include "map/map_tasks.hpp"
 #include "rankflow/core/error.hpp"
 
 namespace rankflow::job {

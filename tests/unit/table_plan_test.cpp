@@ -1,6 +1,6 @@
 // Table job plans: what validate_job checks without MPI and without opening a file (what
 // `rankflow submit` runs on a login node), and the messages that name the key.
-#include "table_plan.hpp"
+#include "table/table_plan.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The results table a table job prints on stdout (job/table_summary.hpp): alignment, nulls,
 // the "more rows" note, and cells whose bytes would break a terminal's lines.
-#include "table_summary.hpp"
+#include "table/table_summary.hpp"
 
 #include <gtest/gtest.h>
 

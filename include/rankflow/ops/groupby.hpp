@@ -7,8 +7,10 @@
 //                                                  // to the rank that owns the key's hash
 //                                                  // (one comm::exchange_bytes), merged, finalized
 //
-// Partial states are small and explicit: sum = (sum, count); mean = (sum, count); var/std =
-// (count, mean, M2) merged with Chan's formula; first/last = (global row position, value);
+// Partial states are small and explicit: sum = (exact sum, count); mean = (exact sum, count);
+// var/std = (count, exact sum, exact sum of squares): float sums are ExactSum accumulators
+// (core/exact_sum.hpp), so results are correctly rounded and the same bits at every rank count
+// and block size; first/last = (global row position, value);
 // nunique carries the distinct values; median and quantile are exact, so they carry the values
 // themselves (their memory grows with the rows of a group: see docs/groupby-and-sort.md).
 //

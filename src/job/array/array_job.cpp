@@ -7,10 +7,10 @@
 #include <optional>
 
 #include "rankflow/core/text.hpp"
-#include "array_config.hpp"
+#include "config/array_config.hpp"
 #include "array_output.hpp"
-#include "job_report.hpp"
-#include "output_guard.hpp"
+#include "config/job_report.hpp"
+#include "config/output_guard.hpp"
 #include "rankflow/comm/failure_latch.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
@@ -103,13 +103,13 @@ struct Context {
   exec::TaskStage::Tick tick = [] {};  // after each block: progress
 };
 
-DType value_dtype(ops::ValueType type) {
+DType value_dtype(array::ValueType type) {
   switch (type) {
-    case ops::ValueType::kInt64:
+    case array::ValueType::kInt64:
       return DType::kInt64;
-    case ops::ValueType::kUInt64:
+    case array::ValueType::kUInt64:
       return DType::kUInt64;
-    case ops::ValueType::kFloat64:
+    case array::ValueType::kFloat64:
       break;
   }
   return DType::kFloat64;
@@ -117,8 +117,8 @@ DType value_dtype(ops::ValueType type) {
 
 std::string axis_text(std::optional<int> axis) { return axis ? std::to_string(*axis) : "all"; }
 
-std::string nan_text(ops::NanPolicy nan) {
-  return nan == ops::NanPolicy::kSkip ? "skip" : "propagate";
+std::string nan_text(array::NanPolicy nan) {
+  return nan == array::NanPolicy::kSkip ? "skip" : "propagate";
 }
 
 void set_attributes(io::hdf5::ParallelFile& file, const std::string& object,
@@ -127,9 +127,9 @@ void set_attributes(io::hdf5::ParallelFile& file, const std::string& object,
   for (const auto& [name, value] : own) file.set_attribute(object, name, value);
 }
 
-Attributes reduce_attributes(const Context& ctx, ops::ReduceFunction function) {
-  const ops::ReduceOptions& reduce = *ctx.job.reduce;
-  return {{"function", std::string(ops::reduce_function_name(function))},
+Attributes reduce_attributes(const Context& ctx, array::ReduceFunction function) {
+  const array::ReduceOptions& reduce = *ctx.job.reduce;
+  return {{"function", std::string(array::reduce_function_name(function))},
           {"input_path", ctx.job.input.path},
           {"input_dataset", ctx.reader.info().name},
           {"input_shape", ctx.reader.info().shape_text()},
@@ -155,21 +155,21 @@ std::string describe_input(const io::hdf5::ArrayReader& reader, const std::strin
 }
 
 // Reads every block once; returns the merged results (on rank 0) after agreement.
-ops::ReduceResult reduce_accumulating(Context& ctx, ops::ArrayReduction& reduction) {
+array::ReduceResult reduce_accumulating(Context& ctx, array::ArrayReduction& reduction) {
   comm::FailureLatch latch(ctx.comm, "reducing");
   io::hdf5::ArrayBlock block;
   while (ctx.reader.next(block)) {
     latch.run([&] { reduction.consume(block.data, block.rows); });
     ctx.tick();
   }
-  ops::ReduceResult result;
+  array::ReduceResult result;
   latch.run_always([&] { result = reduction.finish(ctx.comm, 0); });
   latch.agree();
   return result;
 }
 
-void write_accumulated(Context& ctx, const ops::ArrayReduction& reduction,
-                       const ops::ReduceResult& result) {
+void write_accumulated(Context& ctx, const array::ArrayReduction& reduction,
+                       const array::ReduceResult& result) {
   OutputFile& out = ctx.outputs.get(ctx.job.output.path);
   const bool root = ctx.comm.rank() == 0;
   const std::vector<std::uint64_t>& shape = reduction.output_shape();
@@ -178,9 +178,9 @@ void write_accumulated(Context& ctx, const ops::ArrayReduction& reduction,
   collective_phase(ctx.comm, "writing the output", [&] {
     if (out.hdf5) {
       for (std::size_t idx = 0; idx < ctx.job.reduce->functions.size(); ++idx) {
-        const ops::ReduceFunction function = ctx.job.reduce->functions[idx];
+        const array::ReduceFunction function = ctx.job.reduce->functions[idx];
         io::hdf5::ArrayWriter writer(*out.file, output_dataset(ctx.job.output, function), shape,
-                                     value_dtype(ops::result_type(function, input)));
+                                     value_dtype(array::result_type(function, input)));
         writer.write(0, root ? rows : 0, root ? result.columns[idx].data() : nullptr);
         writer.close();
         Attributes own = reduce_attributes(ctx, function);
@@ -189,7 +189,7 @@ void write_accumulated(Context& ctx, const ops::ArrayReduction& reduction,
       }
     } else if (root) {
       const auto axis = ctx.job.reduce->axis
-                            ? ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
+                            ? array::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
                             : std::nullopt;
       const auto kept = kept_axes(ctx.reader.info().rank(), axis);
       std::string text = csv_line(result_columns(kept, ctx.job.reduce->functions));
@@ -209,17 +209,17 @@ void print_table(const std::vector<std::string>& header,
   std::fflush(stdout);
 }
 
-void run_accumulating(Context& ctx, ops::ArrayReduction& reduction) {
-  const ops::ReduceResult result = reduce_accumulating(ctx, reduction);
+void run_accumulating(Context& ctx, array::ArrayReduction& reduction) {
+  const array::ReduceResult result = reduce_accumulating(ctx, reduction);
   write_accumulated(ctx, reduction, result);
   if (ctx.comm.rank() != 0) return;
   if (result.nan_count > 0)
     log::info("{} NaN value{} {}", result.nan_count, result.nan_count == 1 ? "" : "s",
-              ctx.job.reduce->nan == ops::NanPolicy::kSkip ? "skipped" : "propagated");
+              ctx.job.reduce->nan == array::NanPolicy::kSkip ? "skipped" : "propagated");
   const std::uint64_t total = result.cells();
   if (!show_table(ctx.job.output.table, total)) return;
   const auto axis = ctx.job.reduce->axis
-                        ? ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
+                        ? array::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank())
                         : std::nullopt;
   print_table(result_columns(kept_axes(ctx.reader.info().rank(), axis), ctx.job.reduce->functions),
               result_rows(result, 0, kTableRows), total);
@@ -229,7 +229,7 @@ void run_accumulating(Context& ctx, ops::ArrayReduction& reduction) {
 struct Preview {
   std::string lines;
   std::size_t rows = 0;
-  void add(const ops::ReduceResult& part) {
+  void add(const array::ReduceResult& part) {
     if (rows >= kTableRows) return;
     for (const auto& row : result_rows(part, part.first_cell, kTableRows - rows)) {
       lines += csv_line(row);
@@ -255,11 +255,11 @@ void print_preview(Context& ctx, const Preview& preview, const std::vector<std::
   print_table(header, rows, total);
 }
 
-void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
+void run_row_local(Context& ctx, array::ArrayReduction& reduction) {
   const bool hdf5 = ctx.job.output.format == OutputFormat::kHdf5;
   OutputFile& out = ctx.outputs.get(ctx.job.output.path);
-  const std::vector<ops::ReduceFunction>& functions = ctx.job.reduce->functions;
-  const auto axis = ops::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank());
+  const std::vector<array::ReduceFunction>& functions = ctx.job.reduce->functions;
+  const auto axis = array::normalize_axis(*ctx.job.reduce->axis, ctx.reader.info().rank());
   const std::vector<std::string> header =
       result_columns(kept_axes(ctx.reader.info().rank(), axis), functions);
   std::vector<io::hdf5::ArrayWriter> writers;
@@ -268,17 +268,17 @@ void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
     collective_phase(ctx.comm, "preparing the output", [&] {
       io::hdf5::WriterOptions layout;
       layout.collective = ctx.job.output.collective_writes;
-      for (ops::ReduceFunction function : functions)
+      for (array::ReduceFunction function : functions)
         writers.emplace_back(*out.file, output_dataset(ctx.job.output, function),
                              reduction.output_shape(),
-                             value_dtype(ops::result_type(function, ctx.reader.dtype())), layout);
+                             value_dtype(array::result_type(function, ctx.reader.dtype())), layout);
     });
   } else {
     text.emplace(ctx.comm, out.atomic->temp_path(), csv_line(header));
   }
   comm::FailureLatch latch(ctx.comm, "reducing");
   io::hdf5::ArrayBlock block;
-  ops::ReduceResult part;
+  array::ReduceResult part;
   Preview preview;
   std::uint64_t nan_count = 0;
   while (ctx.reader.next(block)) {
@@ -322,7 +322,7 @@ void run_row_local(Context& ctx, ops::ArrayReduction& reduction) {
 
 void run_reduce(Context& ctx) {
   const io::hdf5::DatasetInfo& info = ctx.reader.info();
-  ops::ArrayReduction reduction(info.dims, ctx.reader.dtype(), *ctx.job.reduce, info.name);
+  array::ArrayReduction reduction(info.dims, ctx.reader.dtype(), *ctx.job.reduce, info.name);
   if (reduction.row_local())
     run_row_local(ctx, reduction);
   else
@@ -333,7 +333,7 @@ void run_center(Context& ctx) {
   const CenterConfig& center = *ctx.job.center;
   const io::hdf5::DatasetInfo& info = ctx.reader.info();
   OutputFile& out = ctx.outputs.get(center.path);
-  ops::ArrayCentering centering(info.dims, ctx.reader.dtype(), center.options, info.name);
+  array::ArrayCentering centering(info.dims, ctx.reader.dtype(), center.options, info.name);
   std::optional<io::hdf5::ArrayWriter> writer;
   collective_phase(ctx.comm, "preparing the output", [&] {
     io::hdf5::WriterOptions layout;
@@ -369,7 +369,7 @@ void run_center(Context& ctx) {
   collective_phase(ctx.comm, "writing the output", [&] {
     writer->close();
     set_attributes(*out.file, writer->name(), ctx.provenance,
-                   {{"kind", std::string(ops::center_kind_name(center.options.kind))},
+                   {{"kind", std::string(array::center_kind_name(center.options.kind))},
                     {"input_path", ctx.job.input.path},
                     {"input_dataset", info.name},
                     {"axis", axis_text(center.options.axis)},
@@ -417,7 +417,7 @@ void add_array_stages(exec::Pipeline& pipeline, Context& ctx) {
     pipeline.add(std::make_unique<exec::TaskStage>(
         "center", "centering", with_tick(run_center),
         fmt::format("{} {} over axis {} into {} of {}",
-                    ops::center_kind_name(ctx.job.center->options.kind), input,
+                    array::center_kind_name(ctx.job.center->options.kind), input,
                     axis_text(ctx.job.center->options.axis), ctx.job.center->dataset,
                     ctx.job.center->path),
         progress(2), account));

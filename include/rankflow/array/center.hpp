@@ -23,9 +23,9 @@
 
 #include "rankflow/comm/communicator.hpp"
 #include "rankflow/core/dtype.hpp"
-#include "rankflow/ops/reduce.hpp"
+#include "rankflow/array/reduce.hpp"
 
-namespace rankflow::ops {
+namespace rankflow::array {
 
 enum class CenterKind : std::uint8_t { kCenter, kZScore };
 
@@ -65,4 +65,4 @@ class ArrayCentering {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace rankflow::ops
+}  // namespace rankflow::array

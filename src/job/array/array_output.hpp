@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "rankflow/ops/reduce.hpp"
+#include "rankflow/array/reduce.hpp"
 
 namespace rankflow::job {
 
@@ -15,20 +15,20 @@ std::vector<std::size_t> kept_axes(std::size_t rank, std::optional<std::size_t> 
 
 // Header names: one per kept axis (row, col, axis2...), then one per function.
 std::vector<std::string> result_columns(const std::vector<std::size_t>& kept,
-                                        const std::vector<ops::ReduceFunction>& functions);
+                                        const std::vector<array::ReduceFunction>& functions);
 
 // Appends the text of value `cell` of `column` (floats as the CSV writer writes them: the
 // shortest form that reads back exactly, with ".0" when it has no point or exponent; nan,
 // inf, -inf).
-void append_value(std::string& out, const ops::ResultColumn& column, std::size_t cell);
+void append_value(std::string& out, const array::ResultColumn& column, std::size_t cell);
 
 // One row of strings per cell of `result` (index values, then function values), for cells
 // [0, limit) of it. `first_cell` is the flat output index of the result's first cell.
-std::vector<std::vector<std::string>> result_rows(const ops::ReduceResult& result,
+std::vector<std::vector<std::string>> result_rows(const array::ReduceResult& result,
                                                   std::uint64_t first_cell, std::size_t limit);
 
 // Appends the CSV lines of every cell of `result`.
-void append_csv(std::string& out, const ops::ReduceResult& result, std::uint64_t first_cell);
+void append_csv(std::string& out, const array::ReduceResult& result, std::uint64_t first_cell);
 
 std::string csv_line(const std::vector<std::string>& fields);
 

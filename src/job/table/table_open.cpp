@@ -4,7 +4,7 @@
 #include "rankflow/io/csv/csv_sink.hpp"
 #include "rankflow/io/csv/csv_source.hpp"
 #include "rankflow/job/csv_config.hpp"
-#include "hdf5_table_config.hpp"
+#include "config/hdf5_table_config.hpp"
 #include "rankflow/job/provenance.hpp"
 
 namespace rankflow::job {

@@ -37,10 +37,10 @@ std::optional<int> parse_axis(const Section& section) {
   return static_cast<int>(value);
 }
 
-ops::NanPolicy parse_nan(const Section& section) {
+array::NanPolicy parse_nan(const Section& section) {
   return section.get_choice("nan", "skip", {"skip", "propagate"}) == "skip"
-             ? ops::NanPolicy::kSkip
-             : ops::NanPolicy::kPropagate;
+             ? array::NanPolicy::kSkip
+             : array::NanPolicy::kPropagate;
 }
 
 // Edit distance that counts swapping two neighbours as one edit ("sdt" is one from "std").
@@ -64,7 +64,7 @@ std::size_t swap_distance(const std::string& left, const std::string& right) {
 std::string suggestion(const std::string& word) {
   std::string best;
   std::size_t best_distance = 3;
-  for (const std::string& name : split_list(ops::reduce_function_list())) {
+  for (const std::string& name : split_list(array::reduce_function_list())) {
     const std::size_t distance = swap_distance(word, name);
     if (distance < best_distance) {
       best_distance = distance;
@@ -74,14 +74,14 @@ std::string suggestion(const std::string& word) {
   return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
-ops::ReduceOptions parse_reduce(const Section& section) {
-  ops::ReduceOptions options;
+array::ReduceOptions parse_reduce(const Section& section) {
+  array::ReduceOptions options;
   if (section.get_list("functions").empty()) section.require("functions");
   for (const std::string& name : section.get_list("functions")) {
-    const auto function = ops::parse_reduce_function(lower(name));
+    const auto function = array::parse_reduce_function(lower(name));
     if (!function)
       throw section.error("functions", "unknown function '" + name + "'" + suggestion(lower(name)) +
-                                           "; functions are: " + ops::reduce_function_list());
+                                           "; functions are: " + array::reduce_function_list());
     if (std::find(options.functions.begin(), options.functions.end(), *function) !=
         options.functions.end())
       throw section.error("functions", "'" + name + "' is listed twice");
@@ -93,19 +93,19 @@ ops::ReduceOptions parse_reduce(const Section& section) {
   return options;
 }
 
-std::map<ops::ReduceFunction, std::string> parse_datasets(const Section& section) {
-  std::map<ops::ReduceFunction, std::string> names;
+std::map<array::ReduceFunction, std::string> parse_datasets(const Section& section) {
+  std::map<array::ReduceFunction, std::string> names;
   for (const std::string& item : section.get_list("datasets")) {
     const auto colon = item.find(':');
     const auto function = colon == std::string::npos
                               ? std::nullopt
-                              : ops::parse_reduce_function(trim(item.substr(0, colon)));
+                              : array::parse_reduce_function(trim(item.substr(0, colon)));
     const std::string name = colon == std::string::npos ? "" : trim(item.substr(colon + 1));
     if (!function || name.empty())
       throw section.error("datasets",
                           "expected function:dataset items, e.g. mean:/stats/mean, "
                           "std:/stats/std; functions are: " +
-                              ops::reduce_function_list());
+                              array::reduce_function_list());
     names[*function] = name.front() == '/' ? name : "/" + name;
   }
   return names;
@@ -137,7 +137,7 @@ ArrayOutputConfig parse_output(const Section& section) {
 CenterConfig parse_center(const Section& section, const ArrayOutputConfig& output) {
   CenterConfig center;
   const std::string kind = section.get_choice("kind", "center", {"center", "zscore"});
-  center.options.kind = *ops::parse_center_kind(kind);
+  center.options.kind = *array::parse_center_kind(kind);
   center.options.axis = parse_axis(section);
   center.options.ddof = static_cast<int>(section.get_int("ddof", 0, 0, 1000000));
   center.options.nan = parse_nan(section);
@@ -186,11 +186,11 @@ ArrayJobConfig parse_array_job(const RawConfig& config) {
     job.center = parse_center(Section(config, "center"), job.output);
     if (job.reduce && job.output.format == OutputFormat::kHdf5 &&
         job.center->path == job.output.path)
-      for (ops::ReduceFunction function : job.reduce->functions)
+      for (array::ReduceFunction function : job.reduce->functions)
         if (output_dataset(job.output, function) == job.center->dataset)
           throw Section(config, "center")
               .error("dataset", "the reduction's " +
-                                    std::string(ops::reduce_function_name(function)) +
+                                    std::string(array::reduce_function_name(function)) +
                                     " is written to the same dataset of the same file");
   }
   return job;
@@ -199,7 +199,7 @@ ArrayJobConfig parse_array_job(const RawConfig& config) {
 void check_axes(const RawConfig& config, const ArrayJobConfig& job, std::size_t rank,
                 const std::string& dataset) {
   auto check = [&](const char* section_name, std::optional<int> axis) {
-    if (!axis || ops::normalize_axis(*axis, rank)) return;
+    if (!axis || array::normalize_axis(*axis, rank)) return;
     throw Section(config, section_name)
         .error("axis", fmt::format("{} has {} ax{}: expected 0..{}, -{}..-1 or all", dataset, rank,
                                    rank == 1 ? "is" : "es", rank - 1, rank));
@@ -208,10 +208,10 @@ void check_axes(const RawConfig& config, const ArrayJobConfig& job, std::size_t 
   if (job.center) check("center", job.center->options.axis);
 }
 
-std::string output_dataset(const ArrayOutputConfig& output, ops::ReduceFunction function) {
+std::string output_dataset(const ArrayOutputConfig& output, array::ReduceFunction function) {
   const auto found = output.datasets.find(function);
   if (found != output.datasets.end()) return found->second;
-  return "/" + std::string(ops::reduce_function_name(function));
+  return "/" + std::string(array::reduce_function_name(function));
 }
 
 std::string axis_column_name(std::size_t axis) {

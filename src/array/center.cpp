@@ -1,4 +1,4 @@
-#include "rankflow/ops/center.hpp"
+#include "rankflow/array/center.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include "rankflow/core/error.hpp"
 #include "reduce_state.hpp"
 
-namespace rankflow::ops {
+namespace rankflow::array {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -269,4 +269,4 @@ void ArrayCentering::transform(const void* data, std::uint64_t rows, double* out
   });
 }
 
-}  // namespace rankflow::ops
+}  // namespace rankflow::array

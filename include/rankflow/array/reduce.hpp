@@ -1,11 +1,11 @@
 // Reductions of an N-D array over one axis or all axes: sum, mean, min, max, count, var, std
 // (and nan_count), on rows that arrive in blocks on every rank.
 //
-// Partial state per output cell is small and explicit (reduce_state.hpp): count, NaN count,
-// mean and M2 (merged with Chan's formula, never a sum of squares), min, max, and the sum
-// (compensated for floats, exact 128-bit for integers). Each block is reduced in tiles that
-// stay in cache: a first pass for count/sum/min/max, a second for M2 around the tile's mean;
-// tiles, blocks and ranks are then merged with the same formula.
+// Partial state per output cell (reduce_state.hpp): count, NaN count, min, max, the exact sum
+// of the values (ExactSum for floats, 128-bit for integers) and the exact sum of their squares.
+// Merging adds them, so no result depends on how the rows fell into blocks and ranks: sum is
+// correctly rounded (math.fsum), mean is that sum over n, var and std come from the exact sums
+// (core/exact_sum.hpp: exact_variance), the same bits at every rank count and block size.
 //
 //   axis 0 or all axes ("accumulating"): every rank consume()s its blocks, then finish() merges
 //       the states of all ranks with MPI_Reduce (a user operator, in rank order) onto root.
@@ -31,7 +31,7 @@
 #include "rankflow/comm/communicator.hpp"
 #include "rankflow/core/dtype.hpp"
 
-namespace rankflow::ops {
+namespace rankflow::array {
 
 enum class ReduceFunction : std::uint8_t { kSum, kMean, kMin, kMax, kCount, kVar, kStd, kNanCount };
 
@@ -125,4 +125,4 @@ class ArrayReduction {
 std::string describe_cell(const std::string& label, const std::vector<std::uint64_t>& shape,
                           std::optional<std::size_t> axis, std::uint64_t cell);
 
-}  // namespace rankflow::ops
+}  // namespace rankflow::array

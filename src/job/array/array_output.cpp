@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include "array_config.hpp"
+#include "config/array_config.hpp"
 #include "rankflow/core/text.hpp"
 
 namespace rankflow::job {
@@ -33,30 +33,30 @@ std::vector<std::size_t> kept_axes(std::size_t rank, std::optional<std::size_t> 
 }
 
 std::vector<std::string> result_columns(const std::vector<std::size_t>& kept,
-                                        const std::vector<ops::ReduceFunction>& functions) {
+                                        const std::vector<array::ReduceFunction>& functions) {
   std::vector<std::string> names;
   for (std::size_t axis : kept) names.push_back(axis_column_name(axis));
-  for (ops::ReduceFunction function : functions)
-    names.emplace_back(ops::reduce_function_name(function));
+  for (array::ReduceFunction function : functions)
+    names.emplace_back(array::reduce_function_name(function));
   return names;
 }
 
-void append_value(std::string& out, const ops::ResultColumn& column, std::size_t cell) {
+void append_value(std::string& out, const array::ResultColumn& column, std::size_t cell) {
   auto sink = std::back_inserter(out);
   switch (column.type) {
-    case ops::ValueType::kInt64:
+    case array::ValueType::kInt64:
       fmt::format_to(sink, "{}", column.i64[cell]);
       return;
-    case ops::ValueType::kUInt64:
+    case array::ValueType::kUInt64:
       fmt::format_to(sink, "{}", column.u64[cell]);
       return;
-    case ops::ValueType::kFloat64:
+    case array::ValueType::kFloat64:
       append_float(out, column.f64[cell]);
       return;
   }
 }
 
-std::vector<std::vector<std::string>> result_rows(const ops::ReduceResult& result,
+std::vector<std::vector<std::string>> result_rows(const array::ReduceResult& result,
                                                   std::uint64_t first_cell, std::size_t limit) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::uint64_t> index;
@@ -65,7 +65,7 @@ std::vector<std::vector<std::string>> result_rows(const ops::ReduceResult& resul
     std::vector<std::string> row;
     unravel(first_cell + cell, result.shape, index);
     for (std::uint64_t value : index) row.push_back(std::to_string(value));
-    for (const ops::ResultColumn& column : result.columns) {
+    for (const array::ResultColumn& column : result.columns) {
       std::string text;
       append_value(text, column, cell);
       row.push_back(std::move(text));
@@ -75,7 +75,7 @@ std::vector<std::vector<std::string>> result_rows(const ops::ReduceResult& resul
   return rows;
 }
 
-void append_csv(std::string& out, const ops::ReduceResult& result, std::uint64_t first_cell) {
+void append_csv(std::string& out, const array::ReduceResult& result, std::uint64_t first_cell) {
   std::vector<std::uint64_t> index;
   auto sink = std::back_inserter(out);
   for (std::size_t cell = 0; cell < result.cells(); ++cell) {
@@ -85,7 +85,7 @@ void append_csv(std::string& out, const ops::ReduceResult& result, std::uint64_t
       fmt::format_to(sink, first ? "{}" : ",{}", value);
       first = false;
     }
-    for (const ops::ResultColumn& column : result.columns) {
+    for (const array::ResultColumn& column : result.columns) {
       if (!first) out.push_back(',');
       first = false;
       append_value(out, column, cell);

@@ -1,10 +1,10 @@
-#include "exact_sum.hpp"
+#include "rankflow/core/exact_sum.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-namespace rankflow::ops {
+namespace rankflow {
 namespace {
 
 constexpr int kTop = ExactSum::kChunks - 1;
@@ -218,4 +218,4 @@ double exact_variance(const ExactSum& s1, const ExactSum& s2, std::uint64_t coun
   return std::max(value, 0.0) / (n * dof);
 }
 
-}  // namespace rankflow::ops
+}  // namespace rankflow

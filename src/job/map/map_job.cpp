@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "map_config.hpp"
+#include "config/map_config.hpp"
 #include "map_tasks.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/comm/task_counter.hpp"

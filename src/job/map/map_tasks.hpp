@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "map_config.hpp"
+#include "config/map_config.hpp"
 #include "rankflow/comm/task_counter.hpp"
 
 namespace rankflow::job {

@@ -21,7 +21,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace rankflow::ops {
+namespace rankflow {
 
 __extension__ using exact_int128 = __int128;  // GCC/Clang
 
@@ -106,4 +106,4 @@ std::size_t expand(const ExactSum& sum, double* terms, std::size_t capacity) noe
 double exact_variance(const ExactSum& s1, const ExactSum& s2, std::uint64_t count,
                       int ddof) noexcept;
 
-}  // namespace rankflow::ops
+}  // namespace rankflow

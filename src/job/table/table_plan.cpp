@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hdf5_table_config.hpp"
+#include "config/hdf5_table_config.hpp"
 #include "rankflow/job/csv_config.hpp"
 
 namespace rankflow::job {

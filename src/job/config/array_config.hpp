@@ -17,8 +17,8 @@
 
 #include "rankflow/io/hdf5/file.hpp"
 #include "rankflow/job/config.hpp"
-#include "rankflow/ops/center.hpp"
-#include "rankflow/ops/reduce.hpp"
+#include "rankflow/array/center.hpp"
+#include "rankflow/array/reduce.hpp"
 
 namespace rankflow::job {
 
@@ -36,20 +36,20 @@ struct ArrayInputConfig {
 struct ArrayOutputConfig {
   std::string path;
   OutputFormat format = OutputFormat::kCsv;
-  std::map<ops::ReduceFunction, std::string> datasets;  // HDF5 dataset of each function
+  std::map<array::ReduceFunction, std::string> datasets;  // HDF5 dataset of each function
   TableMode table = TableMode::kAuto;
   bool collective_writes = true;  // [output] io: HDF5 writes collective or independent
 };
 
 struct CenterConfig {
-  ops::CenterOptions options;
+  array::CenterOptions options;
   std::string path;     // HDF5 file of the centered dataset
   std::string dataset;  // its name
 };
 
 struct ArrayJobConfig {
   ArrayInputConfig input;
-  std::optional<ops::ReduceOptions> reduce;
+  std::optional<array::ReduceOptions> reduce;
   std::optional<CenterConfig> center;
   ArrayOutputConfig output;  // path empty: no [output] path (a job with only [center])
 };
@@ -64,7 +64,7 @@ void check_axes(const RawConfig& config, const ArrayJobConfig& job, std::size_t 
                 const std::string& dataset);
 
 // Dataset name of `function` in an HDF5 output ("/mean" unless [output] datasets says).
-std::string output_dataset(const ArrayOutputConfig& output, ops::ReduceFunction function);
+std::string output_dataset(const ArrayOutputConfig& output, array::ReduceFunction function);
 
 // Column name of kept axis `axis` in CSV outputs: row, col, axis2, axis3...
 std::string axis_column_name(std::size_t axis);

@@ -1,4 +1,4 @@
-#include "rankflow/ops/reduce.hpp"
+#include "rankflow/array/reduce.hpp"
 
 #include <cmath>
 #include <limits>
@@ -7,13 +7,13 @@
 #include "rankflow/core/error.hpp"
 #include "reduce_state.hpp"
 
-namespace rankflow::ops {
+namespace rankflow::array {
 namespace {
 
 using detail::FloatCell;
 using detail::int128;
 using detail::IntCell;
-using ops::ExactSum;
+using rankflow::ExactSum;
 
 constexpr ReduceFunction kAllFunctions[] = {
     ReduceFunction::kSum,   ReduceFunction::kMean, ReduceFunction::kMin, ReduceFunction::kMax,
@@ -454,4 +454,4 @@ void ArrayReduction::reduce_rows(const void* data, std::uint64_t first_row, std:
   impl_->kernel->reduce_rows(data, first_row, rows, out);
 }
 
-}  // namespace rankflow::ops
+}  // namespace rankflow::array

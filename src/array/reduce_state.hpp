@@ -19,9 +19,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "exact_sum.hpp"
+#include "rankflow/core/exact_sum.hpp"
 
-namespace rankflow::ops::detail {
+namespace rankflow::array::detail {
 
 __extension__ using int128 = __int128;  // GCC/Clang; exact integer sums
 __extension__ using uint128 = unsigned __int128;
@@ -308,4 +308,4 @@ void reduce_strided(const T* data, std::size_t count, std::size_t stride, CellOf
   }
 }
 
-}  // namespace rankflow::ops::detail
+}  // namespace rankflow::array::detail
