@@ -79,6 +79,40 @@ TEST_F(DemoFolder, EveryJobInJobsRunsAsWritten) {
   }
 }
 
+// `rankflow explain` on every job in jobs/ at np 1..4: exit 0, the plan's stages on stdout, and
+// nothing written (the job's output is not made; out/ holds what it held before).
+TEST_F(DemoFolder, ExplainEveryJobInJobsAtEveryRankCount) {
+  std::vector<std::string> jobs;
+  for (const auto& entry : fs::directory_iterator(source_dir() + "/jobs"))
+    if (entry.path().extension() == ".ini") jobs.push_back(entry.path().filename().string());
+  std::sort(jobs.begin(), jobs.end());
+  ASSERT_GE(jobs.size(), 9u);
+  const auto listing = [&] {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::recursive_directory_iterator(dir_->file("out")))
+      names.push_back(entry.path().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  for (const std::string& job : jobs) {
+    const std::string output = output_path(source_dir() + "/jobs/" + job);
+    fs::remove(dir_->file(output));
+    const std::vector<std::string> before = listing();
+    for (int np = 1; np <= 4; ++np) {
+      const RunResult explain = run_in(dir_->path(), "mpirun -np " + std::to_string(np) +
+                                                         " --oversubscribe rankflow explain jobs/" +
+                                                         job);
+      EXPECT_EQ(explain.exit_code, 0) << job << " np " << np << "\n" << explain.err;
+      EXPECT_TRUE(contains(explain.out, "job jobs/" + job + ": ")) << job << "\n" << explain.out;
+      EXPECT_TRUE(contains(explain.out, " on " + std::to_string(np) + " rank"))
+          << job << "\n" << explain.out;
+      EXPECT_TRUE(contains(explain.out, "stages, in order:\n  1. ")) << job << "\n" << explain.out;
+    }
+    EXPECT_FALSE(file_exists(dir_->file(output))) << job << ": explain wrote " << output;
+    EXPECT_EQ(listing(), before) << job << ": explain changed out/";
+  }
+}
+
 // Each `rankflow run/inspect/keys` line of README.md's shell blocks, as written (comments off).
 TEST_F(DemoFolder, TheReadmeCommandsRunAsWritten) {
   std::ifstream readme(source_dir() + "/README.md");

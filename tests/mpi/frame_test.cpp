@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
 #include <map>
 
 #include "oracle/table_oracle.hpp"
@@ -125,6 +127,65 @@ TEST(Frame, ErrorsAreAgreedOnEveryRank) {
   }
   // The frame is still usable after the errors.
   EXPECT_EQ(frame.filter("qty > 7").num_rows(), 13u);
+}
+
+// Issue 16 through the C++ API: Frame::groupby's float sum, mean, var and std are the
+// correctly rounded values, the same bits at every rank count. Every value is a multiple of
+// 2^-20 below 2^54, so the oracle is exact integer arithmetic in units of 2^-20 (2^-40 for
+// squares), rounded once by the conversion to double.
+TEST(Frame, FloatAggregatesAreCorrectlyRoundedAtEveryRankCount) {
+  __extension__ using int128 = __int128;
+  constexpr std::size_t kKeys = 3;
+  table::Table data(table::Schema({{"key", ColumnType::kInt64}, {"value", ColumnType::kFloat64}}));
+  std::uint64_t state = 16;
+  const auto next = [&state] {  // a fixed LCG: the same table on every rank
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 11;
+  };
+  std::vector<std::vector<int128>> units(kKeys);  // each value * 2^20, exactly
+  for (std::int64_t row = 0; row < 3001; ++row) {
+    const auto key = static_cast<std::size_t>(row) % kKeys;
+    int128 unit = 0;
+    if (key == 0) {  // cancelling: 2^60, 1, -2^60, 2^-20, ... (a plain sum loses the 1s)
+      const int128 pattern[] = {int128{1} << 80, int128{1} << 20, -(int128{1} << 80), 1};
+      unit = pattern[(static_cast<std::size_t>(row) / kKeys) % 4];
+    } else if (key == 1) {  // mixed magnitudes and signs, 2^-20 to 2^22
+      unit = static_cast<int128>(next() >> (11 + next() % 40)) * ((next() & 1) != 0 ? 1 : -1);
+    } else {  // a large common offset: 1e9 + noise
+      unit = (static_cast<int128>(1000000000) << 20) + static_cast<int128>(next() % (1 << 21)) -
+             (1 << 20);
+    }
+    units[key].push_back(unit);
+    data.column(0).append_i64(static_cast<std::int64_t>(key));
+    data.column(1).append_f64(std::ldexp(static_cast<double>(unit), -20));
+  }
+  const table::Table all = Frame(world(), share(data))
+                               .groupby({"key"}, "sum(value) as s, mean(value) as m, "
+                                                 "var(value) as v, std(value) as d")
+                               .sort("key")
+                               .collect();
+  if (world().rank() != 0) return;
+  ASSERT_EQ(all.num_rows(), kKeys);
+  const auto bits = [](double value) {
+    std::uint64_t out;
+    std::memcpy(&out, &value, sizeof out);
+    return out;
+  };
+  for (std::size_t key = 0; key < kKeys; ++key) {
+    int128 sum = 0;
+    for (const int128 unit : units[key]) sum += unit;
+    const auto n = static_cast<double>(units[key].size());
+    const double expected_sum = std::ldexp(static_cast<double>(sum), -20);
+    EXPECT_EQ(bits(all.column(1).f64()[key]), bits(expected_sum)) << "key " << key;
+    EXPECT_EQ(bits(all.column(2).f64()[key]), bits(expected_sum / n)) << "key " << key;
+    if (key == 0) continue;  // its squares leave int128; the sums are what it tests
+    int128 squares = 0;
+    for (const int128 unit : units[key]) squares += unit * unit;
+    const int128 numerator = static_cast<int128>(units[key].size()) * squares - sum * sum;
+    const double variance = std::ldexp(static_cast<double>(numerator), -40) / (n * (n - 1));
+    EXPECT_EQ(bits(all.column(3).f64()[key]), bits(variance)) << "key " << key;
+    EXPECT_EQ(bits(all.column(4).f64()[key]), bits(std::sqrt(variance))) << "key " << key;
+  }
 }
 
 }  // namespace
