@@ -506,6 +506,9 @@ JoinSide HashJoin::build_side() const {
   return state_->build_is_left ? JoinSide::kLeft : JoinSide::kRight;
 }
 const JoinStats& HashJoin::stats() const { return state_->stats; }
+void HashJoin::spill_to(std::shared_ptr<Scratch> scratch) {
+  state_->options.scratch = std::move(scratch);
+}
 
 void HashJoin::build(const Table& local) {
   // The table in blocks, as a pipeline reads it: the build never holds a second whole copy.

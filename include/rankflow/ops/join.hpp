@@ -151,6 +151,9 @@ class HashJoin {
   // and semi/anti when the left is built). Frees the build side.
   void probe(const BlockSource& next, const BlockSink& sink);
   const JoinStats& stats() const;
+  // Local, before build(): options.scratch, for whoever constructs the join before the
+  // (collective) Scratch::open.
+  void spill_to(std::shared_ptr<Scratch> scratch);
 
  private:
   struct State;
