@@ -10,6 +10,12 @@
 //               (comm/node_shared.hpp) and indexed there by the node's leader; every rank
 //               probes its own blocks locally, with no exchange of the probe side
 //
+// Past the memory budget, with options.scratch: a rank whose share of the build side does not
+// fit spills what it receives of both sides to scratch, partitioned by key hash, and joins the
+// partitions one at a time after the probe rounds (a grace hash join, src/ops/join_grace.hpp:
+// re-partitioned when a partition does not fit, joined by blocks when one key dominates it);
+// a broadcast that does not fit shuffles instead. Without scratch, over budget is an error.
+//
 // Keys hash exactly as group-by's (the normalized key bytes of ops' key encoder, XXH3, the same
 // owner rank), so the two agree on where a key lives. Semantics (docs/joins.md):
 //   - null keys never match (SQL), also with each other; a row with a null key still appears
