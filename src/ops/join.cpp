@@ -322,7 +322,8 @@ void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_byte
   std::uint64_t filled = 0;
   comm::ExchangeBuffer recv;
   Table received(build_schema());
-  const bool any_spilled = comm->allreduce(side.spilled ? 1 : 0, comm::ReduceOp::kMax) == 1;
+  const bool any_spilled =
+      can_spill() && comm->allreduce(side.spilled ? 1 : 0, comm::ReduceOp::kMax) == 1;
   for (std::uint64_t round = 0; round < rounds; ++round) {
     EncodedBlock* send = round < side.blocks.size() ? &side.blocks[round] : nullptr;
     if (any_spilled)  // the same on every rank: one more agreement per round

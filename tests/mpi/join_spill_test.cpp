@@ -15,6 +15,7 @@
 #include "rankflow/core/error.hpp"
 #include "rankflow/ops/join.hpp"
 #include "rankflow/ops/spill.hpp"
+#include "rankflow/ops/stages.hpp"
 #include "support/mpi_test.hpp"
 #include "support/temp_dir.hpp"
 
@@ -218,6 +219,53 @@ TEST(JoinSpill, BroadcastThatDoesNotFitShufflesInstead) {
       world().barrier();
     }
   }
+}
+
+// The join's stages (as a job runs them) report what was spilled and read back, for the profile,
+// report and summary: the build's spills and reads back, and the probe's.
+TEST(JoinSpill, TheStagesReportWhatWasSpilledAndReadBack) {
+  const table::Table left = share(keyed(600, 15, 90, 0, "v"), Placement::kEven);
+  const table::Table right = share(keyed(600, 16, 90, 0, "w"), Placement::kEven);
+  const test::TempDir dir = test::TempDir::shared(world());
+  {
+    JoinOptions options;
+    options.on = {"key"};
+    options.how = JoinHow::kLeft;
+    options.memory.bytes_per_rank = kBudget;
+    options.spill_block_bytes = 256;
+    HashJoin hash_join(world(), left.schema(), right.schema(), options);
+    hash_join.spill_to(Scratch::open(world(), {dir.path(), 0}));
+    auto blocks_of = [](const table::Table& rows) {
+      return [&rows, cursor = std::size_t{0}](table::Table& block) mutable {
+        block.clear();
+        if (cursor >= rows.num_rows()) return false;
+        const std::size_t count = std::min<std::size_t>(7, rows.num_rows() - cursor);
+        block.append_rows(rows, cursor, count);
+        cursor += count;
+        return true;
+      };
+    };
+    JoinBuildStage build(hash_join, blocks_of(right), "build");
+    JoinProbeStage probe(hash_join, blocks_of(left), "probe");
+    build.produce([](exec::Block&) { return true; });
+    std::uint64_t rows = 0;
+    probe.produce([&](exec::Block& block) {
+      rows += block.table->num_rows();
+      return true;
+    });
+    const JoinStats& stats = hash_join.stats();
+    EXPECT_TRUE(stats.spilled);
+    EXPECT_EQ(rows, stats.output_rows);
+    EXPECT_GT(build.stats().bytes_spilled, 0u);
+    EXPECT_GT(probe.stats().bytes_spilled, 0u);
+    EXPECT_GT(probe.stats().bytes_read_back, 0u);
+    EXPECT_EQ(build.stats().bytes_spilled + probe.stats().bytes_spilled, stats.bytes_spilled);
+    EXPECT_EQ(build.stats().bytes_read_back + probe.stats().bytes_read_back,
+              stats.bytes_read_back);
+  }
+  world().barrier();
+  EXPECT_TRUE(test::list_dir(dir.path()).empty());
+  world().barrier();
 }
 
 // An error while a rank spills or joins from scratch: one agreed error, no file left.
