@@ -53,11 +53,6 @@ namespace {
 
 using table::Table;
 
-struct NameOf {
-  const char* name;
-  int value;
-};
-
 // Rows of `table` whose key columns hold no null.
 std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<std::size_t>& keys) {
   std::vector<std::uint8_t> keep(table.num_rows(), 1);
@@ -70,34 +65,6 @@ std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<st
 }
 
 }  // namespace
-
-JoinHow parse_join_how(const std::string& text) {
-  static const NameOf names[] = {{"inner", 0}, {"left", 1},       {"right", 2}, {"full", 3},
-                                 {"outer", 3}, {"full_outer", 3}, {"semi", 4},  {"anti", 5}};
-  for (const NameOf& name : names)
-    if (text == name.name) return static_cast<JoinHow>(name.value);
-  throw ConfigError(
-      "join: how = '{}' is not a join; choose inner, left, right, full (or outer), "
-      "semi or anti",
-      text);
-}
-
-std::string join_how_name(JoinHow how) {
-  const char* names[] = {"inner", "left", "right", "full", "semi", "anti"};
-  return names[static_cast<int>(how)];
-}
-
-JoinStrategy parse_join_strategy(const std::string& text) {
-  if (text == "auto") return JoinStrategy::kAuto;
-  if (text == "shuffle") return JoinStrategy::kShuffle;
-  if (text == "broadcast") return JoinStrategy::kBroadcast;
-  throw ConfigError("join: strategy = '{}'; choose auto, shuffle or broadcast", text);
-}
-
-std::string join_strategy_name(JoinStrategy strategy) {
-  const char* names[] = {"auto", "shuffle", "broadcast"};
-  return names[static_cast<int>(strategy)];
-}
 
 // One block of the build side as read: its rows as one row-codec chunk per destination rank
 // (the send buffer of one shuffle round).
