@@ -19,6 +19,13 @@
 // Rows with a null key never match, so they are not sent to a key owner: a build row with a
 // null key stays on its rank (or is dropped when the join cannot output it), a probe row with
 // a null key is sent to its own rank.
+//
+// Past the memory budget, with a scratch folder (options.scratch): the blocks read of the build
+// side go to scratch once they pass a quarter of the budget (and are read back round by round);
+// a broadcast that does not fit shuffles instead; and a rank whose share does not fit spills
+// the rows it receives of both sides, partitioned by key hash (join_grace.hpp), and joins them
+// a partition at a time after the probe rounds. Each rank decides for itself from the exact
+// bytes it receives: the others join in memory as usual.
 #include "rankflow/ops/join.hpp"
 
 #include <algorithm>
@@ -27,6 +34,7 @@
 #include <numeric>
 #include <optional>
 
+#include "join_grace.hpp"
 #include "join_index.hpp"
 #include "join_plan.hpp"
 #include "join_probe.hpp"
@@ -36,17 +44,14 @@
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/buffer.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/log.hpp"
+#include "rankflow/ops/spill.hpp"
 #include "rankflow/table/row_codec.hpp"
 
 namespace rankflow::ops {
 namespace {
 
 using table::Table;
-
-struct NameOf {
-  const char* name;
-  int value;
-};
 
 // Rows of `table` whose key columns hold no null.
 std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<std::size_t>& keys) {
@@ -61,39 +66,13 @@ std::vector<std::uint8_t> non_null_keys(const Table& table, const std::vector<st
 
 }  // namespace
 
-JoinHow parse_join_how(const std::string& text) {
-  static const NameOf names[] = {{"inner", 0}, {"left", 1},       {"right", 2}, {"full", 3},
-                                 {"outer", 3}, {"full_outer", 3}, {"semi", 4},  {"anti", 5}};
-  for (const NameOf& name : names)
-    if (text == name.name) return static_cast<JoinHow>(name.value);
-  throw ConfigError(
-      "join: how = '{}' is not a join; choose inner, left, right, full (or outer), "
-      "semi or anti",
-      text);
-}
-
-std::string join_how_name(JoinHow how) {
-  const char* names[] = {"inner", "left", "right", "full", "semi", "anti"};
-  return names[static_cast<int>(how)];
-}
-
-JoinStrategy parse_join_strategy(const std::string& text) {
-  if (text == "auto") return JoinStrategy::kAuto;
-  if (text == "shuffle") return JoinStrategy::kShuffle;
-  if (text == "broadcast") return JoinStrategy::kBroadcast;
-  throw ConfigError("join: strategy = '{}'; choose auto, shuffle or broadcast", text);
-}
-
-std::string join_strategy_name(JoinStrategy strategy) {
-  const char* names[] = {"auto", "shuffle", "broadcast"};
-  return names[static_cast<int>(strategy)];
-}
-
 // One block of the build side as read: its rows as one row-codec chunk per destination rank
 // (the send buffer of one shuffle round).
 struct EncodedBlock {
   std::vector<std::byte> bytes;
   std::vector<std::uint64_t> counts;  // bytes per destination
+  bool on_disk = false;  // bytes freed: they are at `at` in the read file
+  Extent at;
 };
 
 // This rank's build side, read and encoded; sizes for the strategy and the memory check.
@@ -103,6 +82,9 @@ struct BuildSide {
   std::uint64_t rows = 0;
   std::vector<std::uint64_t> dest_bytes;  // per destination rank
   std::vector<std::uint64_t> dest_rows;
+  std::uint64_t held = 0;     // bytes of the blocks in memory
+  std::uint64_t largest = 0;  // the largest block
+  bool spilled = false;       // some blocks are on disk
 };
 
 struct HashJoin::State {
@@ -127,6 +109,13 @@ struct HashJoin::State {
     return static_cast<std::uint32_t>(owner_rank(hash, comm->size()));
   }
   const table::Schema& build_schema() const { return build_is_left ? plan.left : plan.right; }
+  // Past the budget, spill rather than stop.
+  bool can_spill() const { return options.scratch && options.memory.bytes_per_rank != 0; }
+  std::size_t spill_chunk_bytes() const {
+    return static_cast<std::size_t>(std::max<std::uint64_t>(
+        256, std::min<std::uint64_t>(options.spill_block_bytes,
+                                      options.memory.bytes_per_rank / 16)));
+  }
   const table::Schema& probe_schema() const { return build_is_left ? plan.right : plan.left; }
 
   // A broadcast's node-shared copy: the encoded build side and its index, on the node's leader.
@@ -142,6 +131,10 @@ struct HashJoin::State {
   }
 
   void read_build(const BlockSource& next, BuildSide& side);
+  void spill_read_blocks(BuildSide& side);
+  bool broadcast_fits(const BuildSide& side, std::uint64_t total_rows);
+  void update_spill_stats();
+  void log_spill();
   void build_shuffle(BuildSide& side, std::uint64_t incoming_bytes, std::uint64_t incoming_rows);
   void build_broadcast(BuildSide& side);
   void probe_rounds(const BlockSource& next, JoinProber& prober);
@@ -164,6 +157,10 @@ struct HashJoin::State {
   comm::SharedWindow index_window;
   JoinIndexView view;
   std::vector<std::uint8_t> matched;
+  std::unique_ptr<SpillFile> read_file;     // the build side's blocks past a quarter budget
+  std::unique_ptr<GracePartitions> grace;   // this rank's share did not fit: it spills
+  std::uint64_t read_spilled = 0;  // the read file's bytes written
+  std::uint64_t read_back = 0;     // and read back
   bool broadcast = false;
   bool built = false;
   bool probed = false;
@@ -202,9 +199,61 @@ void HashJoin::State::read_build(const BlockSource& next, BuildSide& side) {
     for (std::size_t rank = 0; rank < ranks; ++rank) side.dest_bytes[rank] += parts.counts[rank];
     side.rows += rows->num_rows();
     side.bytes += parts.bytes.size();
-    side.blocks.push_back({std::move(parts.bytes), parts.counts});
+    side.held += parts.bytes.size();
+    side.largest = std::max<std::uint64_t>(side.largest, parts.bytes.size());
+    side.blocks.push_back({std::move(parts.bytes), parts.counts, false, {}});
     parts.bytes = std::vector<std::byte>();
+    if (can_spill() && side.held > options.memory.bytes_per_rank / 4) spill_read_blocks(side);
   }
+}
+
+// The blocks held so far to the read file: the build side is never held whole beyond a
+// quarter of the budget.
+void HashJoin::State::spill_read_blocks(BuildSide& side) {
+  if (!read_file)
+    read_file = std::make_unique<SpillFile>(*options.scratch, "join-read", spill_chunk_bytes());
+  for (EncodedBlock& block : side.blocks) {
+    if (block.on_disk) continue;
+    block.at = read_file->append(block.bytes.data(), block.bytes.size());
+    block.on_disk = true;
+    read_spilled += block.bytes.size();
+    std::vector<std::byte>().swap(block.bytes);
+  }
+  side.held = 0;
+  side.spilled = true;
+}
+
+void HashJoin::State::update_spill_stats() {
+  stats.bytes_spilled = read_spilled + (grace ? grace->bytes_spilled() : 0);
+  stats.bytes_read_back = read_back + (grace ? grace->bytes_read_back() : 0);
+  if (!grace) return;
+  stats.repartitioned = grace->partitions_repartitioned();
+  stats.joined_by_blocks = grace->partitions_by_blocks();
+}
+
+// One line for the job's log, when any rank spilled. Collective.
+void HashJoin::State::log_spill() {
+  std::uint64_t totals[5] = {stats.bytes_spilled, stats.bytes_read_back, grace ? 1u : 0u,
+                             stats.repartitioned, stats.joined_by_blocks};
+  comm->allreduce_inplace(totals, 5, comm::ReduceOp::kSum);
+  const std::uint64_t most = comm->allreduce(stats.bytes_spilled, comm::ReduceOp::kMax);
+  if (totals[0] == 0) return;
+  std::string how;
+  if (totals[2] > 0)
+    how = fmt::format("; {} of {} ranks joined their share from scratch by partition ({} "
+                      "partitioned again, {} joined by blocks)",
+                      totals[2], comm->size(), totals[3], totals[4]);
+  log::info("join: spilled {} to {} (at most {} on one rank{}) and reads {} back",
+            format_bytes(totals[0]), options.scratch->folder(), format_bytes(most), how,
+            format_bytes(totals[1]));
+}
+
+// Would a broadcast fit every rank's budget (as build_broadcast checks it, with every rank
+// taken for its node's leader)? Collective.
+bool HashJoin::State::broadcast_fits(const BuildSide& side, std::uint64_t total_rows) {
+  const std::uint64_t need = 2 * side.bytes + node_copy_bytes(total_rows);
+  const int over = side.spilled || need > options.memory.bytes_per_rank ? 1 : 0;
+  return comm->allreduce(over, comm::ReduceOp::kMax) == 0;
 }
 
 void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_bytes,
@@ -215,25 +264,54 @@ void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_byte
   const std::uint64_t indexing =
       JoinIndexBuilder::estimate_bytes(incoming_rows, incoming_bytes, build_schema(), key_width);
   const std::uint64_t fixed = index_fixed_bytes();
-  check_memory(*comm, options.memory, "join (build side, shuffle strategy)",
-               {incoming_bytes + std::max(side.bytes, indexing) - fixed, fixed});
+  const std::uint64_t held = side.spilled ? side.largest : side.bytes;
+  const MemoryNeed need{incoming_bytes + std::max(held, indexing) - fixed, fixed};
+  if (!can_spill()) {
+    check_memory(*comm, options.memory, "join (build side, shuffle strategy)", need);
+  } else if (need.share + need.fixed > options.memory.bytes_per_rank) {
+    // This rank's share does not fit: what arrives of both sides goes to scratch by partition.
+    comm::run_phase(*comm, "join: spilling the build side", [&] {
+      GraceSides sides{&plan, build_is_left, build_keys, probe_keys, key_width,
+                       !options.generic_keys};
+      grace = std::make_unique<GracePartitions>(std::move(sides), *options.scratch,
+                                                options.memory.bytes_per_rank,
+                                                incoming_bytes + indexing - fixed,
+                                                spill_chunk_bytes());
+    });
+  } else {
+    comm::run_phase(*comm, "join: spilling the build side", [] {});
+  }
   // One round per block read: the block's chunks go to their keys' owners, and what arrives is
   // appended where the index will read it (sized exactly: every rank knows what it receives).
   const auto rounds = comm->allreduce<std::uint64_t>(side.blocks.size(), comm::ReduceOp::kMax);
   const std::vector<std::uint64_t> nothing(static_cast<std::size_t>(comm->size()), 0);
-  build_rows.reserve(static_cast<std::size_t>(incoming_bytes));
+  if (!grace) build_rows.reserve(static_cast<std::size_t>(incoming_bytes));
   std::uint64_t filled = 0;
   comm::ExchangeBuffer recv;
+  Table received(build_schema());
+  const bool any_spilled =
+      can_spill() && comm->allreduce(side.spilled ? 1 : 0, comm::ReduceOp::kMax) == 1;
   for (std::uint64_t round = 0; round < rounds; ++round) {
     EncodedBlock* send = round < side.blocks.size() ? &side.blocks[round] : nullptr;
+    if (any_spilled)  // the same on every rank: one more agreement per round
+      comm::run_phase(*comm, "join: reading back the build side", [&] {
+        if (send == nullptr || !send->on_disk) return;
+        read_file->read(send->at, send->bytes);
+        read_back += send->at.size;
+      });
     comm::exchange_bytes(*comm, send != nullptr ? send->bytes.data() : nullptr,
                          send != nullptr ? send->counts : nothing, recv,
                          options.exchange_round_bytes);
     comm::run_phase(*comm, "join: receiving the build side", [&] {
       if (filled + recv.data.size() > incoming_bytes)
         throw DataError("internal: the join's build side brought more bytes than announced");
-      if (!recv.data.empty()) std::memcpy(build_rows.data() + filled, recv.data.data(),
-                                          recv.data.size());
+      if (grace) {
+        received.clear();
+        table::decode_all(recv.data.data(), recv.data.data() + recv.data.size(), received);
+        grace->add_build(received);
+      } else if (!recv.data.empty()) {
+        std::memcpy(build_rows.data() + filled, recv.data.data(), recv.data.size());
+      }
       filled += recv.data.size();
     });
     if (send != nullptr) {
@@ -242,7 +320,15 @@ void HashJoin::State::build_shuffle(BuildSide& side, std::uint64_t incoming_byte
     }
   }
   side = BuildSide();
+  read_file.reset();
   recv = comm::ExchangeBuffer();
+  if (grace) {  // no index yet: each partition is indexed in turn after the probe rounds
+    comm::run_phase(*comm, "join: indexing the build side", [] {});
+    stats.build_rows = grace->build_rows();
+    stats.spilled = true;
+    stats.partitions = grace->partitions();
+    return;
+  }
   comm::run_phase(*comm, "join: indexing the build side", [&] {
     JoinIndexBuilder builder(build_schema(), build_keys, build_rows.data(), filled,
                              !options.generic_keys);
@@ -331,7 +417,10 @@ void HashJoin::State::probe_rounds(const BlockSource& next, JoinProber& prober) 
     comm::run_phase(*comm, "join: probing", [&] {
       received.clear();
       table::decode_all(recv.data.data(), recv.data.data() + recv.data.size(), received);
-      prober.probe(received);
+      if (grace)
+        grace->add_probe(received);
+      else
+        prober.probe(received);
     });
   }
 }
@@ -385,6 +474,9 @@ JoinSide HashJoin::build_side() const {
   return state_->build_is_left ? JoinSide::kLeft : JoinSide::kRight;
 }
 const JoinStats& HashJoin::stats() const { return state_->stats; }
+void HashJoin::spill_to(std::shared_ptr<Scratch> scratch) {
+  state_->options.scratch = std::move(scratch);
+}
 
 void HashJoin::build(const Table& local) {
   // The table in blocks, as a pipeline reads it: the build never holds a second whole copy.
@@ -428,6 +520,15 @@ void HashJoin::build(const BlockSource& next) {
                     (strategy == JoinStrategy::kAuto &&
                      state.stats.build_bytes_total <= state.options.broadcast_threshold_bytes &&
                      (budget == 0 || state.node_copy_bytes(totals[1]) <= budget));
+  if (state.broadcast && state.can_spill() && !state.broadcast_fits(side, totals[1])) {
+    // The small side turned out not to be small: shuffle (and spill where a share does not fit).
+    state.broadcast = false;
+    state.stats.broadcast_fell_back = true;
+    log::info("join: the build side ({}) and its index do not fit once per node in the budget "
+              "of {} per rank ({}); shuffling it instead",
+              format_bytes(state.stats.build_bytes_total),
+              format_bytes(state.options.memory.bytes_per_rank), state.options.memory.origin);
+  }
   state.stats.strategy = state.broadcast ? JoinStrategy::kBroadcast : JoinStrategy::kShuffle;
   const auto me = static_cast<std::size_t>(comm.rank());
   if (state.broadcast)
@@ -435,6 +536,9 @@ void HashJoin::build(const BlockSource& next) {
   else
     state.build_shuffle(side, totals[2 + me], totals[2 + ranks + me]);
   if (state.emits_build_rows()) state.matched.assign(state.view.rows(), 0);
+  state.update_spill_stats();
+  state.stats.build_bytes_spilled = state.stats.bytes_spilled;
+  state.stats.build_bytes_read_back = state.stats.bytes_read_back;
   state.stats.word_keys = state.view.word_keys();
   state.stats.direct_index = state.view.direct();
 }
@@ -462,6 +566,14 @@ void HashJoin::probe(const BlockSource& next, const BlockSink& sink) {
   } else {
     state.probe_rounds(next, prober);
   }
+  if (state.can_spill()) {
+    comm::run_phase(comm, "join: joining spilled partitions", [&] {
+      if (!state.grace) return;
+      state.grace->join(assembler, state.view);
+    });
+    state.update_spill_stats();
+    state.log_spill();
+  }
   state.emit_build_rows(assembler);
   state.stats.output_rows = assembler.rows_out();
   // Free the build side now, at a point every rank reaches (the windows' release is collective).
@@ -470,6 +582,7 @@ void HashJoin::probe(const BlockSource& next, const BlockSink& sink) {
   state.data_window.release();
   state.build_rows = ByteBuffer();
   state.private_index = ByteBuffer();
+  state.grace.reset();
   std::vector<std::uint8_t>().swap(state.matched);
 }
 

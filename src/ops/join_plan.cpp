@@ -9,6 +9,11 @@ namespace {
 
 using table::Schema;
 
+struct NameOf {
+  const char* name;
+  int value;
+};
+
 std::string names_of(const Schema& schema) {
   std::string names;
   for (const table::Field& field : schema.fields())
@@ -139,6 +144,34 @@ void keep_output_columns(const std::vector<std::string>& names, JoinPlan& plan) 
 }
 
 }  // namespace
+
+JoinHow parse_join_how(const std::string& text) {
+  static const NameOf names[] = {{"inner", 0}, {"left", 1},       {"right", 2}, {"full", 3},
+                                 {"outer", 3}, {"full_outer", 3}, {"semi", 4},  {"anti", 5}};
+  for (const NameOf& name : names)
+    if (text == name.name) return static_cast<JoinHow>(name.value);
+  throw ConfigError(
+      "join: how = '{}' is not a join; choose inner, left, right, full (or outer), "
+      "semi or anti",
+      text);
+}
+
+std::string join_how_name(JoinHow how) {
+  const char* names[] = {"inner", "left", "right", "full", "semi", "anti"};
+  return names[static_cast<int>(how)];
+}
+
+JoinStrategy parse_join_strategy(const std::string& text) {
+  if (text == "auto") return JoinStrategy::kAuto;
+  if (text == "shuffle") return JoinStrategy::kShuffle;
+  if (text == "broadcast") return JoinStrategy::kBroadcast;
+  throw ConfigError("join: strategy = '{}'; choose auto, shuffle or broadcast", text);
+}
+
+std::string join_strategy_name(JoinStrategy strategy) {
+  const char* names[] = {"auto", "shuffle", "broadcast"};
+  return names[static_cast<int>(strategy)];
+}
 
 JoinPlan plan_join(const Schema& left, const Schema& right, const JoinOptions& options) {
   JoinPlan plan;

@@ -150,14 +150,15 @@ JoinProber::JoinProber(const JoinPlan& plan, bool build_is_left,
 void JoinProber::emit(std::size_t row, JoinIndexView::Range found) {
   const auto probe_row = static_cast<std::uint32_t>(row);
   if (found.count == 0) {
-    if (keeps_unmatched_probe_) assembler_.add(probe_row, kNoRef);
+    if (keeps_unmatched_probe_ && probe_matched_ == nullptr) assembler_.add(probe_row, kNoRef);
     return;
   }
   if (matched_ != nullptr) std::fill_n(matched_ + found.first, found.count, std::uint8_t{1});
+  if (probe_matched_ != nullptr) probe_matched_[row] = 1;
   if (emits_pairs_) {
     for (std::uint64_t build_row = found.first; build_row < found.first + found.count; ++build_row)
       assembler_.add(probe_row, build_row);
-  } else if (semi_from_probe_) {
+  } else if (semi_from_probe_ && probe_matched_ == nullptr) {
     assembler_.add(probe_row, kNoRef);
   }
 }

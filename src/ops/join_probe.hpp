@@ -74,6 +74,11 @@ class JoinProber {
 
   // Probes every row of `block` (the probe side's schema) and flushes the assembler.
   void probe(const table::Table& block);
+  // A grace join's partition joined by blocks (join_grace.hpp): from now on, a probe row that
+  // finds a partner sets flags[row] of the next blocks (flags[0] is the block's first row) and
+  // gives its pairs, and no probe row is given alone (unmatched, or semi: the caller decides
+  // after the last block of build rows). nullptr: back to the normal output.
+  void set_probe_matched(std::uint8_t* flags) { probe_matched_ = flags; }
 
  private:
   void look_up(const table::Table& block, std::size_t begin, std::size_t end);
@@ -87,6 +92,7 @@ class JoinProber {
   std::vector<std::size_t> probe_keys_;
   const JoinIndexView& view_;
   std::uint8_t* matched_;
+  std::uint8_t* probe_matched_ = nullptr;
   JoinAssembler& assembler_;
   KeyEncoder encoder_;
   bool emits_pairs_;

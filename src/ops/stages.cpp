@@ -57,6 +57,8 @@ void JoinBuildStage::produce(const exec::Emit& emit) {
   (void)emit;
   join_->build(next_);
   stats().rows_in = join_->stats().build_rows;
+  stats().bytes_spilled = join_->stats().build_bytes_spilled;
+  stats().bytes_read_back = join_->stats().build_bytes_read_back;
 }
 
 void JoinProbeStage::produce(const exec::Emit& emit) {
@@ -66,7 +68,10 @@ void JoinProbeStage::produce(const exec::Emit& emit) {
     block.owned = &joined;  // the join refills it
     emit(block);
   });
-  stats().rows_in = join_->stats().probe_rows;
+  const JoinStats& join_stats = join_->stats();
+  stats().rows_in = join_stats.probe_rows;
+  stats().bytes_spilled = join_stats.bytes_spilled - join_stats.build_bytes_spilled;
+  stats().bytes_read_back = join_stats.bytes_read_back - join_stats.build_bytes_read_back;
 }
 
 }  // namespace rankflow::ops

@@ -2,9 +2,11 @@
 // 1..4) with tiny blocks, compared with the serial oracles of tests/oracle/table_oracle.hpp:
 // every join kind with duplicate and null keys and an empty side, shuffle and broadcast, the
 // issue's job file and W3's; and the errors: key type mismatch and unknown names before any
-// row is read (exit 2), a memory budget too small (exit 1), no output left behind, no hang.
+// row is read (exit 2), a join and a sort over the memory budget spill and finish (issue 14), no
+// output left behind, no hang.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -403,35 +405,53 @@ TEST(JoinJob, ConfigErrorsComeBeforeAnyRowIsRead) {
                {"output.sort=key"});
 }
 
-TEST(JoinJob, AMemoryBudgetTooSmallStopsEveryRankWithNoOutput) {
+// The lines of `text`, sorted (the order of a shuffle join's rows is not defined).
+std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    const std::size_t end = std::min(text.find('\n', begin), text.size());
+    lines.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+// Over the budget a job no longer stops (issue 14): a join spills to [job] scratch (a grace
+// hash join; a broadcast that does not fit shuffles instead; tests/mpi/join_spill_test.cpp),
+// a sort spills sorted runs; the same rows as without a budget, the scratch folder empty after.
+TEST(JoinJob, AJobOverTheMemoryBudgetSpillsAndWritesTheSameRows) {
   const Fixture fixture(make_table(400, 13, true, 40), make_table(300, 14, false, 40));
-  const std::string join = fixture.job("budget.ini",
-                                       "[join]\nleft = orders\nright = items\non = key\n"
-                                       "strategy = shuffle\n[job]\nmemory_per_rank = 2KiB\n");
-  // The index builder's fixed 2 MiB alone is over 2 KiB: more ranks would not help.
-  const std::string fixed_over =
-      " MiB of that is a fixed part that does not shrink with more ranks and alone exceeds the "
-      "budget, so more ranks will not help";
-  expect_error(fixture, join, 1,
-               {"join (build side, shuffle strategy): rank ", "needs ",
-                "more than the budget of 2.0", fixed_over, "raise the budget to at least 2."},
-               {}, {1, 2, 3});
-  // Over the fixed part but under the need: the ranks that would do leave room for it.
-  expect_error(fixture, join, 1,
-               {"join (build side, shuffle strategy): rank ", "more ranks would help",
-                "beside a fixed 2.0 MiB per rank: about "},
-               {"job.memory_per_rank=2049KiB"}, {1, 3});
-  // A broadcast's copy per node does not shrink with more ranks: the advice says so.
-  const std::string broadcast =
-      fixture.job("bcast.ini",
-                  "[join]\nleft = orders\nright = items\non = key\n"
-                  "strategy = broadcast\n[job]\nmemory_per_rank = 2KiB\n");
-  expect_error(fixture, broadcast, 1,
-               {"join (build side, broadcast strategy): rank 0 of ", "needs ", fixed_over});
-  expect_error(fixture, broadcast, 1,
-               {"join (build side, broadcast strategy): rank 0 of ", "needs ",
-                "each node holds the whole build side once", "use strategy = shuffle"},
-               {"job.memory_per_rank=2049KiB"});
+  const std::string scratch = fixture.dir.file("scratch");
+  run_process({"mkdir", "-p", scratch});
+  struct Case {
+    const char* how;
+    const char* strategy;
+    std::vector<int> nps;
+  };
+  for (const Case& each : {Case{"inner", "shuffle", {1, 2, 3}}, Case{"full", "shuffle", {2, 3}},
+                           Case{"anti", "shuffle", {1, 3}}, Case{"left", "broadcast", {1, 3}}}) {
+    const std::string join = fixture.job(
+        "budget.ini", std::string("[join]\nleft = orders\nright = items\non = key\nhow = ") +
+                          each.how + "\nstrategy = " + each.strategy +
+                          "\n[job]\nmemory_per_rank = 8KiB\nscratch = " + scratch + "\n");
+    for (int np : each.nps) {
+      SCOPED_TRACE(std::string(each.how) + ", " + each.strategy + ", np " + std::to_string(np));
+      const RunResult none = fixture.run(np, join, {"job.memory_per_rank=none"});
+      ASSERT_EQ(none.exit_code, 0) << none.err;
+      const std::vector<std::string> expected = sorted_lines(read_file(fixture.output));
+      const RunResult run = fixture.run(np, join);
+      ASSERT_EQ(run.exit_code, 0) << run.err;
+      EXPECT_TRUE(contains(run.err, "join: spilled ")) << run.err;
+      EXPECT_TRUE(contains(run.err, " joined their share from scratch by partition")) << run.err;
+      if (std::string(each.strategy) == "broadcast") {
+        EXPECT_TRUE(contains(run.err, "do not fit once per node")) << run.err;
+      }
+      EXPECT_EQ(sorted_lines(read_file(fixture.output)), expected);
+      EXPECT_TRUE(list_dir(scratch).empty());
+    }
+  }
   // A sort over the budget no longer stops: it spills sorted runs to [job] scratch and
   // writes the same file as without a budget (issue 14; tests/mpi/external_sort_test.cpp).
   const std::string sort =

@@ -10,6 +10,12 @@
 //               (comm/node_shared.hpp) and indexed there by the node's leader; every rank
 //               probes its own blocks locally, with no exchange of the probe side
 //
+// Past the memory budget, with options.scratch: a rank whose share of the build side does not
+// fit spills what it receives of both sides to scratch, partitioned by key hash, and joins the
+// partitions one at a time after the probe rounds (a grace hash join, src/ops/join_grace.hpp:
+// re-partitioned when a partition does not fit, joined by blocks when one key dominates it);
+// a broadcast that does not fit shuffles instead. Without scratch, over budget is an error.
+//
 // Keys hash exactly as group-by's (the normalized key bytes of ops' key encoder, XXH3, the same
 // owner rank), so the two agree on where a key lives. Semantics (docs/joins.md):
 //   - null keys never match (SQL), also with each other; a row with a null key still appears
@@ -43,6 +49,8 @@
 
 namespace rankflow::ops {
 
+class Scratch;  // ops/spill.hpp
+
 enum class JoinHow { kInner, kLeft, kRight, kFull, kSemi, kAnti };
 enum class JoinStrategy { kAuto, kShuffle, kBroadcast };
 enum class JoinSide { kAuto, kLeft, kRight };
@@ -69,6 +77,12 @@ struct JoinOptions {
   // kAuto: the smaller side.
   JoinSide build_side = JoinSide::kRight;
   MemoryBudget memory;
+  // Where the join spills when a rank's share of the build side does not fit `memory` (a grace
+  // hash join: both sides partitioned by key hash to scratch, joined a partition at a time;
+  // docs/joins.md); also what lets a broadcast that does not fit fall back to the shuffle.
+  // null: it never spills, and stops over the budget with an error before moving rows.
+  std::shared_ptr<Scratch> scratch;
+  std::size_t spill_block_bytes = std::size_t{1} << 20;  // bytes per spilled chunk, at most
   std::uint64_t exchange_round_bytes = std::uint64_t{1} << 30;  // comm::exchange_bytes rounds
   std::size_t output_block_rows = 65536;  // probe output is handed to the sink in such blocks
   // The output columns to produce, by output name (after suffixes), in output order; empty:
@@ -96,6 +110,18 @@ struct JoinStats {
   std::uint64_t bytes_sent = 0;           // build and probe rows sent, all rounds
   bool word_keys = false;     // one 8-byte key column, indexed and probed as words
   bool direct_index = false;  // ... through a direct array over the build keys' dense range
+  // Spilling (options.scratch): the broadcast did not fit and the join shuffled instead; this
+  // rank's share did not fit and went through scratch (a grace hash join) in `partitions`
+  // partitions, of which some were partitioned again and some joined by blocks (skew).
+  bool broadcast_fell_back = false;
+  bool spilled = false;
+  std::uint64_t partitions = 0;
+  std::uint64_t repartitioned = 0;
+  std::uint64_t joined_by_blocks = 0;
+  std::uint64_t bytes_spilled = 0;    // this rank's writes to scratch (build and probe side)
+  std::uint64_t bytes_read_back = 0;  // and its reads of them
+  std::uint64_t build_bytes_spilled = 0;    // of bytes_spilled: written by build()
+  std::uint64_t build_bytes_read_back = 0;  // of bytes_read_back: read by build()
 };
 
 // Fills `block` with this rank's next rows of the probe side; false when there are no more.
@@ -131,6 +157,9 @@ class HashJoin {
   // and semi/anti when the left is built). Frees the build side.
   void probe(const BlockSource& next, const BlockSink& sink);
   const JoinStats& stats() const;
+  // Local, before build(): options.scratch, for whoever constructs the join before the
+  // (collective) Scratch::open.
+  void spill_to(std::shared_ptr<Scratch> scratch);
 
  private:
   struct State;

@@ -67,8 +67,8 @@ std::vector<SectionDoc> build_schema() {
                            "the memory a join, sort or distinct may use per rank (a size: "
                            "2GiB), none for no limit, or auto: the memory available on the "
                            "node when the job starts, shared by its ranks. A sort past it "
-                           "spills sorted runs to [job] scratch; a join that needs more stops "
-                           "before it allocates, saying how much it needs (docs/memory.md)"},
+                           "spills sorted runs to [job] scratch, a join spills both sides by "
+                           "key hash partition there (a grace hash join; docs/memory.md)"},
                           {"scratch", "$TMPDIR, else /tmp",
                            "the folder where operators spill past memory_per_rank (node-local "
                            "under Slurm); each job uses its own folder in it, rankflow-<job>, "

@@ -97,6 +97,9 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
                              const TablePlan& plan, BoundJob& job, io::TableSource& probe,
                              io::TableSource* build, io::TableSink* sink,
                              const ops::MemoryBudget& memory) {
+  // A join past the budget spills (a grace hash join) to [job] scratch, as the sort does.
+  if (job.join && memory.bytes_per_rank != 0)
+    job.join->spill_to(ops::Scratch::open(comm, plan.scratch));
   add_sources(pipeline, plan, job, probe, build);
   std::string rows = plan.where ? "filter" : "";
   if (!plan.derive.empty()) rows += std::string(rows.empty() ? "" : ", ") + "derive";
