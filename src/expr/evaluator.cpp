@@ -195,7 +195,7 @@ std::size_t Evaluator::select(const table::Table& block, std::vector<std::uint8_
   }
   const std::uint8_t* truth = value.u8;
   if (value.valid == nullptr) {
-    std::memcpy(out, truth, rows);
+    if (rows > 0) std::memcpy(out, truth, rows);  // an empty block may have no buffers at all
   } else {
     for (std::size_t row = 0; row < rows; ++row) out[row] = truth[row] & value.valid[row];
   }
