@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <limits>
 #include <string>
 #include <vector>
@@ -57,6 +58,7 @@ class Count final : public Aggregator {
     return column_from(ColumnType::kInt64, counts_, groups);
   }
   void clear() override { counts_.clear(); }
+  std::size_t used_bytes() const override { return vector_bytes(counts_); }
 
  private:
   bool all_rows_;
@@ -109,6 +111,7 @@ class Variance final : public Aggregator {
     return out;
   }
   void clear() override { states_.clear(); }
+  std::size_t used_bytes() const override { return vector_bytes(states_); }
 
  private:
   struct State {
@@ -159,6 +162,12 @@ class MinMax final : public Aggregator {
   void clear() override {
     values_.clear();
     present_.clear();
+  }
+  std::size_t used_bytes() const override {
+    std::size_t bytes = vector_bytes(values_) + vector_bytes(present_);
+    if constexpr (std::is_same_v<T, std::string>)
+      for (const std::string& value : values_) bytes += value.size();
+    return bytes;
   }
 
  private:
@@ -227,6 +236,12 @@ class FirstLast final : public Aggregator {
   void clear() override {
     values_.clear();
     positions_.clear();
+  }
+  std::size_t used_bytes() const override {
+    std::size_t bytes = vector_bytes(values_) + vector_bytes(positions_);
+    if constexpr (std::is_same_v<T, std::string>)
+      for (const std::string& value : values_) bytes += value.size();
+    return bytes;
   }
 
  private:

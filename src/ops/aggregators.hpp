@@ -60,7 +60,15 @@ class Aggregator {
   virtual void set_rows(const double* rows) { (void)rows; }
   // No groups; capacity kept where it is plain arrays.
   virtual void clear() = 0;
+  // Bytes the states of the groups so far use (by size, not capacity: after clear() it starts
+  // again from 0 while the capacity is reused). The group-by's spill trigger (groupby_spill.cpp).
+  virtual std::size_t used_bytes() const = 0;
 };
+
+template <typename T>
+std::size_t vector_bytes(const std::vector<T>& values) {
+  return values.size() * sizeof(T);
+}
 
 // The output type of `spec` applied to a column of `input` type (ignored for count()); throws
 // ConfigError naming the aggregate and the column when the function does not apply.

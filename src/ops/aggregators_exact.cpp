@@ -87,6 +87,7 @@ class Nunique final : public Aggregator {
     set_.clear();
     counts_.clear();
   }
+  std::size_t used_bytes() const override { return set_.used_bytes() + vector_bytes(counts_); }
 
  private:
   std::uint32_t gid_of(std::uint32_t entry) const {
@@ -191,6 +192,7 @@ class Quantile final : public Aggregator {
     gids_.clear();
     values_.clear();
   }
+  std::size_t used_bytes() const override { return vector_bytes(gids_) + vector_bytes(values_); }
 
  private:
   double p_;

@@ -169,6 +169,7 @@ class NumericSummary final : public Aggregator {
     return out;
   }
   void clear() override { states_.clear(); }
+  std::size_t used_bytes() const override { return vector_bytes(states_); }
 
  private:
   static Summary empty() {

@@ -157,6 +157,9 @@ class RowMajorSummary final : public Aggregator {
     mins_.clear();
     maxs_.clear();
   }
+  std::size_t used_bytes() const override {
+    return vector_bytes(counts_) + vector_bytes(sums_) + vector_bytes(mins_) + vector_bytes(maxs_);
+  }
 
  private:
   static std::byte* put(std::byte* out, const double* values, std::size_t count) {

@@ -17,6 +17,7 @@
 // Not collective, not thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -90,6 +91,12 @@ class GroupTable {
   }
   std::uint64_t hash(std::uint32_t id) const noexcept { return hashes_[id]; }
   std::size_t memory_bytes() const noexcept;
+  // Bytes the groups so far use: their keys and hashes, and the slots at the load factor
+  // (memory_bytes() counts capacity, which clear() keeps).
+  std::size_t used_bytes() const noexcept {
+    const std::size_t slot = word_mode_ ? sizeof(WordSlot) : 8;
+    return keys_.size() + offsets_.size() * 8 + hashes_.size() * 8 + 2 * size() * slot;
+  }
 
  private:
   static constexpr std::uint32_t kNoId = 0xffffffffu;
@@ -213,6 +220,8 @@ class DirectIndex {
   static constexpr std::uint64_t kMaxSlots = std::uint64_t{1} << 21;  // 8 MiB of ids
 
   bool planned() const noexcept { return planned_; }
+  // Every id forgotten (the table was cleared); the range stays.
+  void forget() noexcept { std::fill(ids_.begin(), ids_.end(), 0u); }
   // Plans the range from the present values of a block (at most once).
   void plan(const std::int64_t* values, const std::uint8_t* valid, std::size_t rows);
   // The id slot of `value` (id + 1; 0 = not known yet), or nullptr outside the range.

@@ -16,9 +16,12 @@
 #include "aggregators.hpp"
 #include "group_table.hpp"
 #include "key_encoder.hpp"
+#include "partition_spill.hpp"
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/log.hpp"
+#include "rankflow/ops/spill.hpp"
 #include "state_bytes.hpp"
 
 namespace rankflow::ops {
@@ -72,7 +75,12 @@ struct GroupBy::State {
   void find_groups_direct(const table::Column& key, std::size_t rows);
   void find_groups_strings(const table::Column& key, std::size_t rows);
   void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
-  void merge(const comm::ExchangeBuffer& recv);
+  void merge_begin();
+  void merge_records(const std::byte* in, const std::byte* end);
+  void merge_end();
+  std::size_t used_bytes() const;
+  void spill_generation();
+  void log_spill();
   table::Table finalize();
 
   const comm::Communicator* comm;
@@ -102,6 +110,11 @@ struct GroupBy::State {
   std::size_t row_major_aggregator = kNoColumn;
   GroupByStats stats;
   bool finished = false;
+  // spill_to: the budget's share of the local table, and the spilled partial states.
+  std::uint64_t spill_at = 0;
+  std::unique_ptr<PartitionSpill> spill;
+  std::vector<std::byte> spill_send;  // reused by every generation
+  std::vector<std::uint64_t> spill_counts;
 };
 
 void GroupBy::State::claim_name(const std::string& name, const std::string& what) {
@@ -354,16 +367,33 @@ void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::ui
     for (const auto& aggregator : aggregators) out = aggregator->write_state(gid, out);
     cursor[owner[gid]] += record_size[gid];
   }
-  stats.local_groups = group_count;
-  stats.bytes_sent = send.size();
+  stats.local_groups += group_count;
+  stats.bytes_sent += send.size();
 }
 
-void GroupBy::State::merge(const comm::ExchangeBuffer& recv) {
+std::size_t GroupBy::State::used_bytes() const {
+  std::size_t bytes = groups.used_bytes();
+  for (const auto& aggregator : aggregators) bytes += aggregator->used_bytes();
+  return bytes;
+}
+
+// The local table's states to scratch, cut by owner, and the table empty again.
+void GroupBy::State::spill_generation() {
+  serialize(spill_send, spill_counts);
+  spill->append(spill_send, spill_counts);
   groups.clear();
   for (auto& aggregator : aggregators) aggregator->clear();
-  stats.bytes_received = recv.data.size();
-  const std::byte* in = recv.data.data();
-  const std::byte* end = in + recv.data.size();
+  direct.forget();
+  ++stats.spills;
+}
+
+void GroupBy::State::merge_begin() {
+  groups.clear();
+  for (auto& aggregator : aggregators) aggregator->clear();
+}
+
+void GroupBy::State::merge_records(const std::byte* in, const std::byte* end) {
+  stats.bytes_received += static_cast<std::uint64_t>(end - in);
   while (in < end) {
     const auto key_size = bytes::get<std::uint32_t>(in);
     const auto* key = reinterpret_cast<const std::uint8_t*>(in);
@@ -375,6 +405,9 @@ void GroupBy::State::merge(const comm::ExchangeBuffer& recv) {
     for (auto& aggregator : aggregators) in = aggregator->merge_state(gid, in);
   }
   if (in != end) throw DataError("internal: group-by partial states overran the exchange buffer");
+}
+
+void GroupBy::State::merge_end() {
   // Without keys every row is in one group, also when there is no row: as in SQL (and pandas'
   // agg), the result is one row (count() 0, sum null), made by the rank that would own it.
   // The key is 0 bytes long; the buffer is larger only because the table's word and fixed-width
@@ -386,6 +419,15 @@ void GroupBy::State::merge(const comm::ExchangeBuffer& recv) {
   if (comm->rank() != no_key_owner) return;
   groups.find_or_insert(kNoKey, 0, no_key_hash);
   for (auto& aggregator : aggregators) aggregator->resize(groups.size());
+}
+
+void GroupBy::State::log_spill() {
+  std::uint64_t totals[3] = {stats.bytes_spilled, stats.bytes_read_back, stats.spills};
+  comm->allreduce_inplace(totals, 3, comm::ReduceOp::kSum);
+  const std::uint64_t most = comm->allreduce(stats.bytes_spilled, comm::ReduceOp::kMax);
+  log::info("group-by: spilled {} to {} ({} table resets, at most {} on one rank) and read {} back",
+            format_bytes(totals[0]), spill->folder(), totals[2], format_bytes(most),
+            format_bytes(totals[1]));
 }
 
 table::Table GroupBy::State::finalize() {
@@ -443,6 +485,16 @@ void GroupBy::consume(const table::Table& block) {
                       state.gids.data(), rows, first_position);
   }
   state.stats.rows += rows;
+  if (state.spill && state.used_bytes() >= state.spill_at) state.spill_generation();
+}
+
+void GroupBy::spill_to(GroupBySpill spill) {
+  State& state = *state_;
+  if (!spill.scratch || spill.memory.bytes_per_rank == 0) return;
+  state.spill_at = std::max<std::uint64_t>(1, spill.memory.bytes_per_rank / 4);
+  state.spill = std::make_unique<PartitionSpill>(
+      *state.comm, std::move(spill.scratch), "group-by", spill.block_bytes,
+      std::max<std::uint64_t>(spill.block_bytes, spill.memory.bytes_per_rank / 4));
 }
 
 bool GroupBy::use_row_major(const std::vector<RowMajorColumn>& columns, std::size_t stride) {
@@ -479,11 +531,34 @@ table::Table GroupBy::finish() {
     state.finished = true;
     state.serialize(send, counts);
   });
+  // Spilled anywhere: every rank's states go through scratch, the last table's too.
+  const int spilled_here = state.spill && state.spill->any() ? 1 : 0;
+  if (state.spill && comm.allreduce(spilled_here, comm::ReduceOp::kMax) != 0) {
+    comm::run_phase(comm, "group-by: spilling the last partial states", [&] {
+      state.spill->append(send, counts);
+      std::vector<std::byte>().swap(send);
+      std::vector<std::byte>().swap(state.spill_send);
+    });
+    state.spill->exchange(state.options.exchange_round_bytes);
+    table::Table out = comm::run_phase(comm, "group-by: merging spilled partial states", [&] {
+      state.merge_begin();
+      state.spill->for_each_received(
+          [&](const std::byte* in, const std::byte* end) { state.merge_records(in, end); });
+      state.merge_end();
+      state.stats.bytes_spilled = state.spill->bytes_spilled();
+      state.stats.bytes_read_back = state.spill->bytes_read_back();
+      return state.finalize();
+    });
+    state.log_spill();
+    return out;
+  }
   comm::ExchangeBuffer recv;
   comm::exchange_bytes(comm, send.data(), counts, recv, state.options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
   return comm::run_phase(comm, "group-by: merging partial states", [&] {
-    state.merge(recv);
+    state.merge_begin();
+    state.merge_records(recv.data.data(), recv.data.data() + recv.data.size());
+    state.merge_end();
     return state.finalize();
   });
 }

@@ -12,6 +12,13 @@ exec::Flow GroupByStage::consume(exec::Block& block) {
   return exec::Flow::kKeep;
 }
 
+std::optional<table::Table> GroupByStage::finish() {
+  std::optional<table::Table> rows = group_by_->finish();
+  stats().bytes_spilled = group_by_->stats().bytes_spilled;
+  stats().bytes_read_back = group_by_->stats().bytes_read_back;
+  return rows;
+}
+
 exec::Flow LimitStage::consume(exec::Block& block) {
   if (!limit_->full()) limit_->consume(*block.table);
   return limit_->full() ? exec::Flow::kStop : exec::Flow::kKeep;

@@ -467,6 +467,24 @@ TEST(JoinJob, AJobOverTheMemoryBudgetSpillsAndWritesTheSameRows) {
     EXPECT_TRUE(contains(run.err, "sort: spilled ")) << run.err;
     EXPECT_EQ(read_file(fixture.output), unlimited);
   }
+  // A group-by past the budget spills its partial states (every aggregate kind) and writes the
+  // same file, in the group-by's own order (no sort), as without a budget.
+  const std::string groupby = single_job(
+      fixture, "gbbudget.ini",
+      "[groupby]\nkeys = key\naggregate = count(), sum(v), mean(v), std(v), min(a), last(a), "
+      "nunique(a), median(v), quantile(v, 0.9)\n[job]\nmemory_per_rank = 1KiB\n");
+  for (int np : {1, 2, 3}) {
+    SCOPED_TRACE("group-by, np " + std::to_string(np));
+    const RunResult none = fixture.run(np, groupby, {"job.memory_per_rank=none"});
+    ASSERT_EQ(none.exit_code, 0) << none.err;
+    EXPECT_FALSE(contains(none.err, "group-by: spilled ")) << none.err;
+    const std::string in_memory = read_file(fixture.output);
+    const RunResult run = fixture.run(np, groupby, {"job.memory_per_rank=1KiB"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_TRUE(contains(run.err, "group-by: spilled ")) << run.err;
+    EXPECT_TRUE(contains(run.err, " back")) << run.err;
+    EXPECT_EQ(read_file(fixture.output), in_memory);
+  }
 }
 
 // examples/sales_by_region.cpp (api::Frame::read_csv, join, derive, groupby, sort,

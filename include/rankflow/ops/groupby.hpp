@@ -32,9 +32,12 @@
 #include <vector>
 
 #include "rankflow/comm/communicator.hpp"
+#include "rankflow/ops/memory_budget.hpp"
 #include "rankflow/table/table.hpp"
 
 namespace rankflow::ops {
+
+class Scratch;  // ops/spill.hpp
 
 enum class AggregateFunction {
   kSum,
@@ -84,6 +87,17 @@ struct GroupByStats {
   std::uint64_t bytes_received = 0;
   std::uint64_t groups = 0;  // groups this rank owns in the result
   std::uint64_t cached_rows = 0;  // one string key: rows whose group its small cache knew
+  std::uint64_t spills = 0;           // times the local table was written to scratch and reset
+  std::uint64_t bytes_spilled = 0;    // written to scratch (before and after the exchange)
+  std::uint64_t bytes_read_back = 0;  // read back from it
+};
+
+// Spilling (GroupBy::spill_to): where the partial states go when the local table reaches its
+// share of the budget.
+struct GroupBySpill {
+  std::shared_ptr<Scratch> scratch;
+  MemoryBudget memory;  // the table holds at most a quarter of it before it spills
+  std::size_t block_bytes = std::size_t{1} << 20;  // the spill files' write buffer
 };
 
 class GroupBy {
@@ -112,6 +126,12 @@ class GroupBy {
   };
   bool use_row_major(const std::vector<RowMajorColumn>& columns, std::size_t stride);
   void consume(const table::Table& block, const double* rows);
+  // Local; call before the first consume, on every rank alike. Past its share of the budget
+  // the local table's partial states are written to scratch, already cut by owner rank, and
+  // the table starts again empty; finish() then sends them in rounds and the owner spills what
+  // arrives and merges it in the order of the in-memory run (the result is byte-identical, in
+  // the same order). See docs/memory.md for what is bounded.
+  void spill_to(GroupBySpill spill);
   // Collective; this rank's groups, in no particular order (sort them for a stable output).
   // Call once.
   table::Table finish();

@@ -29,7 +29,7 @@ class GroupByStage final : public exec::Stage {
       : Stage("group-by", "reading the input"), group_by_(&group_by), explain_(std::move(explain)) {}
   exec::Flow consume(exec::Block& block) override;
   bool breaks() const override { return true; }
-  std::optional<table::Table> finish() override { return group_by_->finish(); }
+  std::optional<table::Table> finish() override;
   std::string explain() const override { return explain_; }
 
  private:

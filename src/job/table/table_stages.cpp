@@ -105,10 +105,17 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
   if (!plan.derive.empty()) rows += std::string(rows.empty() ? "" : ", ") + "derive";
   pipeline.add(std::make_unique<RowStage>(
       *job.rows, rows.empty() ? "project the columns later steps read" : rows + " each block"));
-  if (job.groupby)
+  // One scratch for every operator that spills (a collective open: every rank is here).
+  std::shared_ptr<ops::Scratch> scratch;
+  if (memory.bytes_per_rank != 0 && (job.groupby || !plan.output.sort.empty()))
+    scratch = ops::Scratch::open(comm, plan.scratch);
+  if (job.groupby) {
+    job.groupby->spill_to({scratch, memory});
     pipeline.add(std::make_unique<ops::GroupByStage>(
         *job.groupby, "group-by " + key_list(plan.groupby->keys) +
-                          ": local hash table, exchange of partial states by key hash"));
+                          ": local hash table, exchange of partial states by key hash" +
+                          (scratch ? ", spilled to scratch past the budget" : "")));
+  }
   if (job.distinct)
     pipeline.add(std::make_unique<ops::DistinctStage>(
         *job.distinct, "distinct", "distinct",
@@ -122,7 +129,7 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
     ops::SortOptions options;
     options.exchange_round_bytes = plan.exchange_round_bytes;
     options.memory = memory;
-    if (memory.bytes_per_rank != 0) options.scratch = ops::Scratch::open(comm, plan.scratch);
+    options.scratch = scratch;
     const table::Schema& schema = job.groupby ? job.result_schema : job.rows->output_schema();
     auto sorter = std::make_shared<ops::ExternalSort>(comm, schema, plan.output.sort, options);
     pipeline.add(std::make_unique<ops::SortStage>(

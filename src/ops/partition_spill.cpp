@@ -1,0 +1,107 @@
+#include "partition_spill.hpp"
+
+#include <algorithm>
+
+#include "rankflow/comm/exchange.hpp"
+#include "rankflow/comm/phase.hpp"
+#include "rankflow/core/error.hpp"
+
+namespace rankflow::ops {
+
+PartitionSpill::PartitionSpill(const comm::Communicator& comm, std::shared_ptr<Scratch> scratch,
+                               std::string name, std::size_t block_bytes,
+                               std::uint64_t round_bytes)
+    : comm_(&comm),
+      scratch_(std::move(scratch)),
+      name_(std::move(name)),
+      block_bytes_(block_bytes),
+      round_bytes_(round_bytes),
+      sections_(static_cast<std::size_t>(comm.size())),
+      next_(static_cast<std::size_t>(comm.size()), 0),
+      received_(static_cast<std::size_t>(comm.size())) {}
+
+PartitionSpill::~PartitionSpill() = default;
+
+void PartitionSpill::append(const std::vector<std::byte>& send,
+                            const std::vector<std::uint64_t>& counts) {
+  if (!out_) out_ = std::make_unique<SpillFile>(*scratch_, name_ + "-spilled", block_bytes_);
+  std::uint64_t at = 0;
+  for (std::size_t dest = 0; dest < counts.size(); ++dest) {
+    if (counts[dest] > 0)
+      sections_[dest].push_back(
+          out_->append(send.data() + at, static_cast<std::size_t>(counts[dest])));
+    at += counts[dest];
+  }
+  spilled_ += at;
+  ++generations_;
+}
+
+// The next sections of every destination: at least one each, more while under its share.
+bool PartitionSpill::fill_round(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts) {
+  const auto ranks = sections_.size();
+  const std::uint64_t share = std::max<std::uint64_t>(1, round_bytes_ / ranks);
+  send.clear();
+  bool more = false;
+  for (std::size_t dest = 0; dest < ranks; ++dest) {
+    counts[dest] = 0;
+    std::vector<Extent>& list = sections_[dest];
+    while (next_[dest] < list.size() && (counts[dest] == 0 || counts[dest] < share)) {
+      const Extent at = list[next_[dest]++];
+      if (counts[dest] > 0 && counts[dest] + at.size > share) {
+        --next_[dest];
+        break;
+      }
+      out_->read(at, buffer_);
+      read_back_ += at.size;
+      send.insert(send.end(), buffer_.begin(), buffer_.end());
+      counts[dest] += at.size;
+    }
+    more = more || next_[dest] < list.size();
+  }
+  return more;
+}
+
+void PartitionSpill::exchange(std::uint64_t exchange_round_bytes) {
+  const auto ranks = sections_.size();
+  std::vector<std::byte> send;
+  std::vector<std::uint64_t> counts(ranks, 0);
+  comm::ExchangeBuffer recv;
+  for (;;) {
+    int more = 0;
+    comm::run_phase(*comm_, name_ + ": sending spilled partial states", [&] {
+      more = out_ && fill_round(send, counts) ? 1 : 0;
+      if (!out_) std::fill(counts.begin(), counts.end(), 0);
+    });
+    comm::exchange_bytes(*comm_, send.data(), counts, recv, exchange_round_bytes);
+    comm::run_phase(*comm_, name_ + ": spilling received partial states", [&] {
+      if (!in_) in_ = std::make_unique<SpillFile>(*scratch_, name_ + "-received", block_bytes_);
+      for (std::size_t source = 0; source < ranks; ++source) {
+        if (recv.counts[source] == 0) continue;
+        received_[source].push_back(in_->append(recv.data.data() + recv.displs[source],
+                                                static_cast<std::size_t>(recv.counts[source])));
+        spilled_ += recv.counts[source];
+      }
+    });
+    if (comm_->allreduce(more, comm::ReduceOp::kMax) == 0) break;
+  }
+  comm::run_phase(*comm_, name_ + ": removing spilled partial states", [&] {
+    out_.reset();
+    sections_.assign(ranks, {});
+    in_->flush();
+  });
+}
+
+void PartitionSpill::for_each_received(
+    const std::function<void(const std::byte*, const std::byte*)>& fn) {
+  if (!in_) throw DataError("internal: PartitionSpill::for_each_received before exchange");
+  for (const std::vector<Extent>& list : received_)
+    for (const Extent& at : list) {
+      in_->read(at, buffer_);
+      read_back_ += at.size;
+      fn(buffer_.data(), buffer_.data() + buffer_.size());
+    }
+  in_.reset();
+  received_.assign(received_.size(), {});
+}
+
+}  // namespace rankflow::ops

@@ -1,0 +1,70 @@
+// PartitionSpill: bytes bound for other ranks, spilled to scratch before the exchange, sent in
+// rounds and spilled again on arrival: the spill path that group-by and distinct share.
+//
+//   PartitionSpill spill(comm, scratch, "group-by", block_bytes, round_bytes);
+//   spill.append(send, counts);          // local: one generation, a section per owner rank
+//   ...                                  // (the caller then resets its table)
+//   spill.exchange(exchange_round_bytes);  // collective: every section to its owner
+//   spill.for_each_received(fn);         // local: what arrived, source rank by source rank,
+//                                        // each source's sections in the order it wrote them
+//
+// A section holds whole records of the caller's format; a round sends whole sections (at least
+// one per destination, more while under round_bytes / P), so fn always sees whole records. The
+// order of for_each_received is the order of the in-memory exchange (source 0's records, then
+// source 1's, ...; within a source, its generations in order), so an owner that merges in that
+// order gives the result of the in-memory run, byte for byte, in the same order.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rankflow/comm/communicator.hpp"
+#include "rankflow/ops/spill.hpp"
+
+namespace rankflow::ops {
+
+class PartitionSpill {
+ public:
+  PartitionSpill(const comm::Communicator& comm, std::shared_ptr<Scratch> scratch,
+                 std::string name, std::size_t block_bytes, std::uint64_t round_bytes);
+  ~PartitionSpill();
+  PartitionSpill(const PartitionSpill&) = delete;
+  PartitionSpill& operator=(const PartitionSpill&) = delete;
+
+  // Local: `send` holds counts[0] bytes for rank 0, then counts[1] for rank 1, ...
+  void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts);
+  bool any() const noexcept { return generations_ > 0; }
+  std::uint64_t generations() const noexcept { return generations_; }
+  // Collective; agrees on its errors. The spilled sections go, the received ones stay.
+  void exchange(std::uint64_t exchange_round_bytes);
+  // Local, after exchange(): fn(begin, end) over whole records, in source order.
+  void for_each_received(const std::function<void(const std::byte*, const std::byte*)>& fn);
+
+  std::uint64_t bytes_spilled() const noexcept { return spilled_; }
+  std::uint64_t bytes_read_back() const noexcept { return read_back_; }
+  const std::string& folder() const { return scratch_->folder(); }
+
+ private:
+  bool fill_round(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
+
+  const comm::Communicator* comm_;
+  std::shared_ptr<Scratch> scratch_;
+  std::string name_;
+  std::size_t block_bytes_;
+  std::uint64_t round_bytes_;
+  std::unique_ptr<SpillFile> out_;                 // sections written here
+  std::vector<std::vector<Extent>> sections_;      // per owner rank, in order
+  std::vector<std::size_t> next_;                  // per owner rank: the next section to send
+  std::unique_ptr<SpillFile> in_;                  // what arrived
+  std::vector<std::vector<Extent>> received_;      // per source rank, in order
+  std::vector<std::byte> buffer_;                  // reused for every read
+  std::uint64_t generations_ = 0;
+  std::uint64_t spilled_ = 0;
+  std::uint64_t read_back_ = 0;
+};
+
+}  // namespace rankflow::ops
