@@ -97,18 +97,17 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
                              const TablePlan& plan, BoundJob& job, io::TableSource& probe,
                              io::TableSource* build, io::TableSink* sink,
                              const ops::MemoryBudget& memory) {
-  // A join past the budget spills (a grace hash join) to [job] scratch, as the sort does.
-  if (job.join && memory.bytes_per_rank != 0)
-    job.join->spill_to(ops::Scratch::open(comm, plan.scratch));
+  // One scratch for every operator that spills (a collective open: every rank is here): a join
+  // (a grace hash join), a group-by's partial states, a sort's runs.
+  std::shared_ptr<ops::Scratch> scratch;
+  if (memory.bytes_per_rank != 0 && (job.join || job.groupby || !plan.output.sort.empty()))
+    scratch = ops::Scratch::open(comm, plan.scratch);
+  if (job.join && scratch) job.join->spill_to(scratch);
   add_sources(pipeline, plan, job, probe, build);
   std::string rows = plan.where ? "filter" : "";
   if (!plan.derive.empty()) rows += std::string(rows.empty() ? "" : ", ") + "derive";
   pipeline.add(std::make_unique<RowStage>(
       *job.rows, rows.empty() ? "project the columns later steps read" : rows + " each block"));
-  // One scratch for every operator that spills (a collective open: every rank is here).
-  std::shared_ptr<ops::Scratch> scratch;
-  if (memory.bytes_per_rank != 0 && (job.groupby || !plan.output.sort.empty()))
-    scratch = ops::Scratch::open(comm, plan.scratch);
   if (job.groupby) {
     job.groupby->spill_to({scratch, memory});
     pipeline.add(std::make_unique<ops::GroupByStage>(
