@@ -114,38 +114,38 @@ class SortOutputStage final : public exec::Stage {
   std::string explain_;
 };
 
-// The join's build side: pulls every block of `next` into the join's index. Emits nothing.
-class JoinBuildStage final : public exec::Stage {
+// A side of the join as a source that agrees on its own errors (the join exchanges in rounds).
+class JoinSideStage : public exec::Stage {
  public:
-  JoinBuildStage(HashJoin& join, BlockSource next, std::string explain)
-      : Stage("join: build", "joining"), join_(&join), next_(std::move(next)),
-        explain_(std::move(explain)) {}
   bool is_source() const override { return true; }
   bool agrees_itself() const override { return true; }
-  void produce(const exec::Emit& emit) override;
   std::string explain() const override { return explain_; }
 
- private:
+ protected:
+  JoinSideStage(std::string name, HashJoin& join, BlockSource next, std::string explain)
+      : Stage(std::move(name), "joining"), join_(&join), next_(std::move(next)),
+        explain_(std::move(explain)) {}
   HashJoin* join_;
   BlockSource next_;
+
+ private:
   std::string explain_;
 };
 
+// The join's build side: pulls every block of `next` into the join's index. Emits nothing.
+class JoinBuildStage final : public JoinSideStage {
+ public:
+  JoinBuildStage(HashJoin& join, BlockSource next, std::string explain)
+      : JoinSideStage("join: build", join, std::move(next), std::move(explain)) {}
+  void produce(const exec::Emit& emit) override;
+};
+
 // The probe side: streams `next` through the join and emits every joined block.
-class JoinProbeStage final : public exec::Stage {
+class JoinProbeStage final : public JoinSideStage {
  public:
   JoinProbeStage(HashJoin& join, BlockSource next, std::string explain)
-      : Stage("join: probe", "joining"), join_(&join), next_(std::move(next)),
-        explain_(std::move(explain)) {}
-  bool is_source() const override { return true; }
-  bool agrees_itself() const override { return true; }
+      : JoinSideStage("join: probe", join, std::move(next), std::move(explain)) {}
   void produce(const exec::Emit& emit) override;
-  std::string explain() const override { return explain_; }
-
- private:
-  HashJoin* join_;
-  BlockSource next_;
-  std::string explain_;
 };
 
 }  // namespace rankflow::ops
