@@ -19,6 +19,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "exact_lanes.hpp"
 #include "rankflow/core/exact_sum.hpp"
 
 namespace rankflow::array::detail {
@@ -129,82 +130,80 @@ void reset(T* values, std::size_t count, T value) {
   std::fill_n(values, count, value);
 }
 
-// The hot loops below are compiled three times on x86-64 (AVX-512, AVX2 and the baseline) and
-// the best one for the machine is picked when the program loads (GCC function multiversioning):
-// one portable binary that still uses the machine's vector width. __restrict tells the
-// compiler the scratch arrays do not alias, which it needs to vectorize the loops at all
-// (without it W4 ran scalar, with a branch per NaN test: 2.3 ns per value instead of 0.2).
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(RANKFLOW_NO_MULTIVERSION)
-#define RANKFLOW_HOT_LOOP __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define RANKFLOW_HOT_LOOP
-#endif
-
-// Cells are processed in groups of kLanes (one AVX-512 vector of doubles) whose accumulators
-// stay in registers for the whole tile, rows being the inner loop. (Looping over every cell of
-// every row instead reloads and stores the accumulators once per row.) The groups are written
-// with GCC vector extensions: the NaN test becomes a lane mask instead of a branch, which the
-// vectorizer would not do on its own. Cells past the last whole group use the plain loop.
-inline constexpr std::size_t kLanes = 8;
-using Lanes = double __attribute__((vector_size(kLanes * sizeof(double))));
-using LaneMask = std::int64_t __attribute__((vector_size(kLanes * sizeof(std::int64_t))));
-
-// Vectors travel by reference: a function taking or returning a 512-bit vector by value has a
-// different ABI with and without AVX-512 (and GCC warns about it).
-template <typename T>
-__attribute__((always_inline)) inline void load_lanes(Lanes& target, const T* values) {
-  if constexpr (std::is_same_v<T, double>) {
-    std::memcpy(&target, values, sizeof(Lanes));
-  } else {
-    double converted[kLanes];
-    for (std::size_t lane = 0; lane < kLanes; ++lane)
-      converted[lane] = static_cast<double>(values[lane]);
-    std::memcpy(&target, converted, sizeof(Lanes));
+// One float value into its cell: exact sums (and the square, when var or std is asked for),
+// NaN counted apart, min/max skipping NaN.
+template <bool kMinMax, bool kSquares>
+inline void add_float(double value, FloatCell& state) {
+  if (value != value) {
+    ++state.nans;
+    return;
+  }
+  ++state.count;
+  state.sum.add(value);
+  if constexpr (kSquares) state.squares.add_product(value, value);
+  if constexpr (kMinMax) {
+    state.min = value < state.min ? value : state.min;
+    state.max = value > state.max ? value : state.max;
   }
 }
 
-// The sum of the lanes, as a tree of shuffles (3 adds instead of 7 lane extractions).
-__attribute__((always_inline)) inline double sum_lanes(const Lanes& lanes) {
-#if defined(__clang__)
-  // clang (the fuzz preset) has __builtin_shufflevector with constant indices instead.
-  Lanes sum = lanes + __builtin_shufflevector(lanes, lanes, 4, 5, 6, 7, 0, 1, 2, 3);
-  sum += __builtin_shufflevector(sum, sum, 2, 3, 0, 1, 6, 7, 4, 5);
-  sum += __builtin_shufflevector(sum, sum, 1, 0, 3, 2, 5, 4, 7, 6);
-#else
-  using Index = std::int64_t __attribute__((vector_size(kLanes * sizeof(std::int64_t))));
-  const Index half = {4, 5, 6, 7, 0, 1, 2, 3};
-  const Index quarter = {2, 3, 0, 1, 6, 7, 4, 5};
-  const Index eighth = {1, 0, 3, 2, 5, 4, 7, 6};
-  Lanes sum = lanes + __builtin_shuffle(lanes, half);
-  sum += __builtin_shuffle(sum, quarter);
-  sum += __builtin_shuffle(sum, eighth);
-#endif
-  return sum[0];
-}
-
-// A tile of floats: each value into its cell's exact sums (and its square, when var or std
-// is asked for), NaN counted apart, min/max skipping NaN.
+// `rows` rows of eight lanes (lane j of row r at data[r * stride + j]) into the cells of the
+// lanes, lane j into states[j % lane_cells]: block by block through exact_block, value by value
+// where it refuses a block. Either way a cell gets the same exact sums.
 template <typename T, bool kMinMax, bool kSquares>
-void reduce_float_tile(const T* data, std::size_t rows, std::size_t cells, FloatCell* states) {
-  for (std::size_t row = 0; row < rows; ++row) {
-    const T* values = data + row * cells;
-    for (std::size_t cell = 0; cell < cells; ++cell) {
-      const double value = static_cast<double>(values[cell]);
-      FloatCell& state = states[cell];
-      if (value != value) {
-        ++state.nans;
-        continue;
-      }
-      ++state.count;
-      state.sum.add(value);
-      if constexpr (kSquares) state.squares.add_product(value, value);
+void reduce_lanes(const T* data, std::size_t rows, std::size_t stride, std::size_t lane_cells,
+                  FloatCell* states) {
+  LaneBlock block;
+  for (std::size_t first = 0; first < rows; first += kExactBlockRows) {
+    const std::size_t count = std::min(kExactBlockRows, rows - first);
+    const T* values = data + first * stride;
+    if (!exact_block<T, kMinMax, kSquares>(values, count, stride, block) &&
+        !exact_block<T, kMinMax, kSquares, true>(values, count, stride, block)) {
+      for (std::size_t row = 0; row < count; ++row)
+        for (std::size_t lane = 0; lane < kLanes; ++lane)
+          add_float<kMinMax, kSquares>(static_cast<double>(values[row * stride + lane]),
+                                       states[lane % lane_cells]);
+      continue;
+    }
+    for (std::size_t lane = 0; lane < kLanes; ++lane) {
+      FloatCell& state = states[lane % lane_cells];
+      state.nans += static_cast<std::uint64_t>(block.nans[lane]);
+      state.count += count - static_cast<std::uint64_t>(block.nans[lane]);
+      for (int level = 0; level < kSumLevels; ++level) state.sum.add(block.sums[level][lane]);
+      if constexpr (kSquares)
+        for (int level = 0; level < kSquareLevels; ++level)
+          state.squares.add(block.squares[level][lane]);
       if constexpr (kMinMax) {
-        state.min = value < state.min ? value : state.min;
-        state.max = value > state.max ? value : state.max;
+        state.min = block.min[lane] < state.min ? block.min[lane] : state.min;
+        state.max = block.max[lane] > state.max ? block.max[lane] : state.max;
       }
     }
   }
+}
+
+// A tile of floats, `rows` rows of `cells` values. Eight cells at a time go through the vector
+// path (reduce_lanes); with 1, 2 or 4 cells eight consecutive values do (a lane keeps its
+// cell); other cells value by value.
+template <typename T, bool kMinMax, bool kSquares>
+void reduce_float_tile(const T* data, std::size_t rows, std::size_t cells, FloatCell* states) {
+  if (cells >= kLanes) {
+    const std::size_t grouped = cells - cells % kLanes;
+    for (std::size_t group = 0; group < grouped; group += kLanes)
+      reduce_lanes<T, kMinMax, kSquares>(data + group, rows, cells, kLanes, states + group);
+    for (std::size_t row = 0; grouped < cells && row < rows; ++row)
+      for (std::size_t cell = grouped; cell < cells; ++cell)
+        add_float<kMinMax, kSquares>(static_cast<double>(data[row * cells + cell]), states[cell]);
+    return;
+  }
+  std::size_t first_row = 0;  // rows before it went through the vector path
+  if (kLanes % cells == 0) {
+    const std::size_t vector_rows = rows * cells / kLanes;
+    reduce_lanes<T, kMinMax, kSquares>(data, vector_rows, kLanes, cells, states);
+    first_row = vector_rows * kLanes / cells;  // whole rows: kLanes is a multiple of cells
+  }
+  for (std::size_t row = first_row; row < rows; ++row)
+    for (std::size_t cell = 0; cell < cells; ++cell)
+      add_float<kMinMax, kSquares>(static_cast<double>(data[row * cells + cell]), states[cell]);
 }
 
 // Pass over integers narrower than 64 bits: exact 64-bit sums and 128-bit sums of squares (a
