@@ -2,12 +2,14 @@
 // column share one state per group,
 //
 //   | sum | n | min | max |      (min/max: int64 for int64 and bool columns, else double; sum:
-//                                 int128 for int64 and bool columns, else an ExactSum; min
+//                                 int128 for int64 and bool columns, else a CompactSum; min
 //                                 and max only when one of them is asked for)
 //
-// A float sum is exact too (ExactSum, exact_sum.hpp), rounded once when the group is finished:
-// sum is the correctly rounded sum and mean that sum divided by n, the same bits at every rank
-// count and block size. Its state travels as the non-zero part of the accumulator.
+// A float sum is exact too (CompactSum, compact_sum.hpp: 24 bytes, a full ExactSum from the
+// aggregator's pool only for a group whose values leave its window), rounded once when the
+// group is finished: sum is the correctly rounded sum and mean that sum divided by n, the same
+// bits at every rank count and block size. Its state travels as the window (and the pooled
+// accumulator's non-zero part, when there is one).
 //
 // An integer sum is exact in 128 bits (2^64 rows of int64 cannot overflow it), so the result
 // does not depend on the order of the additions: a sum whose running total leaves int64 on one
@@ -23,7 +25,7 @@
 #include <vector>
 
 #include "aggregators.hpp"
-#include "rankflow/core/exact_sum.hpp"
+#include "rankflow/core/compact_sum.hpp"
 #include "rankflow/core/error.hpp"
 #include "value_ops.hpp"
 
@@ -39,7 +41,7 @@ template <typename In, typename Acc, bool kExtremes>
 class NumericSummary final : public Aggregator {
  public:
   static constexpr bool kFloat = std::is_same_v<Acc, double>;
-  using Sum = std::conditional_t<kFloat, ExactSum, int128>;
+  using Sum = std::conditional_t<kFloat, CompactSum, int128>;
   struct SumCount {
     Sum sum;
     std::int64_t count;
@@ -50,17 +52,16 @@ class NumericSummary final : public Aggregator {
     Acc min;
     Acc max;
   };
-  // Float states: the small fields first, then the accumulator (its counter first): the header
-  // is one cache line, the chunk that a value adds to is one more.
+  // Float states: 32 or 48 bytes, the exact sum a CompactSum (its rare outliers in pool_).
   struct FloatCount {
     std::int64_t count;
-    ExactSum sum;
+    CompactSum sum;
   };
   struct FloatCountExtremes {
     std::int64_t count;
     Acc min;
     Acc max;
-    ExactSum sum;
+    CompactSum sum;
   };
   using Summary = std::conditional_t<
       kFloat, std::conditional_t<kExtremes, FloatCountExtremes, FloatCount>,
@@ -89,16 +90,13 @@ class NumericSummary final : public Aggregator {
     for_each_present(*column, rows, [&](std::size_t row) {
       if constexpr (kPrefetch) {
         if (row + kPrefetchRows < rows) {
-          Summary* ahead = states + gids[row + kPrefetchRows];
-          __builtin_prefetch(ahead, 1);
-          if constexpr (kFloat)
-            __builtin_prefetch(ahead->sum.chunk_for(values[row + kPrefetchRows]), 1);
+          __builtin_prefetch(states + gids[row + kPrefetchRows], 1);
         }
       }
       Summary& state = states[gids[row]];
       const auto value = static_cast<Acc>(values[row]);
       if constexpr (kFloat)
-        state.sum.add(value);
+        state.sum.add(value, pool_);
       else
         state.sum += static_cast<Sum>(value);
       ++state.count;
@@ -112,7 +110,7 @@ class NumericSummary final : public Aggregator {
   std::size_t state_size(std::uint32_t gid) const override {
     if constexpr (kFloat)
       return sizeof(std::int64_t) + (kExtremes ? 2 * sizeof(Acc) : 0) +
-             states_[gid].sum.state_size();
+             states_[gid].sum.state_size(pool_);
     else
       return sizeof(Summary);
   }
@@ -121,7 +119,7 @@ class NumericSummary final : public Aggregator {
     if constexpr (kFloat) {
       out = bytes::put(out, state.count);
       if constexpr (kExtremes) out = bytes::put(bytes::put(out, state.min), state.max);
-      return state.sum.write(out);
+      return state.sum.write(out, pool_);
     } else {
       std::memcpy(out, &state, sizeof(Summary));
       return out + sizeof(Summary);
@@ -136,7 +134,7 @@ class NumericSummary final : public Aggregator {
         other.min = bytes::get<Acc>(in);
         other.max = bytes::get<Acc>(in);
       }
-      in = state.sum.read_merge(in);
+      in = state.sum.read_merge(in, pool_);
     } else {
       std::memcpy(&other, in, sizeof(Summary));
       state.sum += other.sum;
@@ -168,8 +166,11 @@ class NumericSummary final : public Aggregator {
     }
     return out;
   }
-  void clear() override { states_.clear(); }
-  std::size_t used_bytes() const override { return vector_bytes(states_); }
+  void clear() override {
+    states_.clear();
+    pool_.clear();
+  }
+  std::size_t used_bytes() const override { return vector_bytes(states_) + pool_.bytes(); }
 
  private:
   static Summary empty() {
@@ -183,25 +184,25 @@ class NumericSummary final : public Aggregator {
     }
     return state;
   }
-  static double sum_value(const Sum& sum) {
+  double sum_value(const Sum& sum) const {
     if constexpr (kFloat)
-      return sum.round();
+      return sum.round(pool_);
     else
       return static_cast<double>(sum);
   }
-  static Acc value_of(const Summary& state, AggregateFunction function) {
+  Acc value_of(const Summary& state, AggregateFunction function) const {
     if constexpr (kExtremes) {
       if (function == AggregateFunction::kMin) return state.min;
       if (function == AggregateFunction::kMax) return state.max;
     }
     if constexpr (kFloat)
-      return state.sum.round();
+      return state.sum.round(pool_);
     else
       return static_cast<Acc>(state.sum);
   }
   Acc checked_sum(const Sum& sum) const {
     if constexpr (kFloat) {
-      return sum.round();
+      return sum.round(pool_);
     } else {
       if (checks_sum_ && (sum < static_cast<Sum>(std::numeric_limits<Acc>::min()) ||
                           sum > static_cast<Sum>(std::numeric_limits<Acc>::max())))
@@ -243,6 +244,7 @@ class NumericSummary final : public Aggregator {
   bool checks_sum_;
   std::string name_;
   std::vector<Summary> states_;
+  ExactSumPool pool_;  // the float sums' full accumulators, for the few that need one
 };
 
 }  // namespace

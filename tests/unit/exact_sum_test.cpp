@@ -12,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "rankflow/core/compact_sum.hpp"
 #include "rankflow/core/exact_sum.hpp"
 
 namespace rankflow {
@@ -202,6 +203,66 @@ TEST(ExactSum, VarianceMatchesExactRationals) {
                             (static_cast<double>(count) * (static_cast<double>(count) - ddof));
     ASSERT_EQ(bits_of(exact_variance(s1, s2, count, ddof)), bits_of(expected)) << trial;
   }
+}
+
+
+// CompactSum: the same correctly rounded sums as ExactSum, whatever goes through the window
+// and whatever to the pool, through any split into parts merged as bytes.
+double compact_sum_through_parts(const std::vector<double>& values, std::mt19937_64& rng) {
+  const std::size_t parts = 1 + rng() % 4;
+  std::vector<ExactSumPool> pools(parts);
+  std::vector<CompactSum> sums(parts);
+  for (const double value : values) {
+    const std::size_t part = rng() % parts;
+    sums[part].add(value, pools[part]);
+  }
+  for (std::size_t part = 1; part < parts; ++part) {
+    std::vector<std::byte> bytes(sums[part].state_size(pools[part]));
+    EXPECT_EQ(sums[part].write(bytes.data(), pools[part]), bytes.data() + bytes.size());
+    EXPECT_EQ(sums[0].read_merge(bytes.data(), pools[0]), bytes.data() + bytes.size());
+  }
+  return sums[0].round(pools[0]);
+}
+
+TEST(CompactSum, MatchesFsumAndExactSumThroughAnySplit) {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 400; ++trial) {
+    const int center = static_cast<int>(rng() % 1600) - 800;
+    const int spread = trial % 4 == 0 ? static_cast<int>(rng() % 120) : static_cast<int>(rng() % 12);
+    auto values = random_values(rng, 1 + rng() % 3000, center, spread);
+    if (trial % 3 == 0) {  // cancelling, with a small value far below the window
+      const std::size_t half = values.size();
+      for (std::size_t idx = 0; idx < half; ++idx) values.push_back(-values[idx]);
+      values.push_back(std::ldexp(1.0, center - spread - 60));
+      std::shuffle(values.begin(), values.end(), rng);
+    }
+    if (trial % 5 == 0) values.insert(values.begin(), {0.0, -0.0});  // zeros first
+    ASSERT_EQ(bits_of(compact_sum_through_parts(values, rng)), bits_of(fsum(values)))
+        << "trial " << trial;
+  }
+}
+
+TEST(CompactSum, WindowOverflowSubnormalsAndSpecialValues) {
+  std::mt19937_64 rng(18);
+  // 2^20 values at the top of the window's reach (2^63 above its bit 0): it overflows into
+  // the pool every 2^10 or so.
+  std::vector<double> large(1 << 20, std::ldexp(1.9999999999999998, 31));
+  large.insert(large.begin(), 1.0);  // the first value sets the window 2^-32 below 1
+  EXPECT_EQ(bits_of(compact_sum_through_parts(large, rng)), bits_of(exact(large)));
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  const std::vector<double> subnormal = {tiny, 3 * tiny, -tiny, std::ldexp(1.0, -1022), tiny};
+  EXPECT_EQ(bits_of(compact_sum_through_parts(subnormal, rng)), bits_of(exact(subnormal)));
+  const std::vector<double> mixed = {1e300, tiny, -1e300, 1.0, 1e-300};
+  EXPECT_EQ(bits_of(compact_sum_through_parts(mixed, rng)), bits_of(fsum(mixed)));
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(compact_sum_through_parts({1.0, inf, 2.0}, rng), inf);
+  EXPECT_TRUE(std::isnan(compact_sum_through_parts({1.0, inf, -inf}, rng)));
+  EXPECT_TRUE(std::isnan(compact_sum_through_parts({std::nan(""), 1.0}, rng)));
+  EXPECT_EQ(bits_of(compact_sum_through_parts({}, rng)), bits_of(0.0));
+  // Overflow past the double range: inf, as ExactSum.
+  const std::vector<double> huge = {std::numeric_limits<double>::max(),
+                                    std::numeric_limits<double>::max()};
+  EXPECT_EQ(compact_sum_through_parts(huge, rng), exact(huge));
 }
 
 }  // namespace
