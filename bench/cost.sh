@@ -10,7 +10,8 @@
 # exact float sums), `rankflow` (this tree's release build), `profile` (`--profile`),
 # `report` (`--profile` and `--report`), `progress` (`--progress lines`; the others run -q).
 # Environment: DATA (default /tmp/rfbench, made by /work/shared/peers/gen_data.py), REPS
-# (default 5), WORKLOADS (default "W1 W4"), RANKFLOW (default: build the release preset), BASE.
+# (default 5), WORKLOADS (default "W1 W4"; also W2, W3, W6), VARIANTS (default "rankflow
+# profile report progress"), RANKFLOW (default: build the release preset), BASE.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${DATA:-/tmp/rfbench}
@@ -28,11 +29,14 @@ if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_
 job_args() {  # workload -> the job file and its --set arguments
   case "$1" in
     W1) echo "$root/jobs/w1_sales_by_key.ini --set input.path=$data/sales.csv" ;;
+    W2) echo "$root/jobs/w2_filter_by_category.ini --set input.path=$data/sales.csv" ;;
+    W3) echo "$root/jobs/w3_join_by_region.ini --set input.sales.path=$data/sales.csv --set input.dim.path=$data/dim.csv" ;;
     W4) echo "$root/bench/w4.ini --set input.path=$data/grid.h5" ;;
+    W6) echo "$root/jobs/w6_station_means.ini --set input.path=$data/grid.h5" ;;
     *) echo "cost: unknown workload $1" >&2; exit 2 ;;
   esac
 }
-variants="rankflow profile report progress"
+variants=${VARIANTS:-"rankflow profile report progress"}
 [ -n "${BASE:-}" ] && variants="base $variants"
 
 echo "cost: load before the run: $(cut -d' ' -f1-3 /proc/loadavg); $reps reps; data $data"

@@ -50,7 +50,8 @@ void CompactSum::add_slow(double value, ExactSumPool& pool) {
   pooled(pool).add(value);
 }
 
-void CompactSum::merge_window(exact_int128 value, std::int32_t base, ExactSumPool& pool) {
+// Into the window when it fits (shifting it down to `base` if need be), else the pooled part.
+void CompactSum::add_scaled(exact_int128 value, std::int32_t base, ExactSumPool& pool) {
   if (value == 0) return;
   if (base_ == kUnset) {
     base_ = base;
@@ -102,7 +103,7 @@ const std::byte* CompactSum::read_merge(const std::byte* in, ExactSumPool& pool)
   exact_int128 value;
   std::memcpy(&value, in + 1 + sizeof base, sizeof value);
   in += 1 + sizeof base + sizeof value;
-  merge_window(value, base, pool);
+  add_scaled(value, base, pool);
   return has_pooled ? pooled(pool).read_merge(in) : in;
 }
 

@@ -90,7 +90,11 @@ class NumericSummary final : public Aggregator {
     for_each_present(*column, rows, [&](std::size_t row) {
       if constexpr (kPrefetch) {
         if (row + kPrefetchRows < rows) {
-          __builtin_prefetch(states + gids[row + kPrefetchRows], 1);
+          const Summary* ahead = states + gids[row + kPrefetchRows];
+          __builtin_prefetch(ahead, 1);
+          // A 48-byte state may end in the next cache line.
+          if constexpr (sizeof(Summary) > 32)
+            __builtin_prefetch(reinterpret_cast<const char*>(ahead + 1) - 1, 1);
         }
       }
       Summary& state = states[gids[row]];

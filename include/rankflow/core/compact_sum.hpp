@@ -60,6 +60,9 @@ class CompactSum {
     add_slow(value, pool);
   }
 
+  // Adds value * 2^(position - 1074) exactly (position >= 0; ExactSum::add_int128's units).
+  void add_scaled(exact_int128 value, std::int32_t position, ExactSumPool& pool);
+
   // The sum rounded to nearest, ties to even (NaN/inf as numpy).
   double round(const ExactSumPool& pool) const noexcept;
 
@@ -81,8 +84,6 @@ class CompactSum {
   }
   void set_window(exact_int128 value) noexcept { std::memcpy(words_, &value, sizeof words_); }
   void add_slow(double value, ExactSumPool& pool);
-  // Adds value * 2^(base - 1074) to the window when it fits, else to the pooled part.
-  void merge_window(exact_int128 value, std::int32_t base, ExactSumPool& pool);
   ExactSum& pooled(ExactSumPool& pool);
 
   std::uint64_t words_[2] = {0, 0};  // the window, a signed 128-bit integer (8-byte aligned)
