@@ -5,7 +5,9 @@
 //
 //   | u32 key size | normalized key | state of aggregate 0 | state of aggregate 1 | ...
 //
-// (key layout: key_encoder.hpp; states: aggregators.hpp).
+// (key layout: key_encoder.hpp; states: aggregators.hpp). Under a budget (spill_to) every
+// record starts with its u64 size, so that the owner can file received records by partition
+// without parsing their states.
 #include "rankflow/core/text.hpp"
 #include "rankflow/ops/groupby.hpp"
 
@@ -80,6 +82,8 @@ struct GroupBy::State {
   void merge_end();
   std::size_t used_bytes() const;
   void spill_generation();
+  bool exchange_through_scratch(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
+  std::size_t merge_partitions(std::uint64_t owned_bytes) const;
   void log_spill();
   table::Table finalize();
 
@@ -115,6 +119,12 @@ struct GroupBy::State {
   std::unique_ptr<PartitionSpill> spill;
   std::vector<std::byte> spill_send;  // reused by every generation
   std::vector<std::uint64_t> spill_counts;
+  // The most table bytes (used_bytes) per serialized byte of any table this rank serialized:
+  // what the owner's merge will hold per byte it receives.
+  double table_per_state_byte = 0;
+  // After exchange(): the result in memory, or (through_scratch) partitions still to merge.
+  bool through_scratch = false;
+  table::Table result;
 };
 
 void GroupBy::State::claim_name(const std::string& name, const std::string& what) {
@@ -352,7 +362,7 @@ void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::ui
     owner[gid] = options.skew_to_one_rank
                      ? 0u
                      : static_cast<std::uint32_t>(owner_rank(groups.hash(gid), comm->size()));
-    std::uint64_t size = 4 + groups.key_size(gid);
+    std::uint64_t size = (spill ? 8 : 0) + 4 + groups.key_size(gid);
     for (const auto& aggregator : aggregators) size += aggregator->state_size(gid);
     record_size[gid] = size;
     counts[owner[gid]] += size;
@@ -361,6 +371,7 @@ void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::ui
   send.resize(static_cast<std::size_t>(cursor.back() + counts.back()));
   for (std::uint32_t gid = 0; gid < group_count; ++gid) {
     std::byte* out = send.data() + cursor[owner[gid]];
+    if (spill) out = bytes::put(out, record_size[gid]);
     out = bytes::put(out, groups.key_size(gid));
     if (groups.key_size(gid) > 0) std::memcpy(out, groups.key(gid), groups.key_size(gid));
     out += groups.key_size(gid);
@@ -369,6 +380,9 @@ void GroupBy::State::serialize(std::vector<std::byte>& send, std::vector<std::ui
   }
   stats.local_groups += group_count;
   stats.bytes_sent += send.size();
+  if (!send.empty())
+    table_per_state_byte = std::max(table_per_state_byte, static_cast<double>(used_bytes()) /
+                                                              static_cast<double>(send.size()));
 }
 
 std::size_t GroupBy::State::used_bytes() const {
@@ -395,6 +409,7 @@ void GroupBy::State::merge_begin() {
 void GroupBy::State::merge_records(const std::byte* in, const std::byte* end) {
   stats.bytes_received += static_cast<std::uint64_t>(end - in);
   while (in < end) {
+    if (spill) in += 8;  // the record's size
     const auto key_size = bytes::get<std::uint32_t>(in);
     const auto* key = reinterpret_cast<const std::uint8_t*>(in);
     in += key_size;
@@ -421,12 +436,79 @@ void GroupBy::State::merge_end() {
   for (auto& aggregator : aggregators) aggregator->resize(groups.size());
 }
 
+// How many partitions the owner's merge needs so that each fits its share (budget / 4) with
+// room to spare: `owned_bytes` of states arrive, and the merge holds up to
+// table_per_state_byte table bytes for each (fewer when keys repeat). Twice that over the share,
+// rounded up to a power of two; one partition without keys (one group).
+std::size_t GroupBy::State::merge_partitions(std::uint64_t owned_bytes) const {
+  constexpr std::size_t kMost = std::size_t{1} << 16;
+  if (key_types.empty()) return 1;
+  const double need = 2.0 * static_cast<double>(owned_bytes) * table_per_state_byte;
+  std::size_t partitions = 1;
+  while (partitions < kMost && static_cast<double>(partitions) * static_cast<double>(spill_at) < need)
+    partitions *= 2;
+  return partitions;
+}
+
+// Collective. Through scratch when any rank spilled its table, or when any owner's merge
+// would not fit its share: then every rank's states (its last table's too) go to their owners
+// in rounds, each owner files them in partitions by key hash, and produce() merges partition by
+// partition. Otherwise false, and nothing happened.
+bool GroupBy::State::exchange_through_scratch(std::vector<std::byte>& send,
+                                              std::vector<std::uint64_t>& counts) {
+  const auto ranks = static_cast<std::size_t>(comm->size());
+  std::vector<std::uint64_t> totals = spill->bytes_per_owner();
+  for (std::size_t dest = 0; dest < ranks; ++dest) totals[dest] += counts[dest];
+  totals.push_back(spill->any() ? 1 : 0);
+  comm->allreduce_inplace(totals.data(), totals.size(), comm::ReduceOp::kSum);
+  table_per_state_byte = static_cast<double>(comm->allreduce(
+                             static_cast<std::uint64_t>(table_per_state_byte * 1024.0) + 1,
+                             comm::ReduceOp::kMax)) /
+                         1024.0;
+  std::uint64_t most = 0;
+  for (std::size_t dest = 0; dest < ranks; ++dest) most = std::max(most, totals[dest]);
+  if (totals[ranks] == 0 &&
+      static_cast<double>(most) * table_per_state_byte <= static_cast<double>(spill_at))
+    return false;
+  comm::run_phase(*comm, "group-by: spilling the last partial states", [&] {
+    spill->append(send, counts);
+    std::vector<std::byte>().swap(send);
+    std::vector<std::byte>().swap(spill_send);
+    const std::size_t partitions =
+        merge_partitions(totals[static_cast<std::size_t>(comm->rank())]);
+    if (partitions == 1) return;
+    spill->partition_received(partitions, [ranks, partitions](const std::byte* record,
+                                                              std::size_t& partition) {
+      const std::byte* in = record;
+      const auto size = bytes::get<std::uint64_t>(in);
+      const auto key_size = bytes::get<std::uint32_t>(in);
+      const std::uint64_t hash = hash_key(reinterpret_cast<const std::uint8_t*>(in), key_size);
+      // The bits below the owner's (owner_rank scales the high 32 bits): even within an owner,
+      // and apart from the low bits that the merge's table indexes with.
+      partition = static_cast<std::size_t>((((hash >> 32) * ranks * partitions) >> 32) % partitions);
+      return record + size;
+    });
+  });
+  spill->exchange(options.exchange_round_bytes);
+  through_scratch = true;
+  stats.partitions = spill->partitions();
+  stats.bytes_spilled = spill->bytes_spilled();
+  stats.bytes_read_back = spill->bytes_read_back();
+  log_spill();
+  return true;
+}
+
 void GroupBy::State::log_spill() {
-  std::uint64_t totals[3] = {stats.bytes_spilled, stats.bytes_read_back, stats.spills};
+  // What every owner will read back is known now (what it received, once): the log says it
+  // before the partitions are merged.
+  const std::uint64_t reads = spill->bytes_read_back() + spill->bytes_received();
+  std::uint64_t totals[4] = {spill->bytes_spilled(), reads, stats.spills, spill->partitions()};
   comm->allreduce_inplace(totals, 3, comm::ReduceOp::kSum);
-  const std::uint64_t most = comm->allreduce(stats.bytes_spilled, comm::ReduceOp::kMax);
-  log::info("group-by: spilled {} to {} ({} table resets, at most {} on one rank) and read {} back",
-            format_bytes(totals[0]), spill->folder(), totals[2], format_bytes(most),
+  const std::uint64_t most = comm->allreduce(spill->bytes_spilled(), comm::ReduceOp::kMax);
+  const std::uint64_t partitions = comm->allreduce(totals[3], comm::ReduceOp::kMax);
+  log::info("group-by: spilled {} to {} ({} table resets, at most {} on one rank; owners merge "
+            "in up to {} partitions) and reads {} back",
+            format_bytes(totals[0]), spill->folder(), totals[2], format_bytes(most), partitions,
             format_bytes(totals[1]));
 }
 
@@ -447,7 +529,7 @@ table::Table GroupBy::State::finalize() {
         output.field(keys.size() + out_idx).name,
         aggregators[spec.aggregator]->finalize_part(group_count, spec.function, spec.part));
   }
-  stats.groups = group_count;
+  stats.groups += group_count;
   return out;
 }
 
@@ -521,7 +603,7 @@ void GroupBy::consume(const table::Table& block, const double* rows) {
   consume(block);
 }
 
-table::Table GroupBy::finish() {
+void GroupBy::exchange() {
   State& state = *state_;
   const comm::Communicator& comm = *state.comm;
   std::vector<std::byte> send;
@@ -531,36 +613,66 @@ table::Table GroupBy::finish() {
     state.finished = true;
     state.serialize(send, counts);
   });
-  // Spilled anywhere: every rank's states go through scratch, the last table's too.
-  const int spilled_here = state.spill && state.spill->any() ? 1 : 0;
-  if (state.spill && comm.allreduce(spilled_here, comm::ReduceOp::kMax) != 0) {
-    comm::run_phase(comm, "group-by: spilling the last partial states", [&] {
-      state.spill->append(send, counts);
-      std::vector<std::byte>().swap(send);
-      std::vector<std::byte>().swap(state.spill_send);
-    });
-    state.spill->exchange(state.options.exchange_round_bytes);
-    table::Table out = comm::run_phase(comm, "group-by: merging spilled partial states", [&] {
-      state.merge_begin();
-      state.spill->for_each_received(
-          [&](const std::byte* in, const std::byte* end) { state.merge_records(in, end); });
-      state.merge_end();
-      state.stats.bytes_spilled = state.spill->bytes_spilled();
-      state.stats.bytes_read_back = state.spill->bytes_read_back();
-      return state.finalize();
-    });
-    state.log_spill();
-    return out;
-  }
+  if (state.spill && state.exchange_through_scratch(send, counts)) return;
   comm::ExchangeBuffer recv;
   comm::exchange_bytes(comm, send.data(), counts, recv, state.options.exchange_round_bytes);
   std::vector<std::byte>().swap(send);
-  return comm::run_phase(comm, "group-by: merging partial states", [&] {
+  state.result = comm::run_phase(comm, "group-by: merging partial states", [&] {
     state.merge_begin();
     state.merge_records(recv.data.data(), recv.data.data() + recv.data.size());
     state.merge_end();
     return state.finalize();
   });
+}
+
+void GroupBy::produce(const std::function<bool(table::Table&)>& emit) {
+  State& state = *state_;
+  if (!state.finished) throw DataError("internal: GroupBy::produce before exchange");
+  if (!state.through_scratch) {
+    table::Table out = std::move(state.result);
+    state.result = table::Table();
+    emit(out);
+    return;
+  }
+  PartitionSpill& spill = *state.spill;
+  bool emitted = false;
+  for (std::size_t partition = 0; partition < spill.partitions(); ++partition) {
+    state.merge_begin();
+    spill.for_each_in_partition(partition, [&](const std::byte* in, const std::byte* end) {
+      state.merge_records(in, end);
+    });
+    state.merge_end();
+    if (state.groups.size() == 0) continue;
+    table::Table out = state.finalize();
+    emitted = true;
+    if (!emit(out)) break;
+  }
+  if (!emitted) {
+    state.merge_begin();
+    table::Table out = state.finalize();
+    emit(out);
+  }
+  spill.release();
+  state.merge_begin();
+  state.stats.bytes_spilled = spill.bytes_spilled();
+  state.stats.bytes_read_back = spill.bytes_read_back();
+}
+
+table::Table GroupBy::finish() {
+  exchange();
+  table::Table all;
+  bool first = true;
+  comm::run_phase(*state_->comm, "group-by: merging spilled partial states", [&] {
+    produce([&](table::Table& part) {
+      if (first)
+        all = std::move(part);
+      else
+        all.append_rows(part, 0, part.num_rows());
+      first = false;
+      return true;
+    });
+  });
+  return all;
 }
 
 }  // namespace rankflow::ops

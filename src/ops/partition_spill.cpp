@@ -36,6 +36,48 @@ void PartitionSpill::append(const std::vector<std::byte>& send,
   ++generations_;
 }
 
+std::vector<std::uint64_t> PartitionSpill::bytes_per_owner() const {
+  std::vector<std::uint64_t> bytes(sections_.size(), 0);
+  for (std::size_t dest = 0; dest < sections_.size(); ++dest)
+    for (const Extent& at : sections_[dest]) bytes[dest] += at.size;
+  return bytes;
+}
+
+void PartitionSpill::partition_received(std::size_t partitions, Split split) {
+  if (in_ || partitions == 0)
+    throw DataError("internal: PartitionSpill::partition_received after exchange or with 0");
+  partitions_ = partitions;
+  split_ = std::move(split);
+  received_.assign(partitions_ * sections_.size(), {});
+  pieces_.assign(partitions_ > 1 ? partitions_ : 0, {});
+}
+
+// One received section to the file: whole, or cut by partition (one extent per piece).
+void PartitionSpill::file_section(std::size_t source, const std::byte* begin, std::size_t size) {
+  const std::size_t ranks = sections_.size();
+  received_bytes_ += size;
+  spilled_ += size;
+  if (partitions_ == 1) {
+    received_[source].push_back(in_->append(begin, size));
+    return;
+  }
+  const std::byte* const end = begin + size;
+  for (const std::byte* at = begin; at < end;) {
+    std::size_t partition = 0;
+    const std::byte* next = split_(at, partition);
+    if (next <= at || next > end || partition >= partitions_)
+      throw DataError("internal: {}: a record does not split into a partition", name_);
+    pieces_[partition].insert(pieces_[partition].end(), at, next);
+    at = next;
+  }
+  for (std::size_t partition = 0; partition < partitions_; ++partition) {
+    std::vector<std::byte>& piece = pieces_[partition];
+    if (piece.empty()) continue;
+    received_[partition * ranks + source].push_back(in_->append(piece.data(), piece.size()));
+    piece.clear();
+  }
+}
+
 // The next sections of every destination: at least one each, more while under its share.
 bool PartitionSpill::fill_round(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts) {
   const auto ranks = sections_.size();
@@ -75,33 +117,44 @@ void PartitionSpill::exchange(std::uint64_t exchange_round_bytes) {
     comm::exchange_bytes(*comm_, send.data(), counts, recv, exchange_round_bytes);
     comm::run_phase(*comm_, name_ + ": spilling received partial states", [&] {
       if (!in_) in_ = std::make_unique<SpillFile>(*scratch_, name_ + "-received", block_bytes_);
-      for (std::size_t source = 0; source < ranks; ++source) {
-        if (recv.counts[source] == 0) continue;
-        received_[source].push_back(in_->append(recv.data.data() + recv.displs[source],
-                                                static_cast<std::size_t>(recv.counts[source])));
-        spilled_ += recv.counts[source];
-      }
+      for (std::size_t source = 0; source < ranks; ++source)
+        if (recv.counts[source] > 0)
+          file_section(source, recv.data.data() + recv.displs[source],
+                       static_cast<std::size_t>(recv.counts[source]));
     });
     if (comm_->allreduce(more, comm::ReduceOp::kMax) == 0) break;
   }
   comm::run_phase(*comm_, name_ + ": removing spilled partial states", [&] {
     out_.reset();
     sections_.assign(ranks, {});
+    std::vector<std::vector<std::byte>>().swap(pieces_);
     in_->flush();
   });
 }
 
 void PartitionSpill::for_each_received(
     const std::function<void(const std::byte*, const std::byte*)>& fn) {
-  if (!in_) throw DataError("internal: PartitionSpill::for_each_received before exchange");
-  for (const std::vector<Extent>& list : received_)
-    for (const Extent& at : list) {
+  for (std::size_t partition = 0; partition < partitions_; ++partition)
+    for_each_in_partition(partition, fn);
+  release();
+}
+
+void PartitionSpill::for_each_in_partition(
+    std::size_t partition, const std::function<void(const std::byte*, const std::byte*)>& fn) {
+  if (!in_) throw DataError("internal: PartitionSpill read before exchange, or after release");
+  const std::size_t ranks = sections_.size();
+  for (std::size_t source = 0; source < ranks; ++source)
+    for (const Extent& at : received_[partition * ranks + source]) {
       in_->read(at, buffer_);
       read_back_ += at.size;
       fn(buffer_.data(), buffer_.data() + buffer_.size());
     }
+}
+
+void PartitionSpill::release() {
   in_.reset();
   received_.assign(received_.size(), {});
+  std::vector<std::byte>().swap(buffer_);
 }
 
 }  // namespace rankflow::ops

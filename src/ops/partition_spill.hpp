@@ -4,9 +4,12 @@
 //   PartitionSpill spill(comm, scratch, "group-by", block_bytes, round_bytes);
 //   spill.append(send, counts);          // local: one generation, a section per owner rank
 //   ...                                  // (the caller then resets its table)
+//   spill.partition_received(n, split);  // optional, local: what arrives is cut into n
+//                                        // partitions, each record filed under split()'s one
 //   spill.exchange(exchange_round_bytes);  // collective: every section to its owner
 //   spill.for_each_received(fn);         // local: what arrived, source rank by source rank,
 //                                        // each source's sections in the order it wrote them
+//   spill.for_each_in_partition(p, fn);  // or: partition p only, in that same order
 //
 // A section holds whole records of the caller's format; a round sends whole sections (at least
 // one per destination, more while under round_bytes / P), so fn always sees whole records. The
@@ -39,10 +42,29 @@ class PartitionSpill {
   void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts);
   bool any() const noexcept { return generations_ > 0; }
   std::uint64_t generations() const noexcept { return generations_; }
+  // Bytes appended so far for each owner rank.
+  std::vector<std::uint64_t> bytes_per_owner() const;
+
+  // Local, before exchange(): the received sections are cut into `partitions` partitions
+  // (a different count on each rank is fine). split(record, partition) returns the end of the
+  // record that starts at `record` and sets its partition (< partitions). The partitions'
+  // pieces of a section are written as they arrive: the memory this needs is one round.
+  using Split = std::function<const std::byte*(const std::byte* record, std::size_t& partition)>;
+  void partition_received(std::size_t partitions, Split split);
+  std::size_t partitions() const noexcept { return partitions_; }
+
   // Collective; agrees on its errors. The spilled sections go, the received ones stay.
   void exchange(std::uint64_t exchange_round_bytes);
-  // Local, after exchange(): fn(begin, end) over whole records, in source order.
+  // Local, after exchange(): fn(begin, end) over whole records, in source order (partition by
+  // partition when partitioned), then the received file is removed.
   void for_each_received(const std::function<void(const std::byte*, const std::byte*)>& fn);
+  // Local, after exchange(): partition p's records, in source order (each source's in the order
+  // they arrived). Call once per partition, in any order; release() removes the file.
+  void for_each_in_partition(std::size_t partition,
+                             const std::function<void(const std::byte*, const std::byte*)>& fn);
+  void release();
+  // The bytes for_each_received would read (what arrived, all partitions).
+  std::uint64_t bytes_received() const noexcept { return received_bytes_; }
 
   std::uint64_t bytes_spilled() const noexcept { return spilled_; }
   std::uint64_t bytes_read_back() const noexcept { return read_back_; }
@@ -50,6 +72,7 @@ class PartitionSpill {
 
  private:
   bool fill_round(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
+  void file_section(std::size_t source, const std::byte* begin, std::size_t size);
 
   const comm::Communicator* comm_;
   std::shared_ptr<Scratch> scratch_;
@@ -60,7 +83,11 @@ class PartitionSpill {
   std::vector<std::vector<Extent>> sections_;      // per owner rank, in order
   std::vector<std::size_t> next_;                  // per owner rank: the next section to send
   std::unique_ptr<SpillFile> in_;                  // what arrived
-  std::vector<std::vector<Extent>> received_;      // per source rank, in order
+  std::vector<std::vector<Extent>> received_;      // [partition * ranks + source], in order
+  std::size_t partitions_ = 1;
+  Split split_;
+  std::vector<std::vector<std::byte>> pieces_;     // per partition, reused for every section
+  std::uint64_t received_bytes_ = 0;
   std::vector<std::byte> buffer_;                  // reused for every read
   std::uint64_t generations_ = 0;
   std::uint64_t spilled_ = 0;

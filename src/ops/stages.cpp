@@ -13,10 +13,28 @@ exec::Flow GroupByStage::consume(exec::Block& block) {
 }
 
 std::optional<table::Table> GroupByStage::finish() {
+  if (streamed_) {
+    group_by_->exchange();
+    stats().bytes_spilled = group_by_->stats().bytes_spilled;
+    stats().bytes_read_back = group_by_->stats().bytes_read_back;
+    return std::nullopt;
+  }
   std::optional<table::Table> rows = group_by_->finish();
   stats().bytes_spilled = group_by_->stats().bytes_spilled;
   stats().bytes_read_back = group_by_->stats().bytes_read_back;
   return rows;
+}
+
+void GroupByOutputStage::produce(const exec::Emit& emit) {
+  const std::uint64_t before = group_by_->stats().bytes_read_back;
+  group_by_->produce([&](table::Table& groups) {
+    exec::Block block;
+    block.table = &groups;
+    block.owned = &groups;
+    block.movable = true;  // a partition's groups, dropped after the emit
+    return emit(block);
+  });
+  stats().bytes_read_back = group_by_->stats().bytes_read_back - before;  // the partitions
 }
 
 exec::Flow LimitStage::consume(exec::Block& block) {

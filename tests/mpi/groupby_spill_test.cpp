@@ -3,7 +3,9 @@
 // keys and values, skewed keys (the skew switch, and one key holding most rows), more ranks than
 // keys, ranks without rows. The result must be the in-memory run's, byte for byte and in the
 // same order, and the serial oracle's; the scratch folder empty afterwards, also after an
-// injected failure while spilled states are sent and past max_scratch_per_rank.
+// injected failure while spilled states are sent and past max_scratch_per_rank. The owner
+// merges what it receives partition by partition, so the order of the groups may differ from
+// the in-memory run's: the rows are compared in key order.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -46,6 +48,7 @@ struct Run {
   std::uint64_t spills = 0;  // all ranks
   std::uint64_t bytes_spilled = 0;
   std::uint64_t bytes_read_back = 0;
+  std::uint64_t partitions = 0;  // the most on one rank
 };
 
 // This rank's slice (all rows on the last rank when `one_rank`) in blocks of `block` rows;
@@ -77,17 +80,27 @@ Run run(const table::Table& global, const GroupByOptions& options, std::uint64_t
   out.spills = comm.allreduce(group_by.stats().spills, comm::ReduceOp::kSum);
   out.bytes_spilled = comm.allreduce(group_by.stats().bytes_spilled, comm::ReduceOp::kSum);
   out.bytes_read_back = comm.allreduce(group_by.stats().bytes_read_back, comm::ReduceOp::kSum);
+  out.partitions = comm.allreduce(group_by.stats().partitions, comm::ReduceOp::kMax);
   return out;
 }
 
-// Byte for byte: the same rows in the same order, doubles with the same bits.
-std::string identical(const table::Table& expected, const table::Table& actual) {
-  if (expected.num_rows() != actual.num_rows())
-    return "rows " + std::to_string(expected.num_rows()) + " vs " +
-           std::to_string(actual.num_rows());
-  for (std::size_t row = 0; row < expected.num_rows(); ++row) {
-    const oracle::Row left = oracle::row_of(expected, row);
-    const oracle::Row right = oracle::row_of(actual, row);
+std::vector<oracle::Row> rows_in_order(const table::Table& table) {
+  std::vector<oracle::Row> rows;
+  for (std::size_t row = 0; row < table.num_rows(); ++row) rows.push_back(oracle::row_of(table, row));
+  return oracle::sorted(std::move(rows));
+}
+
+// Byte for byte: the same rows (in key order), doubles with the same bits.
+std::string identical(const table::Table& expected_table, const table::Table& actual_table) {
+  if (expected_table.num_rows() != actual_table.num_rows())
+    return "rows " + std::to_string(expected_table.num_rows()) + " vs " +
+           std::to_string(actual_table.num_rows());
+  const std::vector<oracle::Row> expected_rows = rows_in_order(expected_table);
+  const std::vector<oracle::Row> actual_rows = rows_in_order(actual_table);
+  const table::Table& expected = expected_table;
+  for (std::size_t row = 0; row < expected_rows.size(); ++row) {
+    const oracle::Row& left = expected_rows[row];
+    const oracle::Row& right = actual_rows[row];
     for (std::size_t column = 0; column < left.size(); ++column) {
       const oracle::Value& a = left[column];
       const oracle::Value& b = right[column];
@@ -109,9 +122,9 @@ GroupByOptions options_for(std::vector<std::string> keys, const char* aggregates
   return options;
 }
 
-void expect_spilled_like_in_memory(const table::Table& global, const GroupByOptions& options,
-                                   bool one_rank = false, std::uint64_t budget = 2048,
-                                   std::size_t block = 7) {
+Run expect_spilled_like_in_memory(const table::Table& global, const GroupByOptions& options,
+                                  bool one_rank = false, std::uint64_t budget = 2048,
+                                  std::size_t block = 7) {
   const test::TempDir dir = test::TempDir::shared(world());
   const Run in_memory = run(global, options, 0, dir.path(), one_rank, block);
   const Run spilled = run(global, options, budget, dir.path(), one_rank, block);
@@ -128,6 +141,7 @@ void expect_spilled_like_in_memory(const table::Table& global, const GroupByOpti
   world().barrier();
   EXPECT_TRUE(test::list_dir(dir.path()).empty()) << what;
   world().barrier();
+  return spilled;
 }
 
 TEST(GroupBySpill, EveryAggregateEveryKeyLayout) {
@@ -139,8 +153,37 @@ TEST(GroupBySpill, EveryAggregateEveryKeyLayout) {
 
 TEST(GroupBySpill, ManyGroupsSpillManyTimes) {
   const table::Table global = oracle::random_table(test_schema(), 2000, 42, 0.05, 1500);
-  expect_spilled_like_in_memory(global, options_for({"ki"}), false, 2048, 16);
-  expect_spilled_like_in_memory(global, options_for({"ks", "ki"}, "count(), sum(vf), median(vf)"));
+  // The owners' merge cannot hold their groups at once: they merge in partitions.
+  EXPECT_GT(expect_spilled_like_in_memory(global, options_for({"ki"}), false, 2048, 16).partitions,
+            1u);
+  EXPECT_GT(expect_spilled_like_in_memory(global,
+                                          options_for({"ks", "ki"}, "count(), sum(vf), median(vf)"))
+                .partitions,
+            1u);
+}
+
+// Every key once, every key to rank 0: rank 0's merge holds all the ranks' tables. Between the
+// budget where each rank's table fits its share and the one where rank 0's merge would, the
+// states go through scratch although no table spilled (with more than one rank). Budgets
+// halve from 1 MiB: one of them falls in that window, of width the rank count.
+TEST(GroupBySpill, AnOwnerOverItsShareMergesFromScratch) {
+  table::Table global = oracle::random_table(test_schema(), 400, 48, 0.1, 300);
+  for (std::size_t row = 0; row < global.num_rows(); ++row)
+    global.column(0).mutable_i64()[row] = static_cast<std::int64_t>(row);
+  GroupByOptions options = options_for({"ki"}, "count(), sum(vi), nunique(vs), median(vf)");
+  options.skew_to_one_rank = true;
+  const test::TempDir dir = test::TempDir::shared(world());
+  const ops::Run in_memory = run(global, options, 0, dir.path(), false, 50);
+  bool owner_only = false;
+  for (std::uint64_t budget = 1 << 20; budget >= 1 << 10; budget /= 2) {
+    const ops::Run spilled = run(global, options, budget, dir.path(), false, 50);
+    owner_only = owner_only || (spilled.spills == 0 && spilled.bytes_spilled > 0);
+    EXPECT_EQ(identical(in_memory.all, spilled.all), "") << budget;
+  }
+  EXPECT_EQ(owner_only, world().size() > 1);
+  world().barrier();
+  EXPECT_TRUE(test::list_dir(dir.path()).empty());
+  world().barrier();
 }
 
 TEST(GroupBySpill, NoKeysIsStillOneGroup) {

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,6 +91,7 @@ struct GroupByStats {
   std::uint64_t spills = 0;           // times the local table was written to scratch and reset
   std::uint64_t bytes_spilled = 0;    // written to scratch (before and after the exchange)
   std::uint64_t bytes_read_back = 0;  // read back from it
+  std::uint64_t partitions = 0;  // the owner's merge through scratch: in how many partitions
 };
 
 // Spilling (GroupBy::spill_to): where the partial states go when the local table reaches its
@@ -128,13 +130,24 @@ class GroupBy {
   void consume(const table::Table& block, const double* rows);
   // Local; call before the first consume, on every rank alike. Past its share of the budget
   // the local table's partial states are written to scratch, already cut by owner rank, and
-  // the table starts again empty; finish() then sends them in rounds and the owner spills what
-  // arrives and merges it in the order of the in-memory run (the result is byte-identical, in
-  // the same order). See docs/memory.md for what is bounded.
+  // the table starts again empty; finish() then sends them in rounds. The owner files what
+  // arrives in partitions by key hash, as many as its merge needs to hold one partition within
+  // the table's share, and merges them one at a time. The groups and every value are the
+  // in-memory run's, byte for byte; their order is too when one partition is enough (the
+  // in-memory order within each partition otherwise). Also without any table spilled, the
+  // exchange goes through scratch when an owner's merge would not fit its share.
+  // See docs/memory.md for what is bounded.
   void spill_to(GroupBySpill spill);
   // Collective; this rank's groups, in no particular order (sort them for a stable output).
-  // Call once.
+  // Call once: exchange() then everything produce() emits, as one table.
   table::Table finish();
+  // The same in two steps, for a caller that takes the result in blocks (a table job):
+  // exchange() is collective (every partial state to its owner; in memory, merged there, or
+  // through scratch, filed in partitions by key hash), produce() is local and emits this rank's
+  // groups: one table in memory, one per partition through scratch (merged one at a time, so
+  // the owner holds one partition's groups at once). Stops early when emit returns false.
+  void exchange();
+  void produce(const std::function<bool(table::Table&)>& emit);
   const GroupByStats& stats() const;
 
  private:

@@ -23,13 +23,35 @@
 
 namespace rankflow::ops {
 
+// The group-by: consume folds blocks into the local table, finish() exchanges the partial
+// states. Alone (api::Frame), finish() gives this rank's groups as one table; `streamed`, with a
+// GroupByOutputStage after it, finish() gives nothing and that stage emits the groups in blocks
+// (one per merged partition when the states went through scratch).
 class GroupByStage final : public exec::Stage {
  public:
-  GroupByStage(GroupBy& group_by, std::string explain)
-      : Stage("group-by", "reading the input"), group_by_(&group_by), explain_(std::move(explain)) {}
+  GroupByStage(GroupBy& group_by, std::string explain, bool streamed = false)
+      : Stage("group-by", "reading the input"), group_by_(&group_by), streamed_(streamed),
+        explain_(std::move(explain)) {}
   exec::Flow consume(exec::Block& block) override;
   bool breaks() const override { return true; }
   std::optional<table::Table> finish() override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  GroupBy* group_by_;
+  bool streamed_ = false;
+  std::string explain_;
+};
+
+// The groups of a streamed GroupByStage, block by block (a source).
+class GroupByOutputStage final : public exec::Stage {
+ public:
+  // `phase`: the phase of the stage after it, which runs in this pass.
+  GroupByOutputStage(GroupBy& group_by, std::string phase, std::string explain)
+      : Stage("group-by: output", std::move(phase)), group_by_(&group_by),
+        explain_(std::move(explain)) {}
+  bool is_source() const override { return true; }
+  void produce(const exec::Emit& emit) override;
   std::string explain() const override { return explain_; }
 
  private:

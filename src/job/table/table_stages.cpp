@@ -111,9 +111,21 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
   if (job.groupby) {
     job.groupby->spill_to({scratch, memory});
     pipeline.add(std::make_unique<ops::GroupByStage>(
-        *job.groupby, "group-by " + key_list(plan.groupby->keys) +
-                          ": local hash table, exchange of partial states by key hash" +
-                          (scratch ? ", spilled to scratch past the budget" : "")));
+        *job.groupby,
+        "group-by " + key_list(plan.groupby->keys) +
+            ": local hash table, exchange of partial states by key hash" +
+            (scratch ? ", spilled to scratch past the budget" : ""),
+        scratch != nullptr));
+    if (scratch) {
+      const char* next = job.distinct ? "distinct"
+                         : job.top    ? "top"
+                         : !plan.output.sort.empty() ? "sort"
+                         : job.limit                 ? "limit"
+                                                     : "writing the output";
+      pipeline.add(std::make_unique<ops::GroupByOutputStage>(
+          *job.groupby, next,
+          "group-by: this rank's groups (merged partition by partition when they spilled)"));
+    }
   }
   if (job.distinct)
     pipeline.add(std::make_unique<ops::DistinctStage>(
