@@ -2,13 +2,15 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "io/hdf5/handle.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
 #include "rankflow/io/hdf5/array_writer.hpp"
 #include "rankflow/io/hdf5/dataset_info.hpp"
-#include "io/hdf5/handle.hpp"
 #include "support/h5_fixture.hpp"
+#include "support/h5_table_fixture.hpp"
 #include "support/mpi_test.hpp"
 #include "support/strings.hpp"
 #include "support/temp_dir.hpp"
@@ -194,6 +196,38 @@ TEST(DatasetInfo, InspectDescribesLayoutTypeAndAttributes) {
   const std::string text = format_summary(summary);
   EXPECT_TRUE(contains(text, "chunks (5, 2, 3)")) << text;
   EXPECT_TRUE(contains(text, "dataset = /grid/values")) << text;
+}
+
+// Variable-length string attributes are read only once the global heap they point into checks
+// out (vlen_strings.hpp): a good one is shown, a corrupt one (fuzz_hdf5 found an object of size
+// 0, on which HDF5 1.10's H5Aread loops forever) is named, and inspect goes on.
+TEST(DatasetInfo, VariableStringAttributesAreReadOnlyFromAHeapThatChecksOut) {
+  test::TempDir dir = test::TempDir::shared(world());
+  test::FixtureSpec spec;
+  spec.name = "/v";
+  spec.dims = {4};
+  spec.dtype = DType::kInt64;
+  test::write_fixture(world(), dir.file("x.h5"), spec);
+  if (world().rank() == 0)
+    test::write_columns_attribute(dir.file("x.h5"), "/v", {"alpha", "", "a longer name"}, true);
+  world().barrier();
+  const FileSummary good = inspect_file(dir.file("x.h5"));
+  ASSERT_EQ(good.datasets.size(), 1u);
+  const std::vector<AttributeInfo>& attributes = good.datasets[0].attributes;
+  const auto columns =
+      std::find_if(attributes.begin(), attributes.end(),
+                   [](const AttributeInfo& entry) { return entry.name == "columns"; });
+  ASSERT_NE(columns, attributes.end());
+  EXPECT_EQ(columns->value, "[alpha, , a longer name]");
+
+  const FileSummary bad = inspect_file(std::string(RANKFLOW_SOURCE_DIR) + "/tests/fuzz/crashes/" +
+                                       "hdf5/vlen-attribute-heap-object-of-size-0");
+  ASSERT_FALSE(bad.attributes.empty());
+  const AttributeInfo& generator = bad.attributes[0];
+  EXPECT_EQ(generator.name, "generator");
+  EXPECT_TRUE(contains(generator.value, "corrupt global heap at byte 2088")) << generator.value;
+  EXPECT_TRUE(contains(generator.value, "an object of size 0")) << generator.value;
+  EXPECT_EQ(bad.datasets.size(), 2u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "handle.hpp"
 #include "rankflow/core/text.hpp"
 #include "types.hpp"
+#include "vlen_strings.hpp"
 
 namespace rankflow::io::hdf5 {
 namespace {
@@ -31,14 +32,8 @@ std::string join_values(const std::vector<std::string>& values, std::size_t tota
 std::string read_string_values(hid_t attribute, hid_t type, hid_t space, std::size_t count) {
   std::vector<std::string> values;
   if (H5Tis_variable_str(type) > 0) {
-    DatatypeHandle memtype(check_id(H5Tcopy(H5T_C_S1), "string type"));
-    check(H5Tset_size(memtype.get(), H5T_VARIABLE), "string type");
-    check(H5Tset_cset(memtype.get(), H5Tget_cset(type)), "string type");  // no ASCII<->UTF-8 path
-    std::vector<char*> pointers(count, nullptr);
-    check(H5Aread(attribute, memtype.get(), pointers.data()), "reading an attribute");
-    for (std::size_t idx = 0; idx < count && idx < kMaxShownValues; ++idx)
-      values.emplace_back(pointers[idx] != nullptr ? pointers[idx] : "");
-    H5Dvlen_reclaim(memtype.get(), space, H5P_DEFAULT, pointers.data());
+    values = read_variable_strings(attribute, type, space, count, "reading an attribute");
+    if (values.size() > kMaxShownValues) values.resize(kMaxShownValues);
   } else {
     const std::size_t size = H5Tget_size(type);
     std::vector<char> bytes(size * count);

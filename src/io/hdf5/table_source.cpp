@@ -16,6 +16,7 @@
 #include "handle.hpp"
 #include "types.hpp"
 #include "row_slab.hpp"
+#include "vlen_strings.hpp"
 
 namespace rankflow::io::hdf5 {
 namespace {
@@ -92,12 +93,8 @@ std::vector<std::string> read_string_array(hid_t attribute, std::size_t count) {
   DatatypeHandle memory = string_memory_type(type.get(), plan);
   std::vector<std::string> names;
   if (plan.kind == ValueKind::kVarString) {
-    std::vector<char*> pointers(count, nullptr);
-    check(H5Aread(attribute, memory.get(), pointers.data()), what);
-    for (char* text : pointers) names.emplace_back(text != nullptr ? text : "");
     DataspaceHandle space(check_id(H5Aget_space(attribute), what));
-    H5Dvlen_reclaim(memory.get(), space.get(), H5P_DEFAULT, pointers.data());
-    return names;
+    return read_variable_strings(attribute, type.get(), space.get(), count, what);
   }
   std::vector<char> bytes(plan.string_size * count + 1, '\0');
   check(H5Aread(attribute, memory.get(), bytes.data()), what);

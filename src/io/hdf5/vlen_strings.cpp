@@ -1,0 +1,170 @@
+#include "vlen_strings.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "handle.hpp"
+#include "rankflow/core/error.hpp"
+
+namespace rankflow::io::hdf5 {
+namespace {
+
+// The tag of the opaque memory type that receives a variable-length value's raw bytes.
+constexpr const char* kRawTag = "rankflow: raw variable-length reference";
+
+// The no-op conversion from a variable-length type in a file to an opaque type of the same
+// size tagged kRawTag: the bytes stay as the file holds them (length, heap address, index).
+herr_t keep_raw_reference(hid_t src, hid_t dst, H5T_cdata_t* cdata, std::size_t /*count*/,
+                          std::size_t /*buf_stride*/, std::size_t /*bkg_stride*/, void* /*buf*/,
+                          void* /*bkg*/, hid_t /*dxpl*/) {
+  if (cdata->command != H5T_CONV_INIT) return 0;  // H5T_CONV_CONV: in place; H5T_CONV_FREE
+  if (H5Tget_class(dst) != H5T_OPAQUE || H5Tget_size(src) != H5Tget_size(dst)) return -1;
+  char* tag = H5Tget_tag(dst);
+  const bool ours = tag != nullptr && std::strcmp(tag, kRawTag) == 0;
+  H5free_memory(tag);
+  if (!ours) return -1;  // not this path: HDF5 keeps looking
+  cdata->need_bkg = H5T_BKG_NO;
+  return 0;
+}
+
+void register_raw_conversion() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    DatatypeHandle vlen(check_id(H5Tcopy(H5T_C_S1), "string type"));
+    check(H5Tset_size(vlen.get(), H5T_VARIABLE), "string type");
+    DatatypeHandle opaque(check_id(H5Tcreate(H5T_OPAQUE, 16), "opaque type"));
+    check(H5Tset_tag(opaque.get(), kRawTag), "opaque type");
+    check(H5Tregister(H5T_PERS_SOFT, "rankflow_raw_vlen", vlen.get(), opaque.get(),
+                      keep_raw_reference),
+          "registering a conversion");
+  });
+}
+
+std::uint64_t decode(const unsigned char* bytes, std::size_t size) {
+  std::uint64_t value = 0;
+  for (std::size_t idx = size; idx-- > 0;) value = (value << 8) | bytes[idx];
+  return value;
+}
+
+struct FileLayout {
+  std::string path;
+  std::uint64_t base = 0;  // the user block: addresses count from its end
+  std::uint64_t end = 0;   // bytes of the file after the user block
+  std::size_t sizeof_addr = 8;
+  std::size_t sizeof_size = 8;
+};
+
+FileLayout layout_of(hid_t attribute, const std::string& what) {
+  FileLayout layout;
+  FileHandle file(check_id(H5Iget_file_id(attribute), what));
+  const ssize_t length = H5Fget_name(file.get(), nullptr, 0);
+  if (length < 0) check(-1, what);
+  layout.path.resize(static_cast<std::size_t>(length) + 1);
+  if (H5Fget_name(file.get(), layout.path.data(), layout.path.size()) < 0) check(-1, what);
+  layout.path.resize(static_cast<std::size_t>(length));
+  PropListHandle fcpl(check_id(H5Fget_create_plist(file.get()), what));
+  hsize_t userblock = 0;
+  check(H5Pget_userblock(fcpl.get(), &userblock), what);
+  check(H5Pget_sizes(fcpl.get(), &layout.sizeof_addr, &layout.sizeof_size), what);
+  std::ifstream in(layout.path, std::ios::binary | std::ios::ate);
+  if (!in) throw DataError("{}: cannot reopen '{}' to check its global heap", what, layout.path);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  layout.base = userblock;
+  layout.end = size > userblock ? size - userblock : 0;
+  return layout;
+}
+
+// The objects of the global heap collection at `address` (index -> size), decoded as HDF5
+// 1.10's H5HG__cache_heap_deserialize does; throws where HDF5 would loop or overrun.
+std::map<unsigned, std::uint64_t> walk_collection(const FileLayout& file, std::uint64_t address,
+                                                  const std::string& what) {
+  const std::size_t header = 4 + 1 + 3 + file.sizeof_size;         // "GCOL", version, size
+  const std::size_t object_header = 2 + 2 + 4 + file.sizeof_size;  // index, refs, size
+  auto corrupt = [&](const char* why) {
+    return DataError(
+        "{}: its variable-length strings point at a corrupt global heap at byte {} "
+        "of '{}' ({}); the file is damaged",
+        what, address, file.path, why);
+  };
+  if (address >= file.end || file.end - address < header) throw corrupt("outside the file");
+  std::ifstream in(file.path, std::ios::binary);
+  std::vector<unsigned char> chunk(header);
+  in.seekg(static_cast<std::streamoff>(file.base + address));
+  if (!in.read(reinterpret_cast<char*>(chunk.data()), static_cast<std::streamsize>(header)))
+    throw corrupt("unreadable");
+  if (std::memcmp(chunk.data(), "GCOL", 4) != 0 || chunk[4] != 1) throw corrupt("no collection");
+  const std::uint64_t size = decode(chunk.data() + 8, file.sizeof_size);
+  if (size < header || size > file.end - address) throw corrupt("its size runs past the file");
+  chunk.resize(static_cast<std::size_t>(size));
+  if (!in.read(reinterpret_cast<char*>(chunk.data() + header),
+               static_cast<std::streamsize>(size - header)))
+    throw corrupt("unreadable");
+  std::map<unsigned, std::uint64_t> objects;
+  std::uint64_t at = header;
+  while (at < size) {
+    if (size - at < object_header) break;  // too small for an object: free space (as HDF5)
+    const auto index = static_cast<unsigned>(decode(chunk.data() + at, 2));
+    const std::uint64_t object_size = decode(chunk.data() + at + 8, file.sizeof_size);
+    std::uint64_t need = object_size;  // the free-space object (index 0) counts its header
+    if (index > 0) {
+      if (object_size > size) throw corrupt("an object larger than its collection");
+      need = object_header + (object_size + 7) / 8 * 8;
+    }
+    if (need == 0) throw corrupt("an object of size 0");
+    if (need > size - at) throw corrupt("an object runs past its collection");
+    if (index > 0) objects[index] = object_size;
+    at += need;
+  }
+  return objects;
+}
+
+}  // namespace
+
+std::vector<std::string> read_variable_strings(hid_t attribute, hid_t type, hid_t space,
+                                               std::size_t count, const std::string& what) {
+  register_raw_conversion();
+  const FileLayout file = layout_of(attribute, what);
+  // In the file each value is its length (4 bytes), a heap address and an object index.
+  // (HDF5 finds no conversion, an error, if the file's values are of another size.)
+  const std::size_t reference = 4 + file.sizeof_addr + 4;
+  DatatypeHandle raw_type(check_id(H5Tcreate(H5T_OPAQUE, reference), "opaque type"));
+  check(H5Tset_tag(raw_type.get(), kRawTag), "opaque type");
+  std::vector<unsigned char> raw(reference * count);
+  check(H5Aread(attribute, raw_type.get(), raw.data()), what);
+
+  std::map<std::uint64_t, std::map<unsigned, std::uint64_t>> collections;
+  for (std::size_t idx = 0; idx < count; ++idx) {
+    const unsigned char* value = raw.data() + idx * reference;
+    const std::uint64_t length = decode(value, 4);
+    const std::uint64_t address = decode(value + 4, file.sizeof_addr);
+    const auto index = static_cast<unsigned>(decode(value + 4 + file.sizeof_addr, 4));
+    if (address == 0) continue;  // a null string: HDF5 reads no heap
+    auto found = collections.find(address);
+    if (found == collections.end())
+      found = collections.emplace(address, walk_collection(file, address, what)).first;
+    const auto object = found->second.find(index);
+    if (object == found->second.end() || object->second != length)
+      throw DataError(
+          "{}: its string {} names object {} of the global heap at byte {} of '{}', "
+          "{}; the file is damaged",
+          what, idx, index, address, file.path,
+          object == found->second.end() ? "which is not there"
+                                        : "whose size is not the string's length");
+  }
+
+  DatatypeHandle memory(check_id(H5Tcopy(H5T_C_S1), "string type"));
+  check(H5Tset_size(memory.get(), H5T_VARIABLE), "string type");
+  check(H5Tset_cset(memory.get(), H5Tget_cset(type)), "string type");  // no ASCII<->UTF-8 path
+  std::vector<char*> pointers(count, nullptr);
+  check(H5Aread(attribute, memory.get(), pointers.data()), what);
+  std::vector<std::string> values;
+  values.reserve(count);
+  for (char* text : pointers) values.emplace_back(text != nullptr ? text : "");
+  H5Dvlen_reclaim(memory.get(), space, H5P_DEFAULT, pointers.data());
+  return values;
+}
+
+}  // namespace rankflow::io::hdf5
