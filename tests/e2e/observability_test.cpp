@@ -120,7 +120,7 @@ TEST(Observability, ExplainReadsNoRowsAndWritesNothing) {
     for (const char* part : {"input: CSV", "columns read: category, region, value, qty (4 of 7",
                              "filter (applied block by block as rows are read): qty > 5",
                              "memory budget:", "stages, in order:", "1. read CSV",
-                             "3. group-by category, region", "4. sort by category, region",
+                             "3. group-by category, region", "5. sort by category, region",
                              ". write "})
       EXPECT_TRUE(contains(explain.out, part)) << part << "\n" << explain.out;
     EXPECT_EQ(list_dir(setup.dir.file("out")), std::vector<std::string>{});
