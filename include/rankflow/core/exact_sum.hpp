@@ -61,13 +61,6 @@ class ExactSum {
   const std::byte* read_merge(const std::byte* in) noexcept;  // merges a written state in
 
   void clear() noexcept { *this = ExactSum{}; }
-  // Where add(value) writes first (for prefetching).
-  const void* chunk_for(double value) const noexcept {
-    std::uint64_t bits;
-    std::memcpy(&bits, &value, sizeof bits);
-    const auto exponent = static_cast<int>((bits >> 52) & 0x7ff);
-    return chunks_ + ((exponent == 0 ? 0 : (exponent - 1) & 0x7ff) >> 5);
-  }
 
  private:
   enum Flag : std::uint8_t { kNaN = 1, kPlusInf = 2, kMinusInf = 4 };
