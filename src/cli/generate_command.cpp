@@ -94,7 +94,7 @@ void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
   const std::uint64_t chunk =
       spec.contiguous ? 0 : std::min(spec.chunk_rows, std::max<std::uint64_t>(1, spec.rows));
   comm::run_collective_phase(comm, "creating the output", [&] {
-    file.emplace(io::hdf5::ParallelFile::create(comm, out.temp_path()));
+    file.emplace(io::hdf5::ParallelFile::create(comm, out.temp_path(), spec.path));
     io::hdf5::WriterOptions layout;
     if (chunk > 0) layout = {{chunk, spec.cols}, spec.gzip, spec.big_endian};
     layout.big_endian = spec.big_endian;
