@@ -106,6 +106,13 @@ void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
     stations.emplace(*file, "/station", std::vector<std::uint64_t>{spec.rows}, DType::kInt64,
                      station_layout);
   });
+  // A full disk is one agreed error before anything is written (ParallelFile::reserve). A
+  // compressed grid (gzip applies to chunked grids) is smaller than its values: nothing is
+  // reserved for it.
+  if (spec.gzip == 0 || chunk == 0)
+    file->reserve(spec.rows * (spec.cols * dtype_size(spec.dtype) + sizeof(std::int64_t)) +
+                      io::hdf5::ParallelFile::kMetadataMargin,
+                  "writing '" + spec.path + "'");
   const io::hdf5::RowRange mine =
       io::hdf5::partition_rows(spec.rows, chunk, comm.size(), comm.rank());
   const std::uint64_t block = chunk > 0 ? chunk : 65536;

@@ -106,6 +106,11 @@ TEST_F(FullDisk, LargeHdf5OutputsFailWithOneMessageAtEveryRankCount) {
     expect_full_disk_error(run_rankflow(np, {"run", copy}, kTimeout), disk_.file("copy.h5"),
                            "table copy" + at);
     EXPECT_EQ(list_dir(disk_.path()), std::vector<std::string>{}) << at;
+    expect_full_disk_error(
+        run_rankflow(np, {"generate", "grid", disk_.file("g.h5"), "--rows", "40000", "--cols", "8"},
+                     kTimeout),
+        disk_.file("g.h5"), "generate grid" + at);
+    EXPECT_EQ(list_dir(disk_.path()), std::vector<std::string>{}) << at;
   }
 }
 
