@@ -94,7 +94,7 @@ void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
   const std::uint64_t chunk =
       spec.contiguous ? 0 : std::min(spec.chunk_rows, std::max<std::uint64_t>(1, spec.rows));
   comm::run_collective_phase(comm, "creating the output", [&] {
-    file.emplace(io::hdf5::ParallelFile::create(comm, out.temp_path()));
+    file.emplace(io::hdf5::ParallelFile::create(comm, out.temp_path(), spec.path));
     io::hdf5::WriterOptions layout;
     if (chunk > 0) layout = {{chunk, spec.cols}, spec.gzip, spec.big_endian};
     layout.big_endian = spec.big_endian;
@@ -106,6 +106,13 @@ void generate_grid(const comm::Communicator& comm, const GridSpec& spec) {
     stations.emplace(*file, "/station", std::vector<std::uint64_t>{spec.rows}, DType::kInt64,
                      station_layout);
   });
+  // A full disk is one agreed error before anything is written (ParallelFile::reserve). A
+  // compressed grid (gzip applies to chunked grids) is smaller than its values: nothing is
+  // reserved for it.
+  if (spec.gzip == 0 || chunk == 0)
+    file->reserve(spec.rows * (spec.cols * dtype_size(spec.dtype) + sizeof(std::int64_t)) +
+                      io::hdf5::ParallelFile::kMetadataMargin,
+                  "writing '" + spec.path + "'");
   const io::hdf5::RowRange mine =
       io::hdf5::partition_rows(spec.rows, chunk, comm.size(), comm.rank());
   const std::uint64_t block = chunk > 0 ? chunk : 65536;

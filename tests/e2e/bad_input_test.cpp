@@ -38,8 +38,12 @@ TEST(BadInput, CsvFilesFailWithOneMessageAndLeaveNothing) {
       {"empty", "", 1, "is empty, so no header names the columns"},
       {"a line of 100 MB without a newline", std::string(100u << 20, 'x'), 1,
        "line 1: the first record is larger than max_record_size (64 MiB)"},
-      {"binary garbage", std::string("\x7f\x45\x4c\x46\x02\x01\x01\xff\xfe\x80,\x81\n\x90", 13), 2,
-       "[groupby] keys: no column 'a'"},
+      // Not text: named as such (not as a header of garbage without column 'a'), exit 1.
+      {"binary garbage", std::string("\x7f\x45\x4c\x46\x02\x01\x01\xff\xfe\x80,\x81\n\x90", 13), 1,
+       "in.csv: the file is not a text file (4 of its first 13 bytes are control bytes, the "
+       "first at byte 0 (0x7F))"},
+      {"a NUL byte in the second row", std::string("a,b\n1,2\n3\0,4\n", 13), 1,
+       "in.csv: the file is not a text file (byte 9 is a NUL byte (0x00))"},
   };
   for (const BadCsv& bad : cases) {
     for (int np = 1; np <= 4; ++np) {

@@ -367,5 +367,50 @@ TEST(CsvErrors, Utf16ByteOrderMarkIsNamed) {
                {1 << 20});
 }
 
+// Binary input is named as not text, at the byte that shows it, whatever the rank count and
+// block size; text with tabs, carriage returns and bytes from 0x80 (Latin-1) is still read,
+// and so is a file delimited by a control byte (Hive's 0x01).
+TEST(CsvErrors, BinaryInputIsNotATextFile) {
+  std::string gzip("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  for (int idx = 0; idx < 200; ++idx) gzip += static_cast<char>(0x80 + idx % 100);
+  std::string elf(
+      "\xEF\xBB\xBF"
+      "a,b\n",
+      7);
+  for (int idx = 0; idx < 40; ++idx) elf += std::string("\x01\x02x,y\n", 6);
+  const std::string utf16(std::string("a\0,\0b\0\n\0001\0,\0002\0\n\0", 16));
+  TempDir dir = TempDir::shared(world());
+  write_csv_files(world(), dir.path(),
+                  {{"gz.csv", gzip},
+                   {"ctl.csv", elf},
+                   {"u16.csv", utf16},
+                   {"latin1.csv", "a\tb,c\r\n\xe9t\xe9,1\r\n"},
+                   {"hive.csv",
+                    "a\x01"
+                    "b\n1\x01"
+                    "2\n3\x01"
+                    "4\n"}});
+  io::CsvOptions options;
+  expect_error(dir.file("gz.csv"), options,
+               dir.file("gz.csv") +
+                   ": the file is not a text file (byte 3 is a NUL byte (0x00)); "
+                   "CSV inputs are UTF-8 (or ASCII) text");
+  expect_error(dir.file("ctl.csv"), options,
+               "not a text file (80 of its first 244 bytes are control bytes, the first at byte "
+               "7 (0x01))");
+  expect_error(dir.file("u16.csv"), options,
+               "byte 1 is a NUL byte (0x00); every other byte is NUL, as in UTF-16 without a "
+               "byte order mark");
+  options.path = dir.file("latin1.csv");
+  const DistributedRead read = read_distributed(world(), options);
+  EXPECT_EQ(read.error, "");
+  EXPECT_EQ(read.rows.size(), 1u);
+  options.path = dir.file("hive.csv");  // 0x01 as the delimiter is not a control byte
+  options.delimiter = '\x01';
+  const DistributedRead hive = read_distributed(world(), options);
+  EXPECT_EQ(hive.error, "");
+  EXPECT_EQ(hive.rows.size(), 2u);
+}
+
 }  // namespace
 }  // namespace rankflow::test

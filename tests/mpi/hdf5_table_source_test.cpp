@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "rankflow/io/hdf5/table_source.hpp"
@@ -308,6 +311,86 @@ TEST(Hdf5TableSource, Uint64AboveInt64MaxIsAnErrorNamingTheValue) {
     // Each failing rank names its own first bad row (rows 5.. hold INT64_MAX + 1 ..).
     EXPECT_THAT(message, HasSubstr("dataset /records in '" + path + "', column 'big', row "));
     EXPECT_THAT(message, HasSubstr(": the uint64 value 92233720368547758"));
+  }
+}
+
+// Reads everything with blocks of `block_rows` rows; returns this rank's error ("" when none).
+std::string read_error(const std::string& path, const std::string& dataset, IoMode io,
+                       std::uint64_t block_rows) {
+  try {
+    auto source = open_table_source(world(), {path, {dataset}, io, kDefaultBlockBytes, block_rows});
+    table::Table block;
+    while (source->next(block)) {
+    }
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+// Gives the free-space object of every global heap collection of the file at `path` size 0
+// (what fuzz_hdf5 found in an attribute's heap); returns how many it damaged. Little-endian,
+// 8-byte lengths: what HDF5 1.10 writes by default.
+int damage_global_heaps(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto number = [&](std::size_t at, std::size_t size) {
+    std::uint64_t value = 0;
+    for (std::size_t idx = size; idx-- > 0;)
+      value = (value << 8) | static_cast<unsigned char>(bytes[at + idx]);
+    return value;
+  };
+  int damaged = 0;
+  for (std::size_t start = 0; start + 16 <= bytes.size(); ++start) {
+    if (std::memcmp(bytes.data() + start, "GCOL", 4) != 0 || bytes[start + 4] != 1) continue;
+    const std::uint64_t size = number(start + 8, 8);
+    for (std::uint64_t at = 16; at + 16 <= size && start + at + 16 <= bytes.size();) {
+      const std::uint64_t index = number(start + at, 2);
+      const std::uint64_t object = number(start + at + 8, 8);
+      if (index == 0) {
+        std::memset(bytes.data() + start + at + 8, 0, 8);
+        ++damaged;
+        break;
+      }
+      at += 16 + (object + 7) / 8 * 8;
+    }
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), std::streamsize(bytes.size()));
+  return damaged;
+}
+
+// A damaged global heap behind variable-length strings made HDF5 1.10's H5Dread loop forever
+// (as H5Aread did for attributes): the table source checks the heap first
+// (RowSlab::check_strings) and every rank that reads such rows fails, naming the rows, the
+// dataset, the heap's byte offset and the file. The 1-D case is a file of four strings written
+// by HDF5 1.10 with its heap's free-space object set to size 0
+// (tests/fuzz/crashes/hdf5/vlen-dataset-heap-object-of-size-0); the compound case damages the
+// fixture's heaps the same way.
+TEST(Hdf5TableSource, DamagedGlobalHeapsOfStringsAreErrorsNotHangs) {
+  const std::string strings = std::string(RANKFLOW_SOURCE_DIR) +
+                              "/tests/fuzz/crashes/hdf5/vlen-dataset-heap-object-of-size-0";
+  test::TempDir dir = test::TempDir::shared(world());
+  const std::string records = dir.file("records.h5");
+  if (world().rank() == 0) {
+    test::write_compound_serial(records, "/records", 29, 4, true);
+    EXPECT_GE(damage_global_heaps(records), 1);
+  }
+  world().barrier();
+  // Rows of this rank: at 4 rows over P ranks (block rows 2), ranks past the rows read none.
+  const bool reads = world().rank() < 4;
+  for (const IoMode io : {IoMode::kIndependent, IoMode::kPosix}) {
+    SCOPED_TRACE(io_mode_name(io));
+    const std::string message = read_error(strings, "/name", io, 2);
+    if (reads || !message.empty()) {
+      EXPECT_THAT(message, HasSubstr("of /name in '" + strings + "'"));
+      EXPECT_THAT(message, HasSubstr("corrupt global heap at byte 2112 of '" + strings + "'"));
+      EXPECT_THAT(message, HasSubstr("an object of size 0"));
+    }
+    const std::string compound = read_error(records, "/records", io, 3);
+    EXPECT_EQ(world().allreduce(compound.empty() ? 0 : 1, comm::ReduceOp::kSum), world().size());
+    EXPECT_THAT(compound, HasSubstr("of /records in '" + records + "'"));
+    EXPECT_THAT(compound, HasSubstr("the file is damaged"));
   }
 }
 

@@ -1,10 +1,12 @@
 #include "range_plan.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
-#include "rankflow/core/text.hpp"
 #include "block_decoder.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 #include "record_stream.hpp"
 
 namespace rankflow::io::csv {
@@ -12,6 +14,7 @@ namespace {
 
 constexpr std::uint64_t kBomSize = 3;
 constexpr std::size_t kFirstRecordRead = std::size_t{64} << 10;
+constexpr std::size_t kTextSample = 4096;  // bytes of a file's start checked for text
 
 bool is_blank(const char* begin, const char* newline) {
   return newline == begin || (newline == begin + 1 && *begin == '\r');
@@ -31,6 +34,62 @@ void check_not_utf16(const std::string& path, const char* head, std::size_t got)
       "{}: the file is UTF-16 (it starts with the byte order mark {}); CSV inputs must be "
       "UTF-8 (or ASCII): convert it first, e.g. iconv -f UTF-16 -t UTF-8 '{}' > converted.csv",
       path, order, path);
+}
+
+// A control byte that text does not hold: below 0x20 except tab, newline, vertical tab, form
+// feed and carriage return, and DEL; never the delimiter or the quote (Hive's files are
+// delimited by 0x01). Bytes from 0x80 are left alone: UTF-8, Latin-1.
+bool is_binary_control(unsigned char byte, const CsvOptions& options) {
+  if (byte == static_cast<unsigned char>(options.delimiter) ||
+      (options.quote != kNoQuote && byte == static_cast<unsigned char>(options.quote)))
+    return false;
+  return (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\v' && byte != '\f' &&
+          byte != '\r') ||
+         byte == 0x7F;
+}
+
+// True when the first bytes (at most 64) of `sample` are NUL exactly at the positions of
+// parity `parity`: ASCII text as UTF-16 without a byte order mark.
+bool every_other_byte_nul(const std::string& sample, std::size_t parity) {
+  const std::size_t window = std::min<std::size_t>(sample.size(), 64);
+  if (window < 4) return false;
+  for (std::size_t idx = 0; idx < window; ++idx)
+    if ((sample[idx] == '\0') != (idx % 2 == parity)) return false;
+  return true;
+}
+
+// Binary garbage (an executable, a compressed or HDF5 file named .csv) would read as a header
+// of garbage, reported as a missing column. The file's first bytes (`sample`, from file byte
+// `begin`) say what it is: a NUL byte, or more than one in ten control bytes, is not text.
+// The error is placed at the byte it names (`offset`: the file's first byte in the input's
+// global byte space), so that the agreement reports it as a serial reading would.
+void check_text(const std::string& path, const std::string& sample, std::uint64_t begin,
+                std::uint64_t offset, const CsvOptions& options) {
+  std::size_t controls = 0;
+  std::size_t first_control = std::string::npos;
+  for (std::size_t idx = 0; idx < sample.size(); ++idx) {
+    if (!is_binary_control(static_cast<unsigned char>(sample[idx]), options)) continue;
+    if (first_control == std::string::npos) first_control = idx;
+    ++controls;
+  }
+  const std::size_t nul = sample.find('\0');
+  if (nul == std::string::npos && (sample.size() < 8 || controls * 10 <= sample.size())) return;
+  std::string why;
+  if (nul != std::string::npos) {
+    why = fmt::format("byte {} is a NUL byte (0x00)", begin + nul);
+    if (every_other_byte_nul(sample, nul % 2))
+      why +=
+          "; every other byte is NUL, as in UTF-16 without a byte order mark: convert it, "
+          "e.g. iconv -f UTF-16LE -t UTF-8";
+  } else {
+    why = fmt::format("{} of its first {} bytes are control bytes, the first at byte {} (0x{:02X})",
+                      controls, sample.size(), begin + first_control,
+                      static_cast<unsigned char>(sample[first_control]));
+  }
+  Error error = DataError(
+      "{}: the file is not a text file ({}); CSV inputs are UTF-8 (or ASCII) text", path, why);
+  error.set_input_position(offset + begin + (nul != std::string::npos ? nul : first_control));
+  throw error;
 }
 
 }  // namespace
@@ -78,12 +137,17 @@ void RangePlanner::read_file_start(const InputHandle& file, std::size_t file_idx
                                    bool holds_start) {
   const InputFile& input = files_[file_idx];
   FileStart start;
-  char head[kBomSize] = {0, 0, 0};
-  const std::size_t got = file.read_at(head, kBomSize, 0);
-  if (got == kBomSize && static_cast<unsigned char>(head[0]) == 0xEF &&
+  // The file's first bytes: its byte order mark, and whether it is text at all.
+  std::string head(static_cast<std::size_t>(std::min<std::uint64_t>(input.size, kTextSample)),
+                   '\0');
+  head.resize(file.read_at(head.data(), head.size(), 0));
+  const std::size_t got = head.size();
+  if (got >= kBomSize && static_cast<unsigned char>(head[0]) == 0xEF &&
       static_cast<unsigned char>(head[1]) == 0xBB && static_cast<unsigned char>(head[2]) == 0xBF)
     start.data_begin = kBomSize;
-  check_not_utf16(input.path, head, got);
+  check_not_utf16(input.path, head.data(), got);
+  check_text(input.path, head.substr(static_cast<std::size_t>(start.data_begin)), start.data_begin,
+             input.offset, options_);
   if (options_.header && holds_start && start.data_begin < input.size) {
     // Blank lines before the header row are skipped, as pandas does.
     FirstRecord record = read_first_record(file, input.size, start.data_begin, options_, true);

@@ -1,6 +1,7 @@
 #include "dataset_writer.hpp"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace rankflow::io::hdf5 {
 
@@ -42,7 +43,7 @@ DatasetWriter::DatasetWriter(ParallelFile& file, const std::string& name,
       name_(!name.empty() && name.front() == '/' ? name : "/" + name),
       dims_(std::move(dims)) {
   SilenceErrors quiet;
-  const std::string what = "creating dataset " + name_ + " in '" + file.path() + "'";
+  const std::string what = "creating dataset " + name_ + " in " + file.name();
   std::vector<hsize_t> extent(dims_.begin(), dims_.end());
   file_space_ = DataspaceHandle(check_id(
       extent.empty() ? H5Screate(H5S_SCALAR)
@@ -66,8 +67,8 @@ void DatasetWriter::write(std::uint64_t first_row, std::uint64_t rows, hid_t mem
                           const void* data) {
   SilenceErrors quiet;
   const std::string what = "writing rows " + std::to_string(first_row) + ".." +
-                           std::to_string(first_row + rows) + " of " + name_ + " in '" +
-                           file_->path() + "'";
+                           std::to_string(first_row + rows) + " of " + name_ + " in " +
+                           file_->name();
   const bool scalar = dims_.empty();
   const std::uint64_t total_rows = scalar ? 1 : dims_[0];
   if (first_row + rows > total_rows)
@@ -93,9 +94,10 @@ void DatasetWriter::write(std::uint64_t first_row, std::uint64_t rows, hid_t mem
           what);
   }
   static const std::uint64_t kNothing = 0;  // HDF5 wants a buffer even for an empty selection
-  check(H5Dwrite(dataset_.get(), memory_type, memory.get(), file_space_.get(), transfer_.get(),
-                 data != nullptr ? data : &kNothing),
-        what);
+  errno = 0;
+  check_write(H5Dwrite(dataset_.get(), memory_type, memory.get(), file_space_.get(),
+                       transfer_.get(), data != nullptr ? data : &kNothing),
+              what, file_->path());
 }
 
 void DatasetWriter::close() {

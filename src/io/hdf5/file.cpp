@@ -1,5 +1,7 @@
 #include "rankflow/io/hdf5/file.hpp"
 
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -7,6 +9,8 @@
 #include <type_traits>
 
 #include "handle.hpp"
+#include "rankflow/core/log.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace rankflow::io::hdf5 {
 
@@ -15,12 +19,18 @@ static_assert(std::is_same_v<hid_t, std::int64_t>, "ParallelFile::id() assumes a
 struct ParallelFile::Impl {
   const comm::Communicator* comm = nullptr;
   std::string path;
+  std::string name;  // for errors: name()
   IoMode mode = IoMode::kCollective;
   bool writable = false;
   FileHandle file;
 };
 
 namespace {
+
+std::string file_name(const std::string& path, const std::string& output) {
+  if (output.empty() || output == path) return "'" + path + "'";
+  return "'" + output + "' (temporary file '" + path + "')";
+}
 
 PropListHandle file_access(const comm::Communicator& comm, IoMode mode) {
   PropListHandle fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), "creating a file access list"));
@@ -45,6 +55,27 @@ void write_attribute(hid_t file, const std::string& object, const std::string& n
   AttributeHandle attribute(
       check_id(H5Acreate2(target, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), what));
   check(H5Awrite(attribute.get(), type, value), what);
+}
+
+// Collective: rank 0 fallocates `bytes` for `path` (creating it when `create`); a full disk
+// is one agreed error. A file system without fallocate is not an error (debug line).
+void reserve_space(const comm::Communicator& comm, const std::string& path, std::uint64_t bytes,
+                   const std::string& what, bool create) {
+  int error = 0;
+  if (comm.rank() == 0) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    if (fd < 0 || ::fallocate(fd, 0, 0, static_cast<off_t>(bytes)) != 0) error = errno;
+    if (fd >= 0) ::close(fd);
+  }
+  comm.bcast(&error, 1, 0);
+  if (error == ENOSPC || error == EDQUOT || error == EFBIG)
+    throw Error(
+        ErrorKind::kRuntime,
+        fmt::format("{}: {} (it needs about {})", what, std::strerror(error), human_bytes(bytes)),
+        /*agreed=*/true);
+  if (error != 0)
+    log::debug("'{}': no space reserved ({}); a full disk is found by the writes", path,
+               std::strerror(error));
 }
 
 }  // namespace
@@ -100,6 +131,7 @@ ParallelFile ParallelFile::open_read(const comm::Communicator& comm, const std::
   auto impl = std::make_unique<Impl>();
   impl->comm = &comm;
   impl->path = path;
+  impl->name = file_name(path, {});
   impl->mode = mode;
   PropListHandle fapl = file_access(comm, mode);
   impl->file = FileHandle(
@@ -107,19 +139,26 @@ ParallelFile ParallelFile::open_read(const comm::Communicator& comm, const std::
   return ParallelFile(std::move(impl));
 }
 
-ParallelFile ParallelFile::create(const comm::Communicator& comm, const std::string& path) {
-  SilenceErrors quiet;
+ParallelFile ParallelFile::create(const comm::Communicator& comm, const std::string& path,
+                                  const std::string& output) {
   auto impl = std::make_unique<Impl>();
   impl->comm = &comm;
   impl->path = path;
+  impl->name = file_name(path, output);
   impl->writable = true;
+  // HDF5 writes the new file's metadata when it closes, also after an error: on a full disk
+  // that fails inside HDF5 (a crash at exit). So the metadata's room is checked first (the
+  // space is freed again when H5Fcreate truncates the file).
+  reserve_space(comm, path, kMetadataMargin, "creating " + impl->name, /*create=*/true);
+  SilenceErrors quiet;
   PropListHandle fapl = file_access(comm, IoMode::kCollective);
   impl->file = FileHandle(check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
-                                   "creating '" + path + "'"));
+                                   "creating " + impl->name));
   return ParallelFile(std::move(impl));
 }
 
 const std::string& ParallelFile::path() const noexcept { return impl_->path; }
+const std::string& ParallelFile::name() const noexcept { return impl_->name; }
 IoMode ParallelFile::mode() const noexcept { return impl_->mode; }
 bool ParallelFile::writable() const noexcept { return impl_->writable; }
 const comm::Communicator& ParallelFile::comm() const noexcept { return *impl_->comm; }
@@ -149,10 +188,17 @@ void ParallelFile::set_attribute(const std::string& object, const std::string& n
   write_attribute(impl_->file.get(), object, name, H5T_NATIVE_DOUBLE, space.get(), &value);
 }
 
+void ParallelFile::reserve(std::uint64_t bytes, const std::string& what) {
+  reserve_space(*impl_->comm, impl_->path, bytes, what, /*create=*/false);
+}
+
 void ParallelFile::close() {
   SilenceErrors quiet;
-  if (impl_->writable)
-    check(H5Fflush(impl_->file.get(), H5F_SCOPE_LOCAL), "flushing " + impl_->path);
+  if (impl_->writable) {
+    errno = 0;
+    check_write(H5Fflush(impl_->file.get(), H5F_SCOPE_LOCAL), "flushing " + impl_->name,
+                impl_->path);
+  }
   impl_->file.close();
 }
 

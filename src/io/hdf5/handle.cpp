@@ -1,5 +1,9 @@
 #include "handle.hpp"
 
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstring>
 #include <vector>
 
 #include "rankflow/core/log.hpp"
@@ -79,6 +83,22 @@ Error hdf5_error(std::string_view what) {
 
 void check(herr_t status, std::string_view what) {
   if (status < 0) throw hdf5_error(what);
+}
+
+void check_write(herr_t status, std::string_view what, const std::string& path) {
+  if (status >= 0) return;
+  int cause = errno;
+  if (cause != ENOSPC && cause != EDQUOT) {
+    const std::string::size_type slash = path.rfind('/');
+    const std::string folder = slash == std::string::npos ? "."
+                               : slash == 0               ? "/"
+                                                          : path.substr(0, slash);
+    struct statvfs disk {};
+    if (statvfs(folder.c_str(), &disk) == 0 && disk.f_bavail == 0) cause = ENOSPC;
+  }
+  if (cause != ENOSPC && cause != EDQUOT) throw hdf5_error(what);
+  take_error_stack();  // HDF5's own words ("file write failed") add nothing
+  throw DataError("{}: {}", what, std::strerror(cause));
 }
 
 hid_t check_id(hid_t id, std::string_view what) {

@@ -91,6 +91,12 @@ hid_t check_id(hid_t id, std::string_view what);
 // Returns `what`'s error as a value (for callers that add context before throwing).
 Error hdf5_error(std::string_view what);
 
+// For a call that writes the file at `path` (H5Dwrite, a flush, a close): throws like check(),
+// but when the write failed for want of space (errno ENOSPC or EDQUOT, which Open MPI's MPI-IO
+// leaves set, or no free block left where `path` is) the error says so, as the CSV writer
+// does: "{what}: No space left on device". Callers clear errno before the call.
+void check_write(herr_t status, std::string_view what, const std::string& path);
+
 template <HandleKind Kind>
 void Handle<Kind>::close() {
   if (id_ < 0) return;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "vlen_strings.hpp"
+
 namespace rankflow::io::hdf5 {
 
 RowSlab::RowSlab(const ParallelFile& file, const DatasetInfo& info, std::uint64_t block_rows)
@@ -47,6 +49,11 @@ void RowSlab::select(std::uint64_t first, std::uint64_t count) {
         "selecting the block buffer");
 }
 
+std::string RowSlab::rows(std::uint64_t first, std::uint64_t count) const {
+  return "reading rows " + std::to_string(first) + ".." + std::to_string(first + count) + " of " +
+         name_ + " in '" + file_->path() + "'";
+}
+
 void RowSlab::read(std::uint64_t first, std::uint64_t count, hid_t memory_type, void* buffer) {
   selected_ = false;
   // Independent and POSIX reads need no call for an empty block; collective ones do.
@@ -55,9 +62,24 @@ void RowSlab::read(std::uint64_t first, std::uint64_t count, hid_t memory_type, 
   select(first, count);
   check(H5Dread(dataset_.get(), memory_type, memory_space_.get(), file_space_.get(),
                 transfer_.get(), buffer),
-        "reading rows " + std::to_string(first) + ".." + std::to_string(first + count) + " of " +
-            name_ + " in '" + file_->path() + "'");
+        rows(first, count));
   selected_ = count > 0;
+}
+
+void RowSlab::check_strings(std::uint64_t first, std::uint64_t count) {
+  selected_ = false;  // the selection changes; a reclaim() now would free nothing of ours
+  if (count == 0 && file_->mode() != IoMode::kCollective) return;
+  SilenceErrors quiet;
+  select(first, count);
+  std::uint64_t row_elements = 1;
+  for (std::size_t axis = 1; axis < dims_.size(); ++axis) row_elements *= dims_[axis];
+  DatasetSelection selection;
+  selection.memory_space = memory_space_.get();
+  selection.file_space = file_space_.get();
+  selection.transfer = transfer_.get();
+  selection.count = static_cast<std::size_t>(count * row_elements);
+  selection.first_element = first * row_elements;
+  check_variable_strings(dataset_.get(), selection, rows(first, count));
 }
 
 void RowSlab::reclaim(hid_t memory_type, void* buffer) noexcept {

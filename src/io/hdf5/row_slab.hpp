@@ -30,12 +30,18 @@ class RowSlab {
   // Reads `count` rows from global row `first` into `buffer` as `memory_type` (C order, every
   // element of a row). Throws DataError naming the rows, the dataset and the file.
   void read(std::uint64_t first, std::uint64_t count, hid_t memory_type, void* buffer);
+  // Before a read() of variable-length strings (alone or as compound fields): checks the
+  // global heap that rows [first, first + count) point into (vlen_strings.hpp). Throws
+  // DataError naming the rows, the dataset and the file when it is damaged. Local or
+  // collective as read(); the error is local (the table source reads independently).
+  void check_strings(std::uint64_t first, std::uint64_t count);
   // Frees the variable-length data (strings) that the last read() put in `buffer`.
   void reclaim(hid_t memory_type, void* buffer) noexcept;
   hid_t dataset() const noexcept { return dataset_.get(); }
 
  private:
   void select(std::uint64_t first, std::uint64_t count);
+  std::string rows(std::uint64_t first, std::uint64_t count) const;  // "reading rows a..b of ..."
 
   const ParallelFile* file_;
   std::string name_;

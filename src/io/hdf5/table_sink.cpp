@@ -189,7 +189,9 @@ void Hdf5TableSink::finish() {
       1, std::min(options_.block_rows, kMaxStepBytes / row_bytes));
   steps_ = comm_.allreduce((local_rows + step_rows_ - 1) / step_rows_, comm::ReduceOp::kMax);
   {
-    ParallelFile file = ParallelFile::create(comm_, output_.temp_path());
+    ParallelFile file = ParallelFile::create(comm_, output_.temp_path(), output_.final_path());
+    file.reserve(total_rows_ * row_bytes + ParallelFile::kMetadataMargin,
+                 "writing '" + output_.final_path() + "'");
     if (options_.layout == TableLayout::kColumns) {
       write_columns(file);
       write_null_masks(file, options_.group);

@@ -440,6 +440,7 @@ void Hdf5TableSource::plan(const comm::Communicator& comm) {
 }
 
 void Hdf5TableSource::read_dataset(DatasetPlan& plan, std::uint64_t count, table::Table& block) {
+  if (plan.variable_strings) plan.slab->check_strings(position_, count);  // a damaged heap hangs
   plan.slab->read(position_, count, plan.memory_type, plan.buffer.data());
   stats_.bytes += count * plan.file_row_bytes;
   const auto rows = static_cast<std::size_t>(count);

@@ -57,7 +57,8 @@ class Outputs {
         *comm_, path, hdf5 ? io::AtomicOutput::Target::kRegularFile : io::AtomicOutput::Target::kAnyFile);
     if (hdf5)
       collective_phase(*comm_, "creating the output", [&] {
-        entry->file.emplace(io::hdf5::ParallelFile::create(*comm_, entry->atomic->temp_path()));
+        entry->file.emplace(
+            io::hdf5::ParallelFile::create(*comm_, entry->atomic->temp_path(), path));
       });
     files_.push_back(std::move(entry));
     return *files_.back();
@@ -102,6 +103,14 @@ struct Context {
   Outputs& outputs;
   exec::TaskStage::Tick tick = [] {};  // after each block: progress
 };
+
+// Collective: reserves the bytes of `values` values of 8 bytes (every output dataset holds
+// int64, uint64 or float64) plus HDF5's metadata in the HDF5 output `out`, so that a full disk
+// is one agreed error before anything is written (ParallelFile::reserve).
+void reserve_output(OutputFile& out, std::uint64_t values) {
+  out.file->reserve(values * 8 + io::hdf5::ParallelFile::kMetadataMargin,
+                    "writing '" + out.path + "'");
+}
 
 DType value_dtype(array::ValueType type) {
   switch (type) {
@@ -175,6 +184,7 @@ void write_accumulated(Context& ctx, const array::ArrayReduction& reduction,
   const std::vector<std::uint64_t>& shape = reduction.output_shape();
   const std::uint64_t rows = shape.empty() ? 1 : shape[0];
   const DType input = ctx.reader.dtype();
+  if (out.hdf5) reserve_output(out, cell_count(shape) * ctx.job.reduce->functions.size());
   collective_phase(ctx.comm, "writing the output", [&] {
     if (out.hdf5) {
       for (std::size_t idx = 0; idx < ctx.job.reduce->functions.size(); ++idx) {
@@ -273,6 +283,7 @@ void run_row_local(Context& ctx, array::ArrayReduction& reduction) {
                              reduction.output_shape(),
                              value_dtype(array::result_type(function, ctx.reader.dtype())), layout);
     });
+    reserve_output(out, cell_count(reduction.output_shape()) * functions.size());
   } else {
     text.emplace(ctx.comm, out.atomic->temp_path(), csv_line(header));
   }
@@ -294,9 +305,12 @@ void run_row_local(Context& ctx, array::ArrayReduction& reduction) {
         text->spill_if_full();
       }
     });
-    for (std::size_t idx = 0; idx < writers.size(); ++idx)  // collective: every rank, every step
-      writers[idx].write(have ? part.first_row : 0, have ? part.rows : 0,
-                         have ? part.columns[idx].data() : nullptr);
+    // Every rank, every step (collective writes), also after an error (a full disk): latched.
+    for (std::size_t idx = 0; idx < writers.size(); ++idx)
+      latch.run_always([&] {
+        writers[idx].write(have ? part.first_row : 0, have ? part.rows : 0,
+                           have ? part.columns[idx].data() : nullptr);
+      });
     ctx.tick();
   }
   latch.agree();
@@ -340,6 +354,7 @@ void run_center(Context& ctx) {
     layout.collective = ctx.job.output.collective_writes;
     writer.emplace(*out.file, center.dataset, info.dims, DType::kFloat64, layout);
   });
+  reserve_output(out, cell_count(info.dims));
   log::debug("writing {} of '{}' with {} MPI-IO writes", center.dataset, center.path,
              ctx.job.output.collective_writes ? "collective" : "independent");
   ByteBuffer buffer(
@@ -362,7 +377,8 @@ void run_center(Context& ctx) {
       centering.transform(block.data, block.rows, buffer.as<double>());
       done = true;
     });
-    writer->write(block.first_row, done ? block.rows : 0, buffer.data());  // collective
+    // Every rank, every step (collective writes), also after an error (a full disk): latched.
+    latch.run_always([&] { writer->write(block.first_row, done ? block.rows : 0, buffer.data()); });
     ctx.tick();
   }
   latch.agree();

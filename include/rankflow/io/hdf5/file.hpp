@@ -34,14 +34,19 @@ class ParallelFile {
   // rank is left inside MPI_File_open.
   static ParallelFile open_read(const comm::Communicator& comm, const std::string& path,
                                 IoMode mode);
-  // Collective. Creates `path` (truncating it) with the MPI-IO driver, for writing.
-  static ParallelFile create(const comm::Communicator& comm, const std::string& path);
+  // Collective. Creates `path` (truncating it) with the MPI-IO driver, for writing. `output`
+  // is the path the user named when `path` is its hidden temporary file (AtomicOutput): errors
+  // then name the output first and the temporary file second (name()).
+  static ParallelFile create(const comm::Communicator& comm, const std::string& path,
+                             const std::string& output = {});
 
   ParallelFile(ParallelFile&&) noexcept;
   ParallelFile& operator=(ParallelFile&&) noexcept;
   ~ParallelFile();  // closes (collective for MPI-IO files); never throws
 
   const std::string& path() const noexcept;
+  // How errors name the file: "'PATH'", or "'OUTPUT' (temporary file 'PATH')".
+  const std::string& name() const noexcept;
   IoMode mode() const noexcept;
   bool writable() const noexcept;
   const comm::Communicator& comm() const noexcept;
@@ -54,6 +59,16 @@ class ParallelFile {
   void set_attribute(const std::string& object, const std::string& name, const std::string& value);
   void set_attribute(const std::string& object, const std::string& name, std::int64_t value);
   void set_attribute(const std::string& object, const std::string& name, double value);
+
+  // Collective: makes sure the file system holds `bytes` for this file before anything is
+  // written to it (rank 0 fallocates them; HDF5 cuts the file to its real end when it closes).
+  // HDF5 1.10 cannot fail a write cleanly in parallel: a rank whose metadata write finds the
+  // disk full leaves the others waiting inside H5Fflush. So an output reserves its data and a
+  // margin for metadata (kMetadataMargin) first, and a full disk is this one agreed error on
+  // every rank: "{what}: No space left on device (it needs about N)". A file system that cannot
+  // reserve (no fallocate) is written without the reservation.
+  static constexpr std::uint64_t kMetadataMargin = std::uint64_t{256} << 10;
+  void reserve(std::uint64_t bytes, const std::string& what);
 
   // Collective: flushes and closes now, reporting errors (the destructor cannot).
   void close();
