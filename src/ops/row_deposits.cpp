@@ -2,13 +2,14 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace rankflow::ops {
 namespace {
 
 constexpr std::size_t kLanes = 8;
 using Lanes = double __attribute__((vector_size(kLanes * sizeof(double))));
-using LaneMask = std::int64_t __attribute__((vector_size(kLanes * sizeof(std::int64_t))));
+using LaneBits = std::uint64_t __attribute__((vector_size(kLanes * sizeof(std::uint64_t))));
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     !defined(RANKFLOW_NO_MULTIVERSION)
@@ -33,31 +34,55 @@ int exponent_of(double power) {  // k of 2^k
   return static_cast<int>(bits >> 52) - 1023;
 }
 
-// One chunk of eight lanes: true when every value was in its lane's range and is deposited.
-RANKFLOW_ROW_LOOP bool deposit_chunk(const double* values, double* hi, double* lo,
-                                     const double* upper, const double* lower) {
-  // The range test on the magnitudes' bits as unsigned integers (non-negative doubles order as
-  // their bits; NaN's pass infinity's): GCC turns the same test on doubles lane by lane here.
-  using LaneBits = std::uint64_t __attribute__((vector_size(kLanes * sizeof(std::uint64_t))));
-  Lanes value, high, low;
-  LaneBits top, bottom;
-  std::memcpy(&value, values, sizeof value);
-  std::memcpy(&top, upper, sizeof top);
-  std::memcpy(&bottom, lower, sizeof bottom);
-  const LaneBits size = (LaneBits)value & (LaneBits{} + 0x7fffffffffffffff);
-  const LaneMask fits = (LaneMask)(((size < top) & (size >= bottom)) | (size == 0));
-  std::int64_t lanes[kLanes];
-  std::memcpy(lanes, &fits, sizeof lanes);
-  std::int64_t all = -1;
-  for (const std::int64_t lane : lanes) all &= lane;
-  if (all == 0) return false;
-  std::memcpy(&high, hi, sizeof high);
-  std::memcpy(&low, lo, sizeof low);
-  const Lanes total = high + value;
-  low += value - (total - high);
-  std::memcpy(hi, &total, sizeof total);
-  std::memcpy(lo, &low, sizeof low);
-  return true;
+// Deposits every lane of the row (`padded` values, eight per vector) whose value is in its
+// lane's range or zero; true when every lane was. A lane that was not is left as it was (it
+// deposits zero), for add_slow. One call per row: a multiversioned function is an indirect call.
+//
+// The range test is integer arithmetic on the magnitudes' bits, all in [0, 2^63) (non-negative
+// doubles order as their bits; NaN's pass infinity's; an unanchored lane's bounds are 0), where
+// a < b is the sign bit of a - b. Not vector comparisons: GCC 12 lowers 64-bit integer
+// comparisons of generic vectors for the baseline target (which has none) before it makes the
+// target_clones, so every clone compared lane by lane (50 scalar compares per eight values).
+// Subtractions and shifts exist at every level and stay vectors in each clone.
+RANKFLOW_ROW_LOOP bool deposit_row(const double* values, double* hi, double* lo,
+                                   const double* upper, const double* lower, std::size_t padded) {
+  const LaneBits magnitude = LaneBits{} + 0x7fffffffffffffff;
+  LaneBits missed = {};
+  for (std::size_t col = 0; col < padded; col += kLanes) {
+    Lanes value, high, low;
+    LaneBits top, bottom;
+    std::memcpy(&value, values + col, sizeof value);
+    std::memcpy(&top, upper + col, sizeof top);
+    std::memcpy(&bottom, lower + col, sizeof bottom);
+    const LaneBits size = (LaneBits)value & magnitude;
+    const LaneBits below_top = (size - top) >> 63;        // 1: size < top
+    const LaneBits below_bottom = (size - bottom) >> 63;  // 1: size < bottom
+    const LaneBits zero = (size - 1) >> 63;               // 1: size == 0
+    const LaneBits fits = LaneBits{} - ((below_top & ~below_bottom) | zero);  // all ones or 0
+    missed |= ~fits;
+    const Lanes kept = (Lanes)((LaneBits)value & fits);
+    std::memcpy(&high, hi + col, sizeof high);
+    std::memcpy(&low, lo + col, sizeof low);
+    const Lanes total = high + kept;
+    low += kept - (total - high);
+    std::memcpy(hi + col, &total, sizeof total);
+    std::memcpy(lo + col, &low, sizeof low);
+  }
+  std::uint64_t lanes[kLanes];  // once per row
+  std::memcpy(lanes, &missed, sizeof lanes);
+  std::uint64_t any = 0;
+  for (const std::uint64_t lane : lanes) any |= lane;
+  return any == 0;
+}
+
+// The scalar form of deposit_row's test, for the lanes it left.
+bool fits_lane(double value, double upper, double lower) {
+  std::int64_t size, top, bottom;
+  std::memcpy(&size, &value, sizeof size);
+  std::memcpy(&top, &upper, sizeof top);
+  std::memcpy(&bottom, &lower, sizeof bottom);
+  size &= std::numeric_limits<std::int64_t>::max();
+  return size == 0 || (size < top && size >= bottom);
 }
 
 }  // namespace
@@ -73,28 +98,23 @@ void RowDeposits::resize(std::size_t groups) {
 
 void RowDeposits::add_row(std::size_t group, const double* values) {
   const std::size_t at = group * padded_;
-  for (std::size_t col = 0; col < padded_; col += kLanes) {
-    if (!deposit_chunk(values + col, &hi_[at + col], &lo_[at + col], &upper_[at + col],
-                       &lower_[at + col]))
-      add_slow(group, col, values + col);
-  }
+  if (!deposit_row(values, &hi_[at], &lo_[at], &upper_[at], &lower_[at], padded_))
+    add_slow(group, values);
   if (++since_[group] == kFoldEvery) fold(group);
 }
 
-void RowDeposits::add_slow(std::size_t group, std::size_t first_col, const double* values) {
-  for (std::size_t lane = 0; lane < kLanes && first_col + lane < width_; ++lane) {
-    const std::size_t col = first_col + lane;
+// The lanes deposit_row left: folded, re-anchored on their value, then deposited (or added to
+// the CompactSum when no anchor can hold the value).
+void RowDeposits::add_slow(std::size_t group, const double* values) {
+  for (std::size_t col = 0; col < width_; ++col) {
     const std::size_t at = group * padded_ + col;
-    const double value = values[lane];
-    const double size = std::fabs(value);
-    if (size == 0.0) continue;
-    if (!(size < upper_[at] && size >= lower_[at])) {
-      fold_lane(at, group * width_ + col);
-      anchor_lane(at, size);
-      if (upper_[at] == 0.0) {  // not finite, or too large or small for the levels
-        sums_[group * width_ + col].add(value, pool_);
-        continue;
-      }
+    const double value = values[col];
+    if (fits_lane(value, upper_[at], lower_[at])) continue;  // deposited already
+    fold_lane(at, group * width_ + col);
+    anchor_lane(at, std::fabs(value));
+    if (upper_[at] == 0.0) {  // not finite, or too large or small for the levels
+      sums_[group * width_ + col].add(value, pool_);
+      continue;
     }
     const double total = hi_[at] + value;
     lo_[at] += value - (total - hi_[at]);

@@ -11,9 +11,9 @@
 //
 // eight columns per vector operation. The anchor e is set from the first non-zero value of the
 // column in the group (one binade above it). A value outside its column's range, an infinity
-// or NaN, sends that row's eight columns the slow way: the out-of-range column's accumulators
-// are folded into its CompactSum (exact doubles: hi - start, lo - start) and re-anchored on the
-// value. Every 2^11 deposits a group's accumulators are folded (so hi stays in its binade), and
+// or NaN, sends that column the slow way (the row's other columns are deposited): its
+// accumulators are folded into its CompactSum (exact doubles: hi - start, lo - start) and
+// re-anchored on the value. Every 2^11 deposits a group's accumulators are folded (so hi stays in its binade), and
 // all of them before the states are written or finished. The exact value is the CompactSum
 // plus the accumulators, so the sums are the same as the CompactSum's alone.
 #pragma once
@@ -51,7 +51,7 @@ class RowDeposits {
   void fold(std::size_t group);
   void fold_lane(std::size_t at, std::size_t col_at);
   void anchor_lane(std::size_t at, double magnitude);
-  void add_slow(std::size_t group, std::size_t first_col, const double* values);
+  void add_slow(std::size_t group, const double* values);
 
   std::size_t width_;
   std::size_t padded_;  // width rounded up to 8: each group's lanes start on a vector
