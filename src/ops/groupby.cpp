@@ -477,16 +477,20 @@ bool GroupBy::State::exchange_through_scratch(std::vector<std::byte>& send,
     const std::size_t partitions =
         merge_partitions(totals[static_cast<std::size_t>(comm->rank())]);
     if (partitions == 1) return;
-    spill->partition_received(partitions, [ranks, partitions](const std::byte* record,
-                                                              std::size_t& partition) {
-      const std::byte* in = record;
-      const auto size = bytes::get<std::uint64_t>(in);
-      const auto key_size = bytes::get<std::uint32_t>(in);
-      const std::uint64_t hash = hash_key(reinterpret_cast<const std::uint8_t*>(in), key_size);
-      // The bits below the owner's (owner_rank scales the high 32 bits): even within an owner,
-      // and apart from the low bits that the merge's table indexes with.
-      partition = static_cast<std::size_t>((((hash >> 32) * ranks * partitions) >> 32) % partitions);
-      return record + size;
+    spill->partition_received(partitions, [ranks, partitions](
+                                              const std::byte* begin, const std::byte* end,
+                                              std::vector<std::vector<std::byte>>& pieces) {
+      for (const std::byte* record = begin; record < end;) {
+        const std::byte* in = record;
+        const auto size = bytes::get<std::uint64_t>(in);
+        const auto key_size = bytes::get<std::uint32_t>(in);
+        if (size < 12 + std::uint64_t{key_size} || size > static_cast<std::uint64_t>(end - record))
+          throw DataError("internal: a group-by partial state runs past its section");
+        const std::uint64_t hash = hash_key(reinterpret_cast<const std::uint8_t*>(in), key_size);
+        std::vector<std::byte>& piece = pieces[merge_partition(hash, ranks, partitions)];
+        piece.insert(piece.end(), record, record + size);
+        record += size;
+      }
     });
   });
   spill->exchange(options.exchange_round_bytes);

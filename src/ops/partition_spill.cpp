@@ -61,15 +61,7 @@ void PartitionSpill::file_section(std::size_t source, const std::byte* begin, st
     received_[source].push_back(in_->append(begin, size));
     return;
   }
-  const std::byte* const end = begin + size;
-  for (const std::byte* at = begin; at < end;) {
-    std::size_t partition = 0;
-    const std::byte* next = split_(at, partition);
-    if (next <= at || next > end || partition >= partitions_)
-      throw DataError("internal: {}: a record does not split into a partition", name_);
-    pieces_[partition].insert(pieces_[partition].end(), at, next);
-    at = next;
-  }
+  split_(begin, begin + size, pieces_);
   for (std::size_t partition = 0; partition < partitions_; ++partition) {
     std::vector<std::byte>& piece = pieces_[partition];
     if (piece.empty()) continue;

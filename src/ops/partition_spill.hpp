@@ -46,10 +46,12 @@ class PartitionSpill {
   std::vector<std::uint64_t> bytes_per_owner() const;
 
   // Local, before exchange(): the received sections are cut into `partitions` partitions
-  // (a different count on each rank is fine). split(record, partition) returns the end of the
-  // record that starts at `record` and sets its partition (< partitions). The partitions'
-  // pieces of a section are written as they arrive: the memory this needs is one round.
-  using Split = std::function<const std::byte*(const std::byte* record, std::size_t& partition)>;
+  // (a different count on each rank is fine). split(begin, end, pieces) appends the bytes of
+  // every record of the section [begin, end) to pieces[its partition], keeping their order
+  // (pieces has `partitions` vectors, empty). The pieces of a section are written as it
+  // arrives: the memory this needs is one round.
+  using Split = std::function<void(const std::byte* begin, const std::byte* end,
+                                   std::vector<std::vector<std::byte>>& pieces)>;
   void partition_received(std::size_t partitions, Split split);
   std::size_t partitions() const noexcept { return partitions_; }
 
