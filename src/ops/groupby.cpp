@@ -55,6 +55,11 @@ std::string describe(const AggregateSpec& spec) {
   return name + "(" + spec.column + ")";
 }
 
+// Under a budget every serialized record starts with its u64 size.
+std::uint64_t spilled_record_size(const std::byte* record) {
+  return bytes::get<std::uint64_t>(record);  // advances its own copy of the pointer
+}
+
 }  // namespace
 
 struct GroupBy::State {
@@ -394,7 +399,7 @@ std::size_t GroupBy::State::used_bytes() const {
 // The local table's states to scratch, cut by owner, and the table empty again.
 void GroupBy::State::spill_generation() {
   serialize(spill_send, spill_counts);
-  spill->append(spill_send, spill_counts);
+  spill->append(spill_send, spill_counts, spilled_record_size);
   groups.clear();
   for (auto& aggregator : aggregators) aggregator->clear();
   direct.forget();
@@ -471,7 +476,7 @@ bool GroupBy::State::exchange_through_scratch(std::vector<std::byte>& send,
       static_cast<double>(most) * table_per_state_byte <= static_cast<double>(spill_at))
     return false;
   comm::run_phase(*comm, "group-by: spilling the last partial states", [&] {
-    spill->append(send, counts);
+    spill->append(send, counts, spilled_record_size);
     std::vector<std::byte>().swap(send);
     std::vector<std::byte>().swap(spill_send);
     const std::size_t partitions =
@@ -578,9 +583,11 @@ void GroupBy::spill_to(GroupBySpill spill) {
   State& state = *state_;
   if (!spill.scratch || spill.memory.bytes_per_rank == 0) return;
   state.spill_at = std::max<std::uint64_t>(1, spill.memory.bytes_per_rank / 4);
+  // Rounds of budget / 16, as distinct's: a round is held three times over while it is filed
+  // (sent, received, the pieces), beside the table's capacity kept for the merge.
   state.spill = std::make_unique<PartitionSpill>(
       *state.comm, std::move(spill.scratch), "group-by", spill.block_bytes,
-      std::max<std::uint64_t>(spill.block_bytes, spill.memory.bytes_per_rank / 4));
+      std::max<std::uint64_t>(spill.block_bytes, spill.memory.bytes_per_rank / 16));
 }
 
 bool GroupBy::use_row_major(const std::vector<RowMajorColumn>& columns, std::size_t stride) {

@@ -36,6 +36,33 @@ void PartitionSpill::append(const std::vector<std::byte>& send,
   ++generations_;
 }
 
+void PartitionSpill::append(const std::vector<std::byte>& send,
+                            const std::vector<std::uint64_t>& counts,
+                            const RecordSize& record_size) {
+  if (!out_) out_ = std::make_unique<SpillFile>(*scratch_, name_ + "-spilled", block_bytes_);
+  const std::uint64_t most = std::max<std::uint64_t>(1, round_bytes_ / sections_.size());
+  std::uint64_t at = 0;
+  for (std::size_t dest = 0; dest < counts.size(); ++dest) {
+    const std::uint64_t end = at + counts[dest];
+    std::uint64_t begin = at;
+    while (begin < end) {
+      std::uint64_t cut = begin;
+      do {
+        const std::uint64_t size = record_size(send.data() + cut);
+        if (size == 0 || size > end - cut)
+          throw DataError("internal: a {} record runs past its owner's bytes", name_);
+        cut += size;
+      } while (cut < end && cut - begin + record_size(send.data() + cut) <= most);
+      sections_[dest].push_back(
+          out_->append(send.data() + begin, static_cast<std::size_t>(cut - begin)));
+      begin = cut;
+    }
+    at = end;
+  }
+  spilled_ += at;
+  ++generations_;
+}
+
 std::vector<std::uint64_t> PartitionSpill::bytes_per_owner() const {
   std::vector<std::uint64_t> bytes(sections_.size(), 0);
   for (std::size_t dest = 0; dest < sections_.size(); ++dest)

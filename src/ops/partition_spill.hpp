@@ -12,7 +12,9 @@
 //   spill.for_each_in_partition(p, fn);  // or: partition p only, in that same order
 //
 // A section holds whole records of the caller's format; a round sends whole sections (at least
-// one per destination, more while under round_bytes / P), so fn always sees whole records. The
+// one per destination, more while under round_bytes / P), so fn always sees whole records.
+// Callers whose records can be told apart (append with record_size) give sections of at most
+// round_bytes / P, so that one round holds no more than that per destination. The
 // order of for_each_received is the order of the in-memory exchange (source 0's records, then
 // source 1's, ...; within a source, its generations in order), so an owner that merges in that
 // order gives the result of the in-memory run, byte for byte, in the same order.
@@ -40,6 +42,13 @@ class PartitionSpill {
 
   // Local: `send` holds counts[0] bytes for rank 0, then counts[1] for rank 1, ...
   void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts);
+  // The same, each owner's bytes cut at record boundaries into sections of at most a round's
+  // share per destination (round_bytes / P; a record larger than that is a section alone), so
+  // that a round holds that share and not a whole generation. record_size(p): the bytes of the
+  // record that starts at p.
+  using RecordSize = std::function<std::uint64_t(const std::byte* record)>;
+  void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts,
+              const RecordSize& record_size);
   bool any() const noexcept { return generations_ > 0; }
   std::uint64_t generations() const noexcept { return generations_; }
   // Bytes appended so far for each owner rank.
