@@ -10,6 +10,7 @@
 // partition at a time.
 #include "rankflow/ops/distinct.hpp"
 
+#include <limits>
 #include <numeric>
 
 #include "column_lookup.hpp"
@@ -36,7 +37,8 @@ struct Distinct::State {
   // Appends the rows of `block` whose key is new to `out`.
   void keep_first(const table::Table& block, table::Table& out);
   std::uint32_t owner(std::uint32_t group) const;
-  void encode_kept(table::PartitionedRows& parts);
+  void encode_kept(table::PartitionedRows& parts, bool spilled = false);
+  std::uint64_t chunk_size(const std::byte* chunk, const std::byte* end);
   std::size_t used_bytes() const { return kept.memory_bytes() + groups.used_bytes(); }
   void spill_generation();
   bool exchange_through_scratch(table::PartitionedRows& parts);
@@ -55,9 +57,11 @@ struct Distinct::State {
   bool finished = false;
   // spill_to: the kept rows' share of the budget, and the spilled generations.
   std::uint64_t spill_at = 0;
+  std::uint64_t spill_round = 0;  // PartitionSpill's round_bytes
   std::unique_ptr<PartitionSpill> spill;
+  table::ChunkLayout layout;  // reused by chunk_size
   std::uint64_t spills = 0;
-  double table_per_row_byte = 0;  // the most kept-table bytes per encoded byte seen
+  double table_per_row_byte = 0;       // the most kept-table bytes per encoded byte seen
   table::PartitionedRows spill_parts;  // reused by every generation
   table::Table received;               // a partition's piece, decoded
   std::vector<std::uint32_t> dest;     // reused
@@ -72,19 +76,40 @@ std::uint32_t Distinct::State::owner(std::uint32_t group) const {
              : static_cast<std::uint32_t>(owner_rank(groups.hash(group), comm->size()));
 }
 
-void Distinct::State::encode_kept(table::PartitionedRows& parts) {
+// Spilled (`spilled`), each owner's rows are chunks of about a round's share per destination,
+// so that PartitionSpill cuts them into sections of that size (a round then holds no more).
+void Distinct::State::encode_kept(table::PartitionedRows& parts, bool spilled) {
+  const auto ranks = static_cast<std::size_t>(comm->size());
   dest.resize(kept.num_rows());
   for (std::uint32_t group = 0; group < dest.size(); ++group) dest[group] = owner(group);
-  table::encode_partitioned(kept, dest.data(), static_cast<std::size_t>(comm->size()), parts);
+  std::size_t chunk_rows = std::numeric_limits<std::size_t>::max();
+  if (spilled && kept.num_rows() > 0) {
+    // Table bytes per row: at least the encoded bytes per row.
+    const std::size_t row_bytes = std::max<std::size_t>(1, kept.memory_bytes() / kept.num_rows());
+    chunk_rows =
+        std::max<std::size_t>(1, static_cast<std::size_t>(spill_round / ranks) / row_bytes);
+  }
+  table::encode_partitioned(kept, dest.data(), ranks, parts, chunk_rows);
   if (kept.num_rows() > 0)
     table_per_row_byte = std::max(table_per_row_byte, static_cast<double>(used_bytes()) /
                                                           static_cast<double>(parts.bytes.size()));
 }
 
+// The bytes of the row-codec chunk at `chunk` (0 if it runs past `end`).
+std::uint64_t Distinct::State::chunk_size(const std::byte* chunk, const std::byte* end) {
+  try {
+    return static_cast<std::uint64_t>(table::scan_chunk(input, chunk, end, layout) - chunk);
+  } catch (const Error&) {
+    return 0;  // PartitionSpill reports it
+  }
+}
+
 // The kept rows to scratch, cut by owner, and the keys forgotten.
 void Distinct::State::spill_generation() {
-  encode_kept(spill_parts);
-  spill->append(spill_parts.bytes, spill_parts.counts);
+  encode_kept(spill_parts, true);
+  spill->append(
+      spill_parts.bytes, spill_parts.counts,
+      [this](const std::byte* chunk, const std::byte* end) { return chunk_size(chunk, end); });
   kept = table::Table(input);
   groups.clear();
   ++spills;
@@ -122,12 +147,13 @@ void Distinct::State::log_spill() {
   std::uint64_t totals[3] = {spill->bytes_spilled(), reads, spills};
   comm->allreduce_inplace(totals, 3, comm::ReduceOp::kSum);
   const std::uint64_t most = comm->allreduce(spill->bytes_spilled(), comm::ReduceOp::kMax);
-  const std::uint64_t partitions = comm->allreduce(
-      static_cast<std::uint64_t>(spill->partitions()), comm::ReduceOp::kMax);
-  log::info("distinct: spilled {} to {} ({} resets, at most {} on one rank; owners keep first "
-            "rows in up to {} partitions) and reads {} back",
-            format_bytes(totals[0]), spill->folder(), totals[2], format_bytes(most), partitions,
-            format_bytes(totals[1]));
+  const std::uint64_t partitions =
+      comm->allreduce(static_cast<std::uint64_t>(spill->partitions()), comm::ReduceOp::kMax);
+  log::info(
+      "distinct: spilled {} to {} ({} resets, at most {} on one rank; owners keep first "
+      "rows in up to {} partitions) and reads {} back",
+      format_bytes(totals[0]), spill->folder(), totals[2], format_bytes(most), partitions,
+      format_bytes(totals[1]));
 }
 
 // Collective (the group-by's rule): through scratch when any rank spilled, or when any owner's
@@ -149,8 +175,11 @@ bool Distinct::State::exchange_through_scratch(table::PartitionedRows& parts) {
   if (totals[ranks] == 0 && static_cast<double>(most) * ratio <= static_cast<double>(spill_at))
     return false;
   comm::run_phase(*comm, "distinct: spilling the last kept rows", [&] {
-    spill->append(parts.bytes, parts.counts);
     parts = table::PartitionedRows();
+    encode_kept(spill_parts, true);
+    spill->append(
+        spill_parts.bytes, spill_parts.counts,
+        [this](const std::byte* chunk, const std::byte* end) { return chunk_size(chunk, end); });
     kept = table::Table(input);
     groups.clear();
     const double need =
@@ -160,11 +189,11 @@ bool Distinct::State::exchange_through_scratch(table::PartitionedRows& parts) {
            static_cast<double>(partitions) * static_cast<double>(spill_at) < need)
       partitions *= 2;
     if (partitions > 1)
-      spill->partition_received(
-          partitions, [this, partitions](const std::byte* begin, const std::byte* end,
-                                         std::vector<std::vector<std::byte>>& pieces) {
-            split(begin, end, pieces, partitions);
-          });
+      spill->partition_received(partitions,
+                                [this, partitions](const std::byte* begin, const std::byte* end,
+                                                   std::vector<std::vector<std::byte>>& pieces) {
+                                  split(begin, end, pieces, partitions);
+                                });
   });
   spill->exchange(options.exchange_round_bytes);
   through_scratch = true;
@@ -227,9 +256,9 @@ void Distinct::spill_to(std::shared_ptr<Scratch> scratch, std::size_t block_byte
   // Rounds of budget / 16: an owner holds a round about five times over while it files it (what
   // it sent, what arrived, those rows decoded, encoded again by partition, and the pieces);
   // at budget / 4 that alone was over the budget (tests/mpi/memory_bound_test.cpp).
-  state.spill = std::make_unique<PartitionSpill>(
-      *state.comm, std::move(scratch), "distinct", block_bytes,
-      std::max<std::uint64_t>(block_bytes, budget / 16));
+  state.spill_round = std::max<std::uint64_t>(block_bytes, budget / 16);
+  state.spill = std::make_unique<PartitionSpill>(*state.comm, std::move(scratch), "distinct",
+                                                 block_bytes, state.spill_round);
 }
 
 std::uint64_t Distinct::bytes_spilled() const {

@@ -56,7 +56,8 @@ std::string describe(const AggregateSpec& spec) {
 }
 
 // Under a budget every serialized record starts with its u64 size.
-std::uint64_t spilled_record_size(const std::byte* record) {
+std::uint64_t spilled_record_size(const std::byte* record, const std::byte* end) {
+  if (end - record < 8) return 0;            // PartitionSpill reports it
   return bytes::get<std::uint64_t>(record);  // advances its own copy of the pointer
 }
 

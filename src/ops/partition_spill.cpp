@@ -45,14 +45,18 @@ void PartitionSpill::append(const std::vector<std::byte>& send,
   for (std::size_t dest = 0; dest < counts.size(); ++dest) {
     const std::uint64_t end = at + counts[dest];
     std::uint64_t begin = at;
+    const std::byte* stop = send.data() + end;
     while (begin < end) {
       std::uint64_t cut = begin;
-      do {
-        const std::uint64_t size = record_size(send.data() + cut);
+      std::uint64_t size = record_size(send.data() + cut, stop);
+      for (;;) {
         if (size == 0 || size > end - cut)
           throw DataError("internal: a {} record runs past its owner's bytes", name_);
         cut += size;
-      } while (cut < end && cut - begin + record_size(send.data() + cut) <= most);
+        if (cut == end) break;
+        size = record_size(send.data() + cut, stop);
+        if (cut - begin + size > most) break;
+      }
       sections_[dest].push_back(
           out_->append(send.data() + begin, static_cast<std::size_t>(cut - begin)));
       begin = cut;

@@ -44,9 +44,9 @@ class PartitionSpill {
   void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts);
   // The same, each owner's bytes cut at record boundaries into sections of at most a round's
   // share per destination (round_bytes / P; a record larger than that is a section alone), so
-  // that a round holds that share and not a whole generation. record_size(p): the bytes of the
-  // record that starts at p.
-  using RecordSize = std::function<std::uint64_t(const std::byte* record)>;
+  // that a round holds that share and not a whole generation. record_size(p, end): the bytes
+  // of the record that starts at p (end: the end of its owner's bytes; 0 if it runs past).
+  using RecordSize = std::function<std::uint64_t(const std::byte* record, const std::byte* end)>;
   void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts,
               const RecordSize& record_size);
   bool any() const noexcept { return generations_ > 0; }
