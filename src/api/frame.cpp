@@ -189,8 +189,7 @@ Frame Frame::distinct(const std::vector<std::string>& columns) const {
   ops::Distinct op = comm::run_phase(*comm_, "distinct: planning",
                                      [&] { return ops::Distinct(*comm_, local_.schema(), options); });
   return with(run_on(*comm_, local_,
-                     std::make_unique<ops::DistinctStage>(op, "distinct", "distinct: reading",
-                                                          "distinct")));
+                     std::make_unique<ops::DistinctStage>(op, "distinct: reading", "distinct")));
 }
 
 Frame Frame::top(const std::string& by, std::uint64_t k,

@@ -170,7 +170,7 @@ bool ExternalSort::State::fill_round(std::size_t& run, std::size_t& chunk,
                                      std::vector<std::vector<std::byte>>& outgoing) {
   const auto ranks = static_cast<std::size_t>(comm->size());
   const std::uint64_t round = std::max<std::uint64_t>(
-      2 * chunk_bytes, std::min<std::uint64_t>(options.exchange_round_bytes, budget / (4 * ranks)));
+      2 * chunk_bytes, std::min<std::uint64_t>(options.exchange_round_bytes, budget / (8 * ranks)));
   std::vector<std::size_t> columns(plan.key_columns.size());
   std::iota(columns.begin(), columns.end(), std::size_t{0});
   const RowOrder sample_order(samples, columns, plan.keys);

@@ -15,21 +15,16 @@
 #include <cstring>
 #include <limits>
 
-#include "aggregators.hpp"
-#include "group_table.hpp"
-#include "key_encoder.hpp"
-#include "partition_spill.hpp"
+#include "groupby_state.hpp"
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/comm/phase.hpp"
 #include "rankflow/core/error.hpp"
-#include "rankflow/core/log.hpp"
 #include "rankflow/ops/spill.hpp"
 #include "state_bytes.hpp"
 
 namespace rankflow::ops {
 namespace {
 
-constexpr std::size_t kNoColumn = static_cast<std::size_t>(-1);
 constexpr int kPositionRowBits = 44;  // first/last: position = rank << 44 | row
 
 std::string column_names(const table::Schema& schema) {
@@ -57,75 +52,6 @@ std::string describe(const AggregateSpec& spec) {
 
 }  // namespace
 
-struct GroupBy::State {
-  State(const comm::Communicator& communicator, const table::Schema& input_schema,
-        GroupByOptions group_options)
-      : comm(&communicator),
-        options(std::move(group_options)),
-        input(input_schema),
-        groups(true, 0) {}
-
-  void validate_and_plan();
-  void claim_name(const std::string& name, const std::string& what);
-  void count_fused_uses(std::vector<int>& uses, std::vector<bool>& extremes,
-                        std::vector<std::string>& sum_name) const;
-  void plan_aggregates();
-  std::size_t row_major_part(std::size_t column) const;
-  std::size_t row_major_state();
-  bool row_major_applies(const std::vector<RowMajorColumn>& columns, std::size_t stride) const;
-  void find_groups(const table::Table& block);
-  void find_groups_direct(const table::Column& key, std::size_t rows);
-  void find_groups_strings(const table::Column& key, std::size_t rows);
-  void serialize(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
-  void merge_begin();
-  void merge_records(const std::byte* in, const std::byte* end);
-  void merge_end();
-  std::size_t used_bytes() const;
-  void spill_generation();
-  bool exchange_through_scratch(std::vector<std::byte>& send, std::vector<std::uint64_t>& counts);
-  std::size_t merge_partitions(std::uint64_t owned_bytes) const;
-  void log_spill();
-  table::Table finalize();
-
-  const comm::Communicator* comm;
-  GroupByOptions options;
-  table::Schema input;
-  table::Schema output;
-  std::vector<std::size_t> key_columns;
-  std::vector<table::ColumnType> key_types;
-  // One aggregator per state (several outputs may share a fused one).
-  std::vector<std::unique_ptr<Aggregator>> aggregators;
-  std::vector<std::size_t> aggregate_columns;  // per aggregator; kNoColumn for count()
-  struct Output {
-    std::size_t aggregator;
-    AggregateFunction function;
-    std::size_t part = 0;  // the column of a state that serves several (row-major)
-  };
-  std::vector<Output> outputs;  // per output column after the keys
-  KeyEncoder encoder;
-  GroupTable groups;
-  DirectIndex direct;  // consume() only: the merge goes through `groups`
-  StringGroupCache strings;  // consume() only, one string key
-  std::vector<std::uint8_t> string_key;  // a normalized string key (a cache miss)
-  std::vector<std::uint32_t> gids;
-  // use_row_major: the columns folded from whole rows, and their one state.
-  std::vector<RowMajorColumn> row_major;
-  std::size_t row_major_stride = 0;
-  std::size_t row_major_aggregator = kNoColumn;
-  GroupByStats stats;
-  bool finished = false;
-  // spill_to: the budget's share of the local table, and the spilled partial states.
-  std::uint64_t spill_at = 0;
-  std::unique_ptr<PartitionSpill> spill;
-  std::vector<std::byte> spill_send;  // reused by every generation
-  std::vector<std::uint64_t> spill_counts;
-  // The most table bytes (used_bytes) per serialized byte of any table this rank serialized:
-  // what the owner's merge will hold per byte it receives.
-  double table_per_state_byte = 0;
-  // After exchange(): the result in memory, or (through_scratch) partitions still to merge.
-  bool through_scratch = false;
-  table::Table result;
-};
 
 void GroupBy::State::claim_name(const std::string& name, const std::string& what) {
   if (output.find(name))
@@ -391,16 +317,6 @@ std::size_t GroupBy::State::used_bytes() const {
   return bytes;
 }
 
-// The local table's states to scratch, cut by owner, and the table empty again.
-void GroupBy::State::spill_generation() {
-  serialize(spill_send, spill_counts);
-  spill->append(spill_send, spill_counts);
-  groups.clear();
-  for (auto& aggregator : aggregators) aggregator->clear();
-  direct.forget();
-  ++stats.spills;
-}
-
 void GroupBy::State::merge_begin() {
   groups.clear();
   for (auto& aggregator : aggregators) aggregator->clear();
@@ -434,82 +350,6 @@ void GroupBy::State::merge_end() {
   if (comm->rank() != no_key_owner) return;
   groups.find_or_insert(kNoKey, 0, no_key_hash);
   for (auto& aggregator : aggregators) aggregator->resize(groups.size());
-}
-
-// How many partitions the owner's merge needs so that each fits its share (budget / 4) with
-// room to spare: `owned_bytes` of states arrive, and the merge holds up to
-// table_per_state_byte table bytes for each (fewer when keys repeat). Twice that over the share,
-// rounded up to a power of two; one partition without keys (one group).
-std::size_t GroupBy::State::merge_partitions(std::uint64_t owned_bytes) const {
-  constexpr std::size_t kMost = std::size_t{1} << 16;
-  if (key_types.empty()) return 1;
-  const double need = 2.0 * static_cast<double>(owned_bytes) * table_per_state_byte;
-  std::size_t partitions = 1;
-  while (partitions < kMost && static_cast<double>(partitions) * static_cast<double>(spill_at) < need)
-    partitions *= 2;
-  return partitions;
-}
-
-// Collective. Through scratch when any rank spilled its table, or when any owner's merge
-// would not fit its share: then every rank's states (its last table's too) go to their owners
-// in rounds, each owner files them in partitions by key hash, and produce() merges partition by
-// partition. Otherwise false, and nothing happened.
-bool GroupBy::State::exchange_through_scratch(std::vector<std::byte>& send,
-                                              std::vector<std::uint64_t>& counts) {
-  const auto ranks = static_cast<std::size_t>(comm->size());
-  std::vector<std::uint64_t> totals = spill->bytes_per_owner();
-  for (std::size_t dest = 0; dest < ranks; ++dest) totals[dest] += counts[dest];
-  totals.push_back(spill->any() ? 1 : 0);
-  comm->allreduce_inplace(totals.data(), totals.size(), comm::ReduceOp::kSum);
-  table_per_state_byte = static_cast<double>(comm->allreduce(
-                             static_cast<std::uint64_t>(table_per_state_byte * 1024.0) + 1,
-                             comm::ReduceOp::kMax)) /
-                         1024.0;
-  std::uint64_t most = 0;
-  for (std::size_t dest = 0; dest < ranks; ++dest) most = std::max(most, totals[dest]);
-  if (totals[ranks] == 0 &&
-      static_cast<double>(most) * table_per_state_byte <= static_cast<double>(spill_at))
-    return false;
-  comm::run_phase(*comm, "group-by: spilling the last partial states", [&] {
-    spill->append(send, counts);
-    std::vector<std::byte>().swap(send);
-    std::vector<std::byte>().swap(spill_send);
-    const std::size_t partitions =
-        merge_partitions(totals[static_cast<std::size_t>(comm->rank())]);
-    if (partitions == 1) return;
-    spill->partition_received(partitions, [ranks, partitions](const std::byte* record,
-                                                              std::size_t& partition) {
-      const std::byte* in = record;
-      const auto size = bytes::get<std::uint64_t>(in);
-      const auto key_size = bytes::get<std::uint32_t>(in);
-      const std::uint64_t hash = hash_key(reinterpret_cast<const std::uint8_t*>(in), key_size);
-      // The bits below the owner's (owner_rank scales the high 32 bits): even within an owner,
-      // and apart from the low bits that the merge's table indexes with.
-      partition = static_cast<std::size_t>((((hash >> 32) * ranks * partitions) >> 32) % partitions);
-      return record + size;
-    });
-  });
-  spill->exchange(options.exchange_round_bytes);
-  through_scratch = true;
-  stats.partitions = spill->partitions();
-  stats.bytes_spilled = spill->bytes_spilled();
-  stats.bytes_read_back = spill->bytes_read_back();
-  log_spill();
-  return true;
-}
-
-void GroupBy::State::log_spill() {
-  // What every owner will read back is known now (what it received, once): the log says it
-  // before the partitions are merged.
-  const std::uint64_t reads = spill->bytes_read_back() + spill->bytes_received();
-  std::uint64_t totals[4] = {spill->bytes_spilled(), reads, stats.spills, spill->partitions()};
-  comm->allreduce_inplace(totals, 3, comm::ReduceOp::kSum);
-  const std::uint64_t most = comm->allreduce(spill->bytes_spilled(), comm::ReduceOp::kMax);
-  const std::uint64_t partitions = comm->allreduce(totals[3], comm::ReduceOp::kMax);
-  log::info("group-by: spilled {} to {} ({} table resets, at most {} on one rank; owners merge "
-            "in up to {} partitions) and reads {} back",
-            format_bytes(totals[0]), spill->folder(), totals[2], format_bytes(most), partitions,
-            format_bytes(totals[1]));
 }
 
 table::Table GroupBy::State::finalize() {
@@ -568,15 +408,6 @@ void GroupBy::consume(const table::Table& block) {
   }
   state.stats.rows += rows;
   if (state.spill && state.used_bytes() >= state.spill_at) state.spill_generation();
-}
-
-void GroupBy::spill_to(GroupBySpill spill) {
-  State& state = *state_;
-  if (!spill.scratch || spill.memory.bytes_per_rank == 0) return;
-  state.spill_at = std::max<std::uint64_t>(1, spill.memory.bytes_per_rank / 4);
-  state.spill = std::make_unique<PartitionSpill>(
-      *state.comm, std::move(spill.scratch), "group-by", spill.block_bytes,
-      std::max<std::uint64_t>(spill.block_bytes, spill.memory.bytes_per_rank / 4));
 }
 
 bool GroupBy::use_row_major(const std::vector<RowMajorColumn>& columns, std::size_t stride) {

@@ -32,6 +32,14 @@ inline int owner_rank(std::uint64_t hash, int ranks) noexcept {
   return static_cast<int>(((hash >> 32) * static_cast<std::uint64_t>(ranks)) >> 32);
 }
 
+// The partition, of `partitions`, of a key on its owner when the owner merges from scratch
+// partition by partition (group-by, distinct): the bits below the owner's, so even within one
+// owner and apart from the low bits that hash tables index with.
+inline std::size_t merge_partition(std::uint64_t hash, std::size_t ranks,
+                                   std::size_t partitions) noexcept {
+  return static_cast<std::size_t>((((hash >> 32) * ranks * partitions) >> 32) % partitions);
+}
+
 class KeyEncoder {
  public:
   KeyEncoder() = default;

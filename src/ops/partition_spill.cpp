@@ -36,6 +36,37 @@ void PartitionSpill::append(const std::vector<std::byte>& send,
   ++generations_;
 }
 
+void PartitionSpill::append(const std::vector<std::byte>& send,
+                            const std::vector<std::uint64_t>& counts,
+                            const RecordSize& record_size) {
+  if (!out_) out_ = std::make_unique<SpillFile>(*scratch_, name_ + "-spilled", block_bytes_);
+  const std::uint64_t most = std::max<std::uint64_t>(1, round_bytes_ / sections_.size());
+  std::uint64_t at = 0;
+  for (std::size_t dest = 0; dest < counts.size(); ++dest) {
+    const std::uint64_t end = at + counts[dest];
+    std::uint64_t begin = at;
+    const std::byte* stop = send.data() + end;
+    while (begin < end) {
+      std::uint64_t cut = begin;
+      std::uint64_t size = record_size(send.data() + cut, stop);
+      for (;;) {
+        if (size == 0 || size > end - cut)
+          throw DataError("internal: a {} record runs past its owner's bytes", name_);
+        cut += size;
+        if (cut == end) break;
+        size = record_size(send.data() + cut, stop);
+        if (cut - begin + size > most) break;
+      }
+      sections_[dest].push_back(
+          out_->append(send.data() + begin, static_cast<std::size_t>(cut - begin)));
+      begin = cut;
+    }
+    at = end;
+  }
+  spilled_ += at;
+  ++generations_;
+}
+
 std::vector<std::uint64_t> PartitionSpill::bytes_per_owner() const {
   std::vector<std::uint64_t> bytes(sections_.size(), 0);
   for (std::size_t dest = 0; dest < sections_.size(); ++dest)
@@ -61,15 +92,7 @@ void PartitionSpill::file_section(std::size_t source, const std::byte* begin, st
     received_[source].push_back(in_->append(begin, size));
     return;
   }
-  const std::byte* const end = begin + size;
-  for (const std::byte* at = begin; at < end;) {
-    std::size_t partition = 0;
-    const std::byte* next = split_(at, partition);
-    if (next <= at || next > end || partition >= partitions_)
-      throw DataError("internal: {}: a record does not split into a partition", name_);
-    pieces_[partition].insert(pieces_[partition].end(), at, next);
-    at = next;
-  }
+  split_(begin, begin + size, pieces_);
   for (std::size_t partition = 0; partition < partitions_; ++partition) {
     std::vector<std::byte>& piece = pieces_[partition];
     if (piece.empty()) continue;

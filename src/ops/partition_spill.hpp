@@ -12,7 +12,9 @@
 //   spill.for_each_in_partition(p, fn);  // or: partition p only, in that same order
 //
 // A section holds whole records of the caller's format; a round sends whole sections (at least
-// one per destination, more while under round_bytes / P), so fn always sees whole records. The
+// one per destination, more while under round_bytes / P), so fn always sees whole records.
+// Callers whose records can be told apart (append with record_size) give sections of at most
+// round_bytes / P, so that one round holds no more than that per destination. The
 // order of for_each_received is the order of the in-memory exchange (source 0's records, then
 // source 1's, ...; within a source, its generations in order), so an owner that merges in that
 // order gives the result of the in-memory run, byte for byte, in the same order.
@@ -40,16 +42,25 @@ class PartitionSpill {
 
   // Local: `send` holds counts[0] bytes for rank 0, then counts[1] for rank 1, ...
   void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts);
+  // The same, each owner's bytes cut at record boundaries into sections of at most a round's
+  // share per destination (round_bytes / P; a record larger than that is a section alone), so
+  // that a round holds that share and not a whole generation. record_size(p, end): the bytes
+  // of the record that starts at p (end: the end of its owner's bytes; 0 if it runs past).
+  using RecordSize = std::function<std::uint64_t(const std::byte* record, const std::byte* end)>;
+  void append(const std::vector<std::byte>& send, const std::vector<std::uint64_t>& counts,
+              const RecordSize& record_size);
   bool any() const noexcept { return generations_ > 0; }
   std::uint64_t generations() const noexcept { return generations_; }
   // Bytes appended so far for each owner rank.
   std::vector<std::uint64_t> bytes_per_owner() const;
 
   // Local, before exchange(): the received sections are cut into `partitions` partitions
-  // (a different count on each rank is fine). split(record, partition) returns the end of the
-  // record that starts at `record` and sets its partition (< partitions). The partitions'
-  // pieces of a section are written as they arrive: the memory this needs is one round.
-  using Split = std::function<const std::byte*(const std::byte* record, std::size_t& partition)>;
+  // (a different count on each rank is fine). split(begin, end, pieces) appends the bytes of
+  // every record of the section [begin, end) to pieces[its partition], keeping their order
+  // (pieces has `partitions` vectors, empty). The pieces of a section are written as it
+  // arrives: the memory this needs is one round.
+  using Split = std::function<void(const std::byte* begin, const std::byte* end,
+                                   std::vector<std::vector<std::byte>>& pieces)>;
   void partition_received(std::size_t partitions, Split split);
   std::size_t partitions() const noexcept { return partitions_; }
 

@@ -37,6 +37,29 @@ void GroupByOutputStage::produce(const exec::Emit& emit) {
   stats().bytes_read_back = group_by_->stats().bytes_read_back - before;  // the partitions
 }
 
+std::optional<table::Table> DistinctStage::finish() {
+  std::optional<table::Table> rows;
+  if (streamed_)
+    distinct_->exchange();
+  else
+    rows = distinct_->finish();
+  stats().bytes_spilled = distinct_->bytes_spilled();
+  stats().bytes_read_back = distinct_->bytes_read_back();
+  return rows;
+}
+
+void DistinctOutputStage::produce(const exec::Emit& emit) {
+  const std::uint64_t before = distinct_->bytes_read_back();
+  distinct_->produce([&](table::Table& rows) {
+    exec::Block block;
+    block.table = &rows;
+    block.owned = &rows;
+    block.movable = true;  // a partition's rows, dropped after the emit
+    return emit(block);
+  });
+  stats().bytes_read_back = distinct_->bytes_read_back() - before;
+}
+
 exec::Flow LimitStage::consume(exec::Block& block) {
   if (!limit_->full()) limit_->consume(*block.table);
   return limit_->full() ? exec::Flow::kStop : exec::Flow::kKeep;

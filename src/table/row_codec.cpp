@@ -1,10 +1,11 @@
 #include "rankflow/table/row_codec.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
-#include "rankflow/core/text.hpp"
 #include "rankflow/core/error.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace rankflow::table {
 namespace {
@@ -190,7 +191,7 @@ void decode_all(const std::byte* data, const std::byte* end, Table& out) {
 }
 
 void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size_t ranks,
-                        PartitionedRows& out) {
+                        PartitionedRows& out, std::size_t max_chunk_rows) {
   const std::size_t rows = table.num_rows();
   if (rows > std::numeric_limits<std::uint32_t>::max())
     throw DataError(
@@ -205,18 +206,31 @@ void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size
   for (std::size_t row = 0; row < rows; ++row)
     out.rows[cursor[dest[row]]++] = static_cast<std::uint32_t>(row);
 
+  // Each destination's rows in chunks of at most `most` rows (one chunk when it has none).
+  const std::size_t most = std::max<std::size_t>(1, max_chunk_rows);
+  auto for_each_chunk = [&](std::size_t rank, const auto& fn) {
+    const std::uint64_t end = starts[rank + 1];
+    std::uint64_t first = starts[rank];
+    do {
+      const std::uint64_t count = std::min<std::uint64_t>(most, end - first);
+      fn(out.rows.data() + first, static_cast<std::size_t>(count));
+      first += count;
+    } while (first < end);
+  };
   out.counts.assign(ranks, 0);
   std::uint64_t total = 0;
   for (std::size_t rank = 0; rank < ranks; ++rank) {
-    out.counts[rank] =
-        encoded_size(table, out.rows.data() + starts[rank], starts[rank + 1] - starts[rank]);
+    for_each_chunk(rank, [&](const std::uint32_t* chunk, std::size_t count) {
+      out.counts[rank] += encoded_size(table, chunk, count);
+    });
     total += out.counts[rank];
   }
   out.bytes.resize(total);
   std::byte* cursor_out = out.bytes.data();
   for (std::size_t rank = 0; rank < ranks; ++rank)
-    cursor_out = encode_rows(table, out.rows.data() + starts[rank], starts[rank + 1] - starts[rank],
-                             cursor_out);
+    for_each_chunk(rank, [&](const std::uint32_t* chunk, std::size_t count) {
+      cursor_out = encode_rows(table, chunk, count, cursor_out);
+    });
 }
 
 const std::byte* scan_chunk(const Schema& schema, const std::byte* data, const std::byte* end,

@@ -486,6 +486,21 @@ TEST(JoinJob, AJobOverTheMemoryBudgetSpillsAndWritesTheSameRows) {
     EXPECT_TRUE(contains(run.err, " back")) << run.err;
     EXPECT_EQ(sorted_lines(read_file(fixture.output)), in_memory);
   }
+  // Distinct past the budget spills its kept rows and keeps the same first row of each key
+  // (the `distinct: output` stage takes the owners' partitions as blocks).
+  const std::string distinct = single_job(
+      fixture, "dbudget.ini", "[distinct]\ncolumns = key\n[job]\nmemory_per_rank = 1KiB\n");
+  for (int np : {1, 2, 3}) {
+    SCOPED_TRACE("distinct, np " + std::to_string(np));
+    const RunResult none = fixture.run(np, distinct, {"job.memory_per_rank=none"});
+    ASSERT_EQ(none.exit_code, 0) << none.err;
+    EXPECT_FALSE(contains(none.err, "distinct: spilled ")) << none.err;
+    const std::vector<std::string> in_memory = sorted_lines(read_file(fixture.output));
+    const RunResult run = fixture.run(np, distinct, {"job.memory_per_rank=1KiB"});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_TRUE(contains(run.err, "distinct: spilled ")) << run.err;
+    EXPECT_EQ(sorted_lines(read_file(fixture.output)), in_memory);
+  }
 }
 
 // examples/sales_by_region.cpp (api::Frame::read_csv, join, derive, groupby, sort,

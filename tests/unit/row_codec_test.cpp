@@ -97,6 +97,31 @@ TEST(RowCodec, PartitionsKeepOrderPerDestination) {
   }
 }
 
+// max_chunk_rows: each destination's rows as chunks of at most that many rows, in order; an
+// empty destination still has its one empty chunk.
+TEST(RowCodec, PartitionedInChunksOfAtMostNRows) {
+  const Table table = sample_table();
+  const std::vector<std::uint32_t> dest{2, 0, 2, 1, 0, 2, 2};
+  PartitionedRows parts;
+  encode_partitioned(table, dest.data(), 4, parts, 3);
+  const std::vector<std::vector<std::uint32_t>> expected{{1, 4}, {3}, {0, 2, 5, 6}, {}};
+  const std::vector<std::size_t> chunks{1, 1, 2, 1};
+  const std::byte* cursor = parts.bytes.data();
+  for (std::size_t rank = 0; rank < 4; ++rank) {
+    const std::byte* end = cursor + parts.counts[rank];
+    Table decoded(table.schema());
+    std::size_t count = 0;
+    for (const std::byte* at = cursor; at < end; ++count) {
+      const std::size_t before = decoded.num_rows();
+      at = decode_rows(at, end, decoded);
+      EXPECT_LE(decoded.num_rows() - before, 3u);
+    }
+    EXPECT_EQ(count, chunks[rank]) << "rank " << rank;
+    expect_same_rows(decoded, table, expected[rank]);
+    cursor = end;
+  }
+}
+
 TEST(RowCodec, TakeGathersRows) {
   const Table table = sample_table();
   const std::vector<std::uint32_t> rows{5, 3, 3, 0};

@@ -11,13 +11,15 @@
 // owner receives rows ordered by source rank, each source's rows in their order, so the first
 // it sees of a key is the global first. Keys compare as group-by's do: nulls equal each other,
 // NaN equals NaN, -0.0 equals 0.0, strings bytewise. Each rank's result holds the keys it owns,
-// in input order. Memory per rank grows with the distinct keys it sees, not with the rows.
+// in input order. Memory per rank grows with the distinct keys it sees, not with the rows,
+// and is bounded by options.memory with a scratch folder (spill_to).
 //
 // Collective contract: finish() is collective over the communicator given to the constructor
 // and agrees on errors itself (comm::run_phase); every rank calls it, also ranks with no rows.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +29,8 @@
 #include "rankflow/table/table.hpp"
 
 namespace rankflow::ops {
+
+class Scratch;  // ops/spill.hpp
 
 struct DistinctOptions {
   std::vector<std::string> columns;  // the key; empty: every column
@@ -43,7 +47,21 @@ class Distinct {
   Distinct& operator=(Distinct&&) = delete;
 
   void consume(const table::Table& block);  // local
-  table::Table finish();                    // collective; call once
+  // Local; call before the first consume, on every rank alike, with options.memory set. Past a
+  // quarter of the budget the kept rows go to scratch cut by owner and the keys are forgotten;
+  // the owner files what arrives in partitions by key hash and keeps the first row of each key
+  // partition by partition: the rows of the in-memory run, in input order within each partition
+  // (the in-memory order when one partition is enough). See docs/memory.md.
+  void spill_to(std::shared_ptr<Scratch> scratch, std::size_t block_bytes = std::size_t{1} << 20);
+  table::Table finish();                    // collective; call once: exchange() and produce()
+  // The same in two steps (a table job takes the rows in blocks): exchange() is collective,
+  // produce() local, one table in memory or one per partition through scratch.
+  void exchange();
+  void produce(const std::function<bool(table::Table&)>& emit);
+  std::uint64_t bytes_spilled() const;    // this rank's writes to scratch
+  std::uint64_t bytes_read_back() const;  // and its reads of them
+  // After exchange(): the partitions this rank keeps first rows in (1 unless through scratch).
+  std::size_t partitions() const;
 
  private:
   struct State;

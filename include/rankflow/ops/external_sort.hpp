@@ -14,7 +14,7 @@
 //      (keys, rank, run and position in the run: the same order as (keys, rank, row))
 //   2. every rank gets every sample and picks the same P - 1 splitters (by weight)
 //   3. each run is read back chunk by chunk and cut at the splitters; the pieces go to their
-//      rank in exchange rounds of at most budget / (4 P) per rank, and each rank writes what it
+//      rank in exchange rounds of at most budget / (8 P) per rank, and each rank writes what it
 //      receives to scratch as runs (one per source rank and source run)
 //   4. while there are more runs than fit in memory at once (two chunks each in half the
 //      budget), runs are merged group by group into longer ones

@@ -59,7 +59,7 @@ class GroupByOutputStage final : public exec::Stage {
   std::string explain_;
 };
 
-// Distinct, top and limit: the operator's consume and finish (`phase` names the phase where
+// Top (and others): the operator's consume and finish (`phase` names the phase where
 // their blocks come as one table from the step before).
 template <typename Operator>
 class RowsStage final : public exec::Stage {
@@ -78,7 +78,42 @@ class RowsStage final : public exec::Stage {
   Operator* op_;
   std::string explain_;
 };
-using DistinctStage = RowsStage<Distinct>;
+
+// Distinct: alone (api::Frame), finish() gives this rank's rows as one table; `streamed`, with
+// a DistinctOutputStage after it, finish() exchanges and that stage emits the rows in blocks
+// (one per partition when they went through scratch).
+class DistinctStage final : public exec::Stage {
+ public:
+  DistinctStage(Distinct& distinct, std::string phase, std::string explain, bool streamed = false)
+      : Stage("distinct", std::move(phase)), distinct_(&distinct), streamed_(streamed),
+        explain_(std::move(explain)) {}
+  exec::Flow consume(exec::Block& block) override {
+    distinct_->consume(*block.table);
+    return exec::Flow::kKeep;
+  }
+  bool breaks() const override { return true; }
+  std::optional<table::Table> finish() override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  Distinct* distinct_;
+  bool streamed_ = false;
+  std::string explain_;
+};
+
+class DistinctOutputStage final : public exec::Stage {
+ public:
+  DistinctOutputStage(Distinct& distinct, std::string phase, std::string explain)
+      : Stage("distinct: output", std::move(phase)), distinct_(&distinct),
+        explain_(std::move(explain)) {}
+  bool is_source() const override { return true; }
+  void produce(const exec::Emit& emit) override;
+  std::string explain() const override { return explain_; }
+
+ private:
+  Distinct* distinct_;
+  std::string explain_;
+};
 using TopStage = RowsStage<TopK>;
 
 // A full limit asks its source to stop: a rank reads no further than its first n rows.

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "rankflow/table/table.hpp"
@@ -46,8 +47,11 @@ struct PartitionedRows {
   std::vector<std::uint64_t> counts;  // bytes per destination
   std::vector<std::uint32_t> rows;    // scratch: row indices grouped by destination
 };
+// With max_chunk_rows, each destination's rows are several chunks of at most that many rows
+// (consecutive; decode_all reads them as one), so that a receiver can take them a part at a time.
 void encode_partitioned(const Table& table, const std::uint32_t* dest, std::size_t ranks,
-                        PartitionedRows& out);
+                        PartitionedRows& out,
+                        std::size_t max_chunk_rows = std::numeric_limits<std::size_t>::max());
 
 // The rows rows[0..count) of `table`, in that order, as a new table (a typed gather).
 Table take(const Table& table, const std::uint32_t* rows, std::size_t count);

@@ -75,6 +75,15 @@ std::string sort_text(const std::vector<ops::SortKey>& keys) {
   return out;
 }
 
+// The phase of the step after a group-by (`after_groupby`) or after distinct.
+const char* next_phase(const TablePlan& plan, const BoundJob& job, bool after_groupby) {
+  if (after_groupby && job.distinct) return "distinct";
+  if (job.top) return "top";
+  if (!plan.output.sort.empty()) return "sort";
+  if (job.limit) return "limit";
+  return "writing the output";
+}
+
 void add_sources(exec::Pipeline& pipeline, const TablePlan& plan, BoundJob& job,
                  io::TableSource& probe, io::TableSource* build) {
   if (!plan.join) {
@@ -98,9 +107,10 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
                              io::TableSource* build, io::TableSink* sink,
                              const ops::MemoryBudget& memory) {
   // One scratch for every operator that spills (a collective open: every rank is here): a join
-  // (a grace hash join), a group-by's partial states, a sort's runs.
+  // (a grace hash join), a group-by's partial states, distinct's kept rows, a sort's runs.
   std::shared_ptr<ops::Scratch> scratch;
-  if (memory.bytes_per_rank != 0 && (job.join || job.groupby || !plan.output.sort.empty()))
+  if (memory.bytes_per_rank != 0 &&
+      (job.join || job.groupby || job.distinct || !plan.output.sort.empty()))
     scratch = ops::Scratch::open(comm, plan.scratch);
   if (job.join && scratch) job.join->spill_to(scratch);
   add_sources(pipeline, plan, job, probe, build);
@@ -117,21 +127,25 @@ WriteStage& add_table_stages(exec::Pipeline& pipeline, const comm::Communicator&
             (scratch ? ", spilled to scratch past the budget" : ""),
         scratch != nullptr));
     if (scratch) {
-      const char* next = job.distinct ? "distinct"
-                         : job.top    ? "top"
-                         : !plan.output.sort.empty() ? "sort"
-                         : job.limit                 ? "limit"
-                                                     : "writing the output";
       pipeline.add(std::make_unique<ops::GroupByOutputStage>(
-          *job.groupby, next,
+          *job.groupby, next_phase(plan, job, true),
           "group-by: this rank's groups (merged partition by partition when they spilled)"));
     }
   }
-  if (job.distinct)
+  if (job.distinct) {
+    if (scratch) job.distinct->spill_to(scratch);
     pipeline.add(std::make_unique<ops::DistinctStage>(
-        *job.distinct, "distinct", "distinct",
-        "distinct " + (plan.distinct->columns.empty() ? std::string("rows")
-                                                      : key_list(plan.distinct->columns))));
+        *job.distinct, "distinct",
+        "distinct " +
+            (plan.distinct->columns.empty() ? std::string("rows")
+                                            : key_list(plan.distinct->columns)) +
+            (scratch ? ": kept rows spilled to scratch past the budget" : ""),
+        scratch != nullptr));
+    if (scratch)
+      pipeline.add(std::make_unique<ops::DistinctOutputStage>(
+          *job.distinct, next_phase(plan, job, false),
+          "distinct: this rank's rows (partition by partition when they spilled)"));
+  }
   if (job.top)
     pipeline.add(std::make_unique<ops::TopStage>(
         *job.top, "top", "top",
