@@ -28,6 +28,8 @@ namespace rankflow::ops {
 
 class RowDeposits {
  public:
+  static constexpr std::size_t kLanes = 8;  // columns per vector
+
   explicit RowDeposits(std::size_t width);
 
   void resize(std::size_t groups);
@@ -53,10 +55,20 @@ class RowDeposits {
   void anchor_lane(std::size_t at, double magnitude);
   void add_slow(std::size_t group, const double* values);
 
+  // Lane `at` (group * padded + column) of one of the three fields of state_.
+  double& field(std::size_t at, std::size_t which) {
+    return state_[(at / kLanes * 3 + which) * kLanes + at % kLanes];
+  }
+  double& hi(std::size_t at) { return field(at, 0); }
+  double& lo(std::size_t at) { return field(at, 1); }
+  double& upper(std::size_t at) { return field(at, 2); }
+
   std::size_t width_;
   std::size_t padded_;  // width rounded up to 8: each group's lanes start on a vector
-  std::vector<double> hi_, lo_;        // per (group, padded column): the two accumulators
-  std::vector<double> upper_, lower_;  // 2^e and 2^(e-27); upper 0: no anchor yet
+  // Per group, chunks of eight columns, each [hi x 8, lo x 8, upper x 8]: the two accumulators
+  // and 2^e (0: no anchor yet; the lower bound 2^(e-27) follows from it), so that a row's
+  // state is one contiguous run of cache lines.
+  std::vector<double> state_;
   std::vector<std::uint32_t> since_;   // per group: deposits since the last fold
   std::vector<CompactSum> sums_;       // per (group, column): folded totals and the rest
   ExactSumPool pool_;
