@@ -186,6 +186,7 @@ void reduce_lanes(const T* data, std::size_t rows, std::size_t stride, std::size
 // cell); other cells value by value.
 template <typename T, bool kMinMax, bool kSquares>
 void reduce_float_tile(const T* data, std::size_t rows, std::size_t cells, FloatCell* states) {
+  if (rows == 0) return;  // (data may be null then)
   if (cells >= kLanes) {
     const std::size_t grouped = cells - cells % kLanes;
     for (std::size_t group = 0; group < grouped; group += kLanes)

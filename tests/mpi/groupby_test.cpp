@@ -279,9 +279,11 @@ TEST(GroupBy, SumOverflowIsADataError) {
   GroupBy group_by(comm, global.schema(), options_for({"k"}, "sum(v)"));
   bool failed = false;
   try {
-    auto [begin, end] = my_range(4, comm.rank(), comm.size(), Split::kEven);
+    const auto range = my_range(4, comm.rank(), comm.size(), Split::kEven);
     // As a job does it: the local part in a phase of its own, so that every rank agrees.
-    comm::run_phase(comm, "reading", [&] { group_by.consume(oracle::slice(global, begin, end)); });
+    comm::run_phase(comm, "reading", [&] {
+      group_by.consume(oracle::slice(global, range.first, range.second));
+    });
     group_by.finish();
   } catch (const Error& error) {
     failed = true;

@@ -24,7 +24,7 @@ std::vector<std::uint64_t> terms_of(const ExactSum& sum) {
   double terms[64];
   const std::size_t count = expand(sum, terms, 64);
   std::vector<std::uint64_t> bits(count);
-  std::memcpy(bits.data(), terms, count * sizeof(double));
+  if (count != 0) std::memcpy(bits.data(), terms, count * sizeof(double));
   return bits;
 }
 
