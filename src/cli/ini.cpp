@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include "commands.hpp"
+#include "rankflow/core/text.hpp"
 
 namespace po = boost::program_options;
 
@@ -33,6 +34,11 @@ job::RawConfig parse_ini(const std::string& text, const std::string& source) {
   po::parsed_options parsed(&none);
   try {
     parsed = po::parse_config_file(stream, none, /*allow_unregistered=*/true);
+  } catch (const po::invalid_config_file_syntax& error) {
+    // Not error.what(): Boost 1.74 fills '%invalid_line%' into its template in a loop that
+    // never ends when the line itself holds such a placeholder (found by fuzz_ini).
+    throw ConfigError("{}: invalid line '{}': expected [section], key = value or a # comment",
+                      source, excerpt(error.tokens()));
   } catch (const po::error& error) {
     throw ConfigError("{}: {}", source, error.what());
   }

@@ -230,5 +230,29 @@ TEST(DatasetInfo, VariableStringAttributesAreReadOnlyFromAHeapThatChecksOut) {
   EXPECT_EQ(bad.datasets.size(), 2u);
 }
 
+// A dataspace whose dims exceed its maximum dims (fuzz_hdf5: 3,743,737,962 rows of at most 7,
+// whose read allocated 8 bytes per chunk of that extent) is a damaged file: inspect and a
+// job's dataset info say so, naming the dataset, the axis and both sizes.
+TEST(DatasetInfo, DimsPastTheirMaximumAreADamagedFile) {
+  const std::string path =
+      std::string(RANKFLOW_SOURCE_DIR) + "/tests/fuzz/crashes/hdf5/dims-past-their-maximum";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string message;
+    try {
+      if (attempt == 0) {
+        inspect_file(path);
+      } else {
+        read_dataset_info(path, "/records");
+      }
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
+      message = error.what();
+    }
+    EXPECT_TRUE(contains(message, "dataset /records in '" + path + "': axis 0 has 3743737962 "
+                                  "elements, more than its maximum 7; the file is damaged"))
+        << message;
+  }
+}
+
 }  // namespace
 }  // namespace rankflow::io::hdf5

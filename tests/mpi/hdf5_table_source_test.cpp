@@ -394,5 +394,21 @@ TEST(Hdf5TableSource, DamagedGlobalHeapsOfStringsAreErrorsNotHangs) {
   }
 }
 
+// A compound type whose field ends past its record (fuzz_hdf5 moved a field's offset) made
+// H5Dread's conversion copy from outside its buffer: the source refuses it when it opens, on
+// every rank, naming the field, its bytes and the dataset
+// (tests/fuzz/crashes/hdf5/compound-field-outside-its-record).
+TEST(Hdf5TableSource, CompoundFieldOutsideItsRecordIsAnErrorNotACrash) {
+  const std::string path = std::string(RANKFLOW_SOURCE_DIR) +
+                           "/tests/fuzz/crashes/hdf5/compound-field-outside-its-record";
+  for (const IoMode io : {IoMode::kIndependent, IoMode::kPosix}) {
+    SCOPED_TRACE(io_mode_name(io));
+    const std::string message = read_error(path, "/records", io, 3);
+    EXPECT_THAT(message, HasSubstr("dataset /records in '" + path + "': field '"));
+    EXPECT_THAT(message, HasSubstr("lies outside its"));
+    EXPECT_THAT(message, HasSubstr("the file is damaged"));
+  }
+}
+
 }  // namespace
 }  // namespace rankflow::io::hdf5

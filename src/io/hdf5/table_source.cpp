@@ -153,6 +153,20 @@ std::string unsupported(const DatasetPlan& plan, const std::string& path, const 
       where(plan.info, path), type);
 }
 
+// HDF5 1.10 trusts a compound type's field offsets from the file: a field that ends past the
+// record (a damaged file, found by fuzz_hdf5) makes H5Dread's conversion copy from outside its
+// buffer (a crash). Each field must lie inside the record.
+void check_field_bounds(const DatasetPlan& plan, hid_t type, hid_t member, unsigned idx,
+                        const std::string& name, const std::string& path) {
+  const std::size_t record = H5Tget_size(type);
+  const std::size_t offset = H5Tget_member_offset(type, idx);
+  const std::size_t size = H5Tget_size(member);
+  if (size == 0 || offset > record || size > record - offset)
+    throw DataError("{}: field '{}' (bytes {}..{}) lies outside its {}-byte record; the file "
+                    "is damaged",
+                    where(plan.info, path), name, offset, offset + size, record);
+}
+
 void plan_compound(DatasetPlan& plan, hid_t type, const std::string& path) {
   const int members = H5Tget_nmembers(type);
   check(members, "reading the fields of " + plan.info.name);
@@ -164,6 +178,7 @@ void plan_compound(DatasetPlan& plan, hid_t type, const std::string& path) {
     const std::string name = raw_name != nullptr ? raw_name : "";
     if (raw_name != nullptr) H5free_memory(raw_name);
     DatatypeHandle member(check_id(H5Tget_member_type(type, idx), "reading a field type"));
+    check_field_bounds(plan, type, member.get(), idx, name, path);
     ColumnPlan column{name, ValueKind::kFloat64, 0, 0, false};
     DatatypeHandle memory;
     if (auto kind = numeric_kind(member.get())) {
