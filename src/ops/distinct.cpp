@@ -14,6 +14,7 @@
 #include <numeric>
 
 #include "column_lookup.hpp"
+#include "gather_parts.hpp"
 #include "group_table.hpp"
 #include "key_encoder.hpp"
 #include "partition_spill.hpp"
@@ -41,6 +42,7 @@ struct Distinct::State {
   std::uint64_t chunk_size(const std::byte* chunk, const std::byte* end);
   std::size_t used_bytes() const { return kept.memory_bytes() + groups.used_bytes(); }
   void spill_generation();
+  void spill_kept();  // the kept rows to scratch, the keys forgotten
   bool exchange_through_scratch(table::PartitionedRows& parts);
   void split(const std::byte* begin, const std::byte* end,
              std::vector<std::vector<std::byte>>& pieces, std::size_t partitions);
@@ -104,15 +106,19 @@ std::uint64_t Distinct::State::chunk_size(const std::byte* chunk, const std::byt
   }
 }
 
-// The kept rows to scratch, cut by owner, and the keys forgotten.
+// A reset of the kept rows: to scratch, cut by owner, and the keys forgotten.
 void Distinct::State::spill_generation() {
+  spill_kept();
+  ++spills;
+}
+
+void Distinct::State::spill_kept() {
   encode_kept(spill_parts, true);
   spill->append(
       spill_parts.bytes, spill_parts.counts,
       [this](const std::byte* chunk, const std::byte* end) { return chunk_size(chunk, end); });
   kept = table::Table(input);
   groups.clear();
-  ++spills;
 }
 
 // What arrived from one source in one round, cut by key hash: decoded, hashed, encoded again
@@ -176,12 +182,7 @@ bool Distinct::State::exchange_through_scratch(table::PartitionedRows& parts) {
     return false;
   comm::run_phase(*comm, "distinct: spilling the last kept rows", [&] {
     parts = table::PartitionedRows();
-    encode_kept(spill_parts, true);
-    spill->append(
-        spill_parts.bytes, spill_parts.counts,
-        [this](const std::byte* chunk, const std::byte* end) { return chunk_size(chunk, end); });
-    kept = table::Table(input);
-    groups.clear();
+    spill_kept();
     const double need =
         2.0 * static_cast<double>(totals[static_cast<std::size_t>(comm->rank())]) * ratio;
     std::size_t partitions = 1;
@@ -340,17 +341,9 @@ void Distinct::produce(const std::function<bool(table::Table&)>& emit) {
 
 table::Table Distinct::finish() {
   exchange();
-  table::Table all(state_->input);
-  bool first = true;
+  table::Table all;
   comm::run_phase(*state_->comm, "distinct: keeping each key's first row", [&] {
-    produce([&](table::Table& part) {
-      if (first)
-        all = std::move(part);
-      else
-        all.append_rows(part, 0, part.num_rows());
-      first = false;
-      return true;
-    });
+    all = gather_parts(table::Table(state_->input), [this](const auto& emit) { produce(emit); });
   });
   return all;
 }

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <limits>
 
+#include "gather_parts.hpp"
 #include "groupby_state.hpp"
 #include "rankflow/comm/exchange.hpp"
 #include "rankflow/comm/phase.hpp"
@@ -492,16 +493,8 @@ void GroupBy::produce(const std::function<bool(table::Table&)>& emit) {
 table::Table GroupBy::finish() {
   exchange();
   table::Table all;
-  bool first = true;
   comm::run_phase(*state_->comm, "group-by: merging spilled partial states", [&] {
-    produce([&](table::Table& part) {
-      if (first)
-        all = std::move(part);
-      else
-        all.append_rows(part, 0, part.num_rows());
-      first = false;
-      return true;
-    });
+    all = gather_parts(table::Table(), [this](const auto& emit) { produce(emit); });
   });
   return all;
 }
