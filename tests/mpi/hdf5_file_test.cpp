@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
 
 #include "io/hdf5/handle.hpp"
 #include "rankflow/io/hdf5/array_reader.hpp"
@@ -228,6 +231,79 @@ TEST(DatasetInfo, VariableStringAttributesAreReadOnlyFromAHeapThatChecksOut) {
   EXPECT_TRUE(contains(generator.value, "corrupt global heap at byte 2088")) << generator.value;
   EXPECT_TRUE(contains(generator.value, "an object of size 0")) << generator.value;
   EXPECT_EQ(bad.datasets.size(), 2u);
+}
+
+// Rank 0 writes `path`: dataset /v (4 int64) holding `count` int64 attributes a00, a01, ...
+// (value 10 x index), added one by one after the dataset so that they spill into continuation
+// chunks; with `latest`, the version-2 object header format, its attributes kept compact.
+void write_attributes_file(const std::string& path, int count, bool latest) {
+  if (world().rank() != 0) return;
+  PropListHandle fapl(H5Pcreate(H5P_FILE_ACCESS));
+  if (latest) H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+  FileHandle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+  const hsize_t rows = 4;
+  DataspaceHandle space(H5Screate_simple(1, &rows, nullptr));
+  PropListHandle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+  H5Pset_attr_phase_change(dcpl.get(), 1000, 900);  // compact, however many
+  DatasetHandle dataset(H5Dcreate2(file.get(), "/v", H5T_NATIVE_INT64, space.get(), H5P_DEFAULT,
+                                   dcpl.get(), H5P_DEFAULT));
+  const std::int64_t values[4] = {1, 2, 3, 4};
+  H5Dwrite(dataset.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values);
+  DataspaceHandle scalar(H5Screate(H5S_SCALAR));
+  for (int idx = 0; idx < count; ++idx) {
+    const std::string name = fmt::format("a{:02}", idx);
+    AttributeHandle attribute(H5Acreate2(dataset.get(), name.c_str(), H5T_NATIVE_INT64,
+                                         scalar.get(), H5P_DEFAULT, H5P_DEFAULT));
+    const std::int64_t value = 10 * idx;
+    H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value);
+  }
+}
+
+// Attribute messages are checked from the file's bytes before HDF5 1.10 decodes them
+// (attribute_messages.hpp): good headers of both versions, with continuation chunks, list
+// every attribute; a message whose dataspace runs past it (fuzz_hdf5 found HDF5 copying past
+// its buffer on one) is named as one unreadable entry, and the data is still read.
+TEST(DatasetInfo, AttributeMessagesAreCheckedBeforeHdf5DecodesThem) {
+  test::TempDir dir = test::TempDir::shared(world());
+  for (const bool latest : {false, true}) {
+    const std::string path = dir.file(latest ? "v2.h5" : "v1.h5");
+    write_attributes_file(path, 40, latest);
+    world().barrier();
+    const DatasetInfo info = read_dataset_info(path, "/v");
+    ASSERT_EQ(info.attributes.size(), 40u) << path;
+    for (std::size_t idx = 0; idx < 40; ++idx) {
+      EXPECT_EQ(info.attributes[idx].name, fmt::format("a{:02}", idx)) << path;
+      EXPECT_EQ(info.attributes[idx].value, std::to_string(10 * idx)) << path;
+    }
+  }
+
+  // Damage a00's dataspace size (the 2 bytes before its name in a version-1 message).
+  const std::string damaged = dir.file("damaged.h5");
+  write_attributes_file(damaged, 1, false);
+  if (world().rank() == 0) {
+    std::FILE* file = std::fopen(damaged.c_str(), "r+b");
+    ASSERT_NE(file, nullptr);
+    std::vector<char> bytes(1 << 16);
+    bytes.resize(std::fread(bytes.data(), 1, bytes.size(), file));
+    const std::string needle("a00\0", 4);
+    const auto at = std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end());
+    ASSERT_NE(at, bytes.end());
+    std::fseek(file, static_cast<long>(at - bytes.begin()) - 2, SEEK_SET);
+    const unsigned char huge[2] = {0xff, 0x7f};
+    std::fwrite(huge, 1, 2, file);
+    std::fclose(file);
+  }
+  world().barrier();
+  const FileSummary summary = inspect_file(damaged);
+  ASSERT_EQ(summary.datasets.size(), 1u);
+  const std::vector<AttributeInfo>& attributes = summary.datasets[0].attributes;
+  ASSERT_EQ(attributes.size(), 1u);
+  EXPECT_EQ(attributes[0].name, "(attributes)");
+  EXPECT_TRUE(contains(attributes[0].value, "an attribute dataspace that runs past its message"))
+      << attributes[0].value;
+  EXPECT_TRUE(contains(attributes[0].value, "of '" + damaged + "'")) << attributes[0].value;
+  EXPECT_TRUE(contains(attributes[0].value, "the file is damaged")) << attributes[0].value;
+  EXPECT_EQ(summary.datasets[0].shape_text(), "(4,)");
 }
 
 // A dataspace whose dims exceed its maximum dims (fuzz_hdf5: 3,743,737,962 rows of at most 7,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "attribute_messages.hpp"
 #include "handle.hpp"
 #include "rankflow/core/text.hpp"
 #include "types.hpp"
@@ -105,8 +106,17 @@ herr_t collect_attribute(hid_t location, const char* name, const H5A_info_t* /*i
   return 0;
 }
 
+// The object's attributes; when its attribute messages do not check out (HDF5 1.10 would
+// decode them past their bytes), one entry saying so instead, so that a damaged attribute
+// never stops reading the data.
 std::vector<AttributeInfo> read_attributes(hid_t object) {
   std::vector<AttributeInfo> attributes;
+  try {
+    check_attribute_messages(object, "listing attributes");
+  } catch (const Error& error) {
+    attributes.push_back({"(attributes)", "", fmt::format("(unreadable: {})", error.what())});
+    return attributes;
+  }
   hsize_t position = 0;
   check(H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &position, collect_attribute, &attributes),
         "listing attributes");

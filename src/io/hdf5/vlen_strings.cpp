@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "handle.hpp"
+#include "raw_file.hpp"
 #include "rankflow/core/error.hpp"
 
 namespace rankflow::io::hdf5 {
@@ -44,40 +45,6 @@ void register_raw_conversion() {
   });
 }
 
-std::uint64_t decode(const unsigned char* bytes, std::size_t size) {
-  std::uint64_t value = 0;
-  for (std::size_t idx = size; idx-- > 0;) value = (value << 8) | bytes[idx];
-  return value;
-}
-
-struct FileLayout {
-  std::string path;
-  std::uint64_t base = 0;  // the user block: addresses count from its end
-  std::uint64_t end = 0;   // bytes of the file after the user block
-  std::size_t sizeof_addr = 8;
-  std::size_t sizeof_size = 8;
-};
-
-FileLayout layout_of(hid_t object, const std::string& what) {
-  FileLayout layout;
-  FileHandle file(check_id(H5Iget_file_id(object), what));
-  const ssize_t length = H5Fget_name(file.get(), nullptr, 0);
-  if (length < 0) check(-1, what);
-  layout.path.resize(static_cast<std::size_t>(length) + 1);
-  if (H5Fget_name(file.get(), layout.path.data(), layout.path.size()) < 0) check(-1, what);
-  layout.path.resize(static_cast<std::size_t>(length));
-  PropListHandle fcpl(check_id(H5Fget_create_plist(file.get()), what));
-  hsize_t userblock = 0;
-  check(H5Pget_userblock(fcpl.get(), &userblock), what);
-  check(H5Pget_sizes(fcpl.get(), &layout.sizeof_addr, &layout.sizeof_size), what);
-  std::ifstream in(layout.path, std::ios::binary | std::ios::ate);
-  if (!in) throw DataError("{}: cannot reopen '{}' to check its global heap", what, layout.path);
-  const auto size = static_cast<std::uint64_t>(in.tellg());
-  layout.base = userblock;
-  layout.end = size > userblock ? size - userblock : 0;
-  return layout;
-}
-
 // The objects of the global heap collection at `address` (index -> size), decoded as HDF5
 // 1.10's H5HG__cache_heap_deserialize does; throws where HDF5 would loop or overrun.
 std::map<unsigned, std::uint64_t> walk_collection(const FileLayout& file, std::ifstream& in,
@@ -97,7 +64,7 @@ std::map<unsigned, std::uint64_t> walk_collection(const FileLayout& file, std::i
   if (!in.read(reinterpret_cast<char*>(chunk.data()), static_cast<std::streamsize>(header)))
     throw corrupt("unreadable");
   if (std::memcmp(chunk.data(), "GCOL", 4) != 0 || chunk[4] != 1) throw corrupt("no collection");
-  const std::uint64_t size = decode(chunk.data() + 8, file.sizeof_size);
+  const std::uint64_t size = decode_unsigned(chunk.data() + 8, file.sizeof_size);
   if (size < header || size > file.end - address) throw corrupt("its size runs past the file");
   chunk.resize(static_cast<std::size_t>(size));
   if (!in.read(reinterpret_cast<char*>(chunk.data() + header),
@@ -107,8 +74,8 @@ std::map<unsigned, std::uint64_t> walk_collection(const FileLayout& file, std::i
   std::uint64_t at = header;
   while (at < size) {
     if (size - at < object_header) break;  // too small for an object: free space (as HDF5)
-    const auto index = static_cast<unsigned>(decode(chunk.data() + at, 2));
-    const std::uint64_t object_size = decode(chunk.data() + at + 8, file.sizeof_size);
+    const auto index = static_cast<unsigned>(decode_unsigned(chunk.data() + at, 2));
+    const std::uint64_t object_size = decode_unsigned(chunk.data() + at + 8, file.sizeof_size);
     std::uint64_t need = object_size;  // the free-space object (index 0) counts its header
     if (index > 0) {
       if (object_size > size) throw corrupt("an object larger than its collection");
@@ -143,9 +110,9 @@ void check_references(const FileLayout& file, const unsigned char* raw, std::siz
   std::map<std::uint64_t, std::map<unsigned, std::uint64_t>> collections;
   for (std::size_t idx = 0; idx < count; ++idx) {
     const unsigned char* value = raw + idx * reference;
-    const std::uint64_t length = decode(value, 4);
-    const std::uint64_t address = decode(value + 4, file.sizeof_addr);
-    const auto index = static_cast<unsigned>(decode(value + 4 + file.sizeof_addr, 4));
+    const std::uint64_t length = decode_unsigned(value, 4);
+    const std::uint64_t address = decode_unsigned(value + 4, file.sizeof_addr);
+    const auto index = static_cast<unsigned>(decode_unsigned(value + 4 + file.sizeof_addr, 4));
     if (address == 0) continue;  // a null string: HDF5 reads no heap
     auto found = collections.find(address);
     if (found == collections.end())
