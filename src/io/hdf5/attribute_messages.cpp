@@ -121,29 +121,30 @@ class HeaderWalk {
         what_, header_, file_.path, why, address);
   }
 
-  void read(std::uint64_t address, std::uint64_t size) {
-    if (!read_at(file_, in_, address, size, bytes_)) fail(address, "bytes past the end of the file");
+  void read(std::uint64_t address, std::uint64_t size, std::vector<unsigned char>& out) {
+    if (!read_at(file_, in_, address, size, out)) fail(address, "bytes past the end of the file");
   }
 
   bool version2() const { return version_ == 2; }
 
   // Chunk 0, from the header's prefix.
   Chunk first_chunk() {
-    read(header_, 16);
-    if (std::memcmp(bytes_.data(), "OHDR", 4) == 0) {
+    std::vector<unsigned char> prefix;
+    read(header_, 16, prefix);
+    if (std::memcmp(prefix.data(), "OHDR", 4) == 0) {
       version_ = 2;
-      flags_ = bytes_[5];
+      flags_ = prefix[5];
       std::uint64_t at = 6;
       if ((flags_ & 0x20) != 0) at += 16;  // access, modification, change, birth times
       if ((flags_ & 0x10) != 0) at += 4;   // attribute storage phase change values
       const std::size_t width = std::size_t{1} << (flags_ & 0x03);
-      read(header_, at + width);
-      const std::uint64_t size = decode_unsigned(bytes_.data() + at, width);
+      read(header_, at + width, prefix);
+      const std::uint64_t size = decode_unsigned(prefix.data() + at, width);
       return {header_, at + width, at + width + size, false};
     }
-    if (bytes_[0] != 1) fail(header_, "an unknown version");  // HDF5 opened it: not reached
+    if (prefix[0] != 1) fail(header_, "an unknown version");  // HDF5 opened it: not reached
     version_ = 1;
-    return {header_, 16, 16 + decode_unsigned(bytes_.data() + 8, 4), false};
+    return {header_, 16, 16 + decode_unsigned(prefix.data() + 8, 4), false};
   }
 
   // A continuation chunk: in version 2, "OCHK", its messages, a checksum.
@@ -156,8 +157,7 @@ class HeaderWalk {
   // Reads the chunk's bytes into chunk_bytes_.
   void load(const Chunk& chunk) {
     if (chunk.end < chunk.begin) fail(chunk.address, "a chunk of negative size");
-    read(chunk.address, chunk.end);
-    chunk_bytes_.swap(bytes_);
+    read(chunk.address, chunk.end, chunk_bytes_);
     if (chunk.signature && std::memcmp(chunk_bytes_.data(), "OCHK", 4) != 0)
       fail(chunk.address, "a continuation chunk without its OCHK signature");
   }
@@ -196,8 +196,7 @@ class HeaderWalk {
   std::uint64_t header_;
   unsigned version_ = 1;
   unsigned flags_ = 0;
-  std::vector<unsigned char> bytes_;
-  std::vector<unsigned char> chunk_bytes_;
+  std::vector<unsigned char> chunk_bytes_;  // of the chunk being walked
 };
 
 }  // namespace

@@ -58,18 +58,12 @@ std::map<unsigned, std::uint64_t> walk_collection(const FileLayout& file, std::i
         what, address, file.path, why);
   };
   if (address >= file.end || file.end - address < header) throw corrupt("outside the file");
-  std::vector<unsigned char> chunk(header);
-  in.clear();
-  in.seekg(static_cast<std::streamoff>(file.base + address));
-  if (!in.read(reinterpret_cast<char*>(chunk.data()), static_cast<std::streamsize>(header)))
-    throw corrupt("unreadable");
+  std::vector<unsigned char> chunk;
+  if (!read_at(file, in, address, header, chunk)) throw corrupt("unreadable");
   if (std::memcmp(chunk.data(), "GCOL", 4) != 0 || chunk[4] != 1) throw corrupt("no collection");
   const std::uint64_t size = decode_unsigned(chunk.data() + 8, file.sizeof_size);
   if (size < header || size > file.end - address) throw corrupt("its size runs past the file");
-  chunk.resize(static_cast<std::size_t>(size));
-  if (!in.read(reinterpret_cast<char*>(chunk.data() + header),
-               static_cast<std::streamsize>(size - header)))
-    throw corrupt("unreadable");
+  if (!read_at(file, in, address, size, chunk)) throw corrupt("unreadable");
   std::map<unsigned, std::uint64_t> objects;
   std::uint64_t at = header;
   while (at < size) {
