@@ -9,6 +9,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+
+#include "rankflow/comm/environment.hpp"
 
 #include "support/mpi_test.hpp"
 
@@ -35,7 +38,9 @@ int main(int argc, char** argv) {
   const char* serial = std::getenv("RANKFLOW_TEST_SERIAL_MAIN");
   if (serial != nullptr && serial[0] == '1') return RUN_ALL_TESTS();
 
-  MPI_Init(&argc, &argv);
+  // MPI starts as rankflow's programs start it (its transport on one node, sanitizer scope).
+  std::optional<rankflow::comm::MpiEnvironment> mpi;
+  mpi.emplace(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   if (rank != 0) {
@@ -47,6 +52,6 @@ int main(int argc, char** argv) {
   int worst = 0;
   MPI_Allreduce(&local, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
   rankflow::test::world_release();
-  MPI_Finalize();
+  mpi.reset();
   return worst;
 }
