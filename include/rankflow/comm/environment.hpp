@@ -10,6 +10,9 @@
 // on one node"). Ranks on several nodes, launches that do not say (srun), any OMPI_MCA_pml,
 // OMPI_MCA_btl or OMPI_MCA_osc already set, and RANKFLOW_MPI_AUTO_SHM=0 leave Open MPI's own
 // choice untouched.
+//
+// Built with AddressSanitizer, it also keeps Open MPI's own allocations out of LeakSanitizer's
+// report (src/comm/environment.cpp says how); other builds do nothing more.
 #pragma once
 
 namespace rankflow::comm {
