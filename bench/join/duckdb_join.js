@@ -3,6 +3,9 @@
 // usage: node duckdb_join.js WORKLOAD DATA_DIR RESULT_CSV [threads]
 //   LJ    big_left JOIN big_right USING (key), GROUP BY code: count(*), sum(value * amount)
 //   SORT  sales.csv ORDER BY value, every column, written to RESULT_CSV
+//   GB    sales.csv GROUP BY id (20M groups of one row): sum(value), count(*)
+// $DUCKDB_MEMORY_LIMIT and $DUCKDB_TEMP_DIR, when set, are DuckDB's memory_limit and
+// temp_directory (bench/spill/run_budgets.py).
 // Module dir: $DUCKDB_NODE_DIR (default /tmp/duckdb, made by ../../shared/peers/setup_peers.sh).
 // Prints one JSON line with the peer's own time (internal_s), as the shared peers do.
 'use strict';
@@ -20,6 +23,8 @@ const SQL = {
          JOIN read_csv_auto(${file('big_right.csv')}) r ON l.key = r.key
         GROUP BY code ORDER BY code`,
   SORT: `SELECT * FROM read_csv_auto(${file('sales.csv')}) ORDER BY value`,
+  GB: `SELECT id, sum(value) AS sum, count(*) AS count FROM read_csv_auto(${file('sales.csv')})
+        GROUP BY id`,
 };
 
 (async () => {
@@ -27,7 +32,10 @@ const SQL = {
     console.log(JSON.stringify({ peer: 'duckdb', workload: wl, status: 'unsupported' }));
     process.exit(3);
   }
-  const inst = await DuckDBInstance.create(':memory:', { threads: String(threads) });
+  const config = { threads: String(threads) };
+  if (process.env.DUCKDB_MEMORY_LIMIT) config.memory_limit = process.env.DUCKDB_MEMORY_LIMIT;
+  if (process.env.DUCKDB_TEMP_DIR) config.temp_directory = process.env.DUCKDB_TEMP_DIR;
+  const inst = await DuckDBInstance.create(':memory:', config);
   const con = await inst.connect();
   const t0 = process.hrtime.bigint();
   await con.run(`COPY (${SQL[wl]}) TO ${q(res)} (HEADER, DELIMITER ',')`);
