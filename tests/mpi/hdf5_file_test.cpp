@@ -330,5 +330,22 @@ TEST(DatasetInfo, DimsPastTheirMaximumAreADamagedFile) {
   }
 }
 
+// A chunk shape of more dimensions than the dataspace (fuzz_hdf5: H5Pget_chunk returns the
+// rank the file states, and copying that many entries read past the buffer) is a damaged file.
+TEST(DatasetInfo, ChunksOfAnotherRankAreADamagedFile) {
+  const std::string path =
+      std::string(RANKFLOW_SOURCE_DIR) + "/tests/fuzz/crashes/hdf5/chunk-rank-past-the-dataspace";
+  std::string message;
+  try {
+    read_dataset_info(path, "/temperature");
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
+    message = error.what();
+  }
+  EXPECT_TRUE(contains(message, "dataset /temperature in '" + path + "': its chunks have 2 "
+                                "dimensions but its dataspace has 0; the file is damaged"))
+      << message;
+}
+
 }  // namespace
 }  // namespace rankflow::io::hdf5

@@ -150,7 +150,8 @@ std::string describe_filter(hid_t dcpl, unsigned filter_idx) {
   return fmt::format("filter {} ({})", filter, name[0] != '\0' ? name : "unknown");
 }
 
-void read_layout(hid_t dataset, DatasetInfo& info) {
+// `what`: "dataset /x in 'f.h5'", for errors.
+void read_layout(hid_t dataset, DatasetInfo& info, const std::string& what) {
   PropListHandle dcpl(check_id(H5Dget_create_plist(dataset), "reading the creation list"));
   switch (H5Pget_layout(dcpl.get())) {
     case H5D_CONTIGUOUS:
@@ -167,6 +168,13 @@ void read_layout(hid_t dataset, DatasetInfo& info) {
       std::vector<hsize_t> chunk(info.dims.size() == 0 ? 1 : info.dims.size());
       const int chunk_rank = H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
       check(chunk_rank, "reading the chunk shape");
+      // HDF5 fills at most chunk.size() entries but returns the rank the file states, which a
+      // damaged file can make larger than the dataspace's (found by fuzz_hdf5).
+      if (static_cast<std::size_t>(chunk_rank) > chunk.size() ||
+          (!info.dims.empty() && static_cast<std::size_t>(chunk_rank) != info.dims.size()))
+        throw DataError(
+            "{}: its chunks have {} dimensions but its dataspace has {}; the file is damaged", what,
+            chunk_rank, info.dims.size());
       info.chunk_dims.assign(chunk.begin(), chunk.begin() + chunk_rank);
       break;
     }
@@ -214,12 +222,13 @@ DatasetInfo describe_dataset(hid_t file, const std::string& file_path, const std
   const std::string what = "reading the metadata of " + info.name;
   DatatypeHandle type(check_id(H5Dget_type(dataset.get()), what));
   DataspaceHandle space(check_id(H5Dget_space(dataset.get()), what));
-  info.dims = extent(space.get(), fmt::format("dataset {} in '{}'", info.name, file_path));
+  const std::string where = fmt::format("dataset {} in '{}'", info.name, file_path);
+  info.dims = extent(space.get(), where);
   info.dtype = dtype_of(type.get());
   info.big_endian = is_big_endian(type.get());
   info.type = describe_type(type.get());
   info.storage_bytes = H5Dget_storage_size(dataset.get());
-  read_layout(dataset.get(), info);
+  read_layout(dataset.get(), info, where);
   info.attributes = read_attributes(dataset.get());
   return info;
 }
