@@ -347,5 +347,23 @@ TEST(DatasetInfo, ChunksOfAnotherRankAreADamagedFile) {
       << message;
 }
 
+// A compound member name without its NUL inside the datatype message (fuzz_hdf5: HDF5 1.10's
+// H5Dopen2 strdup'ed it past its buffer) is a damaged file, found before H5Dopen2.
+TEST(DatasetInfo, AMemberNameWithoutItsNulIsADamagedFile) {
+  const std::string path = std::string(RANKFLOW_SOURCE_DIR) +
+                           "/tests/fuzz/crashes/hdf5/compound-member-name-without-its-nul";
+  std::string message;
+  try {
+    read_dataset_info(path, "/records");
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
+    message = error.what();
+  }
+  EXPECT_TRUE(contains(message, "dataset /records in '" + path + "': the object header at byte "
+                                "800 of '" + path + "' has a member name without its NUL inside "
+                                "its datatype message (at byte 856); the file is damaged"))
+      << message;
+}
+
 }  // namespace
 }  // namespace rankflow::io::hdf5

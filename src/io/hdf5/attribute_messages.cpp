@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "datatype_message.hpp"
 #include "handle.hpp"
 #include "rankflow/core/error.hpp"
 #include "raw_file.hpp"
@@ -14,6 +15,7 @@
 namespace rankflow::io::hdf5 {
 namespace {
 
+constexpr unsigned kDatatypeMessage = 0x0003;
 constexpr unsigned kAttributeMessage = 0x000C;
 constexpr unsigned kContinuationMessage = 0x0010;
 constexpr unsigned kMessageShared = 0x02;  // the message is stored elsewhere (a reference)
@@ -50,6 +52,7 @@ void check_attribute(const FileLayout& file, const unsigned char* bytes, std::ui
   std::uint64_t element_size = 0;
   if (!type_shared) {
     if (type_size < 8) fail("an attribute datatype shorter than a datatype's header");
+    if (const char* why = datatype_problem(bytes + at, type_size)) fail(why);
     element_size = decode_unsigned(bytes + at + 4, 4);
   }
   at = std::min(size, at + padded(type_size));
@@ -92,11 +95,12 @@ struct Chunk {
 
 class HeaderWalk {
  public:
-  HeaderWalk(FileLayout file, std::uint64_t address, std::string what)
+  // attributes: check attribute messages too, not only datatype messages.
+  HeaderWalk(FileLayout file, std::uint64_t address, std::string what, bool attributes)
       : file_(std::move(file)), in_(file_.path, std::ios::binary), what_(std::move(what)),
-        header_(address) {
+        header_(address), attributes_(attributes) {
     if (!in_)
-      throw DataError("{}: cannot reopen '{}' to check its attributes", what_, file_.path);
+      throw DataError("{}: cannot reopen '{}' to check its object headers", what_, file_.path);
   }
 
   void run() {
@@ -176,9 +180,11 @@ class HeaderWalk {
       at += message_header;
       if (size > chunk.end - at) fail(chunk.address + at, "a message that runs past its chunk");
       const unsigned char* data = chunk_bytes_.data() + at;
-      if (type == kAttributeMessage && (flags & kMessageShared) == 0) {
+      if (type == kAttributeMessage && attributes_ && (flags & kMessageShared) == 0) {
         check_attribute(file_, data, size,
                         [&](const char* why) { fail(chunk.address + at, why); });
+      } else if (type == kDatatypeMessage && (flags & kMessageShared) == 0) {
+        if (const char* why = datatype_problem(data, size)) fail(chunk.address + at, why);
       } else if (type == kContinuationMessage) {
         if (size < file_.sizeof_addr + file_.sizeof_size)
           fail(chunk.address + at, "a continuation message too short for its address");
@@ -194,6 +200,7 @@ class HeaderWalk {
   std::ifstream in_;
   std::string what_;
   std::uint64_t header_;
+  bool attributes_;
   unsigned version_ = 1;
   unsigned flags_ = 0;
   std::vector<unsigned char> chunk_bytes_;  // of the chunk being walked
@@ -201,11 +208,17 @@ class HeaderWalk {
 
 }  // namespace
 
-void check_attribute_messages(hid_t object, const std::string& what) {
+void check_header_messages(hid_t object, const std::string& what) {
   H5O_info_t info;
   check(H5Oget_info2(object, &info, H5O_INFO_BASIC), what);
   // (Not info.num_attrs: HDF5 1.10 counts 0 when the attributes sit in a continuation chunk.)
-  HeaderWalk(layout_of(object, what), info.addr, what).run();
+  HeaderWalk(layout_of(object, what), info.addr, what, true).run();
+}
+
+void check_datatype_messages(hid_t location, const std::string& name, const std::string& what) {
+  H5O_info_t info;
+  check(H5Oget_info_by_name2(location, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), what);
+  HeaderWalk(layout_of(location, what), info.addr, what, false).run();
 }
 
 }  // namespace rankflow::io::hdf5

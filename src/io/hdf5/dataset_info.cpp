@@ -112,7 +112,7 @@ herr_t collect_attribute(hid_t location, const char* name, const H5A_info_t* /*i
 std::vector<AttributeInfo> read_attributes(hid_t object) {
   std::vector<AttributeInfo> attributes;
   try {
-    check_attribute_messages(object, "listing attributes");
+    check_header_messages(object, "listing attributes");
   } catch (const Error& error) {
     attributes.push_back({"(attributes)", "", fmt::format("(unreadable: {})", error.what())});
     return attributes;
@@ -210,6 +210,12 @@ std::string normalized(const std::string& name) {
 DatasetInfo describe_dataset(hid_t file, const std::string& file_path, const std::string& name) {
   DatasetInfo info;
   info.name = normalized(name);
+  // A damaged datatype message would make H5Dopen2 read past its buffer: checked first. (A
+  // missing name fails here with HDF5's error, left for H5Dopen2 to report below.)
+  const std::string where = fmt::format("dataset {} in '{}'", info.name, file_path);
+  if (H5Lexists(file, info.name.c_str(), H5P_DEFAULT) > 0)
+    check_datatype_messages(file, info.name, where);
+  take_error_stack();
   DatasetHandle dataset(H5Dopen2(file, info.name.c_str(), H5P_DEFAULT));
   if (!dataset) {
     take_error_stack();
@@ -222,7 +228,6 @@ DatasetInfo describe_dataset(hid_t file, const std::string& file_path, const std
   const std::string what = "reading the metadata of " + info.name;
   DatatypeHandle type(check_id(H5Dget_type(dataset.get()), what));
   DataspaceHandle space(check_id(H5Dget_space(dataset.get()), what));
-  const std::string where = fmt::format("dataset {} in '{}'", info.name, file_path);
   info.dims = extent(space.get(), where);
   info.dtype = dtype_of(type.get());
   info.big_endian = is_big_endian(type.get());
