@@ -365,5 +365,22 @@ TEST(DatasetInfo, AMemberNameWithoutItsNulIsADamagedFile) {
       << message;
 }
 
+// A message said to be in the shared-message heap of a file that has none (fuzz_hdf5: H5Dopen2
+// then read the missing table into a buffer it never got, a SEGV) is a damaged file.
+TEST(DatasetInfo, ASharedMessageWithoutASharedMessageTableIsADamagedFile) {
+  const std::string path = std::string(RANKFLOW_SOURCE_DIR) +
+                           "/tests/fuzz/crashes/hdf5/shared-message-without-a-shared-message-table";
+  std::string message;
+  try {
+    read_dataset_info(path, "/temperature");
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
+    message = error.what();
+  }
+  EXPECT_TRUE(contains(message, "has a shared message, and the file keeps no shared messages (at "
+                                "byte 896); the file is damaged"))
+      << message;
+}
+
 }  // namespace
 }  // namespace rankflow::io::hdf5

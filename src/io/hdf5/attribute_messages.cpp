@@ -185,6 +185,11 @@ class HeaderWalk {
                         [&](const char* why) { fail(chunk.address + at, why); });
       } else if (type == kDatatypeMessage && (flags & kMessageShared) == 0) {
         if (const char* why = datatype_problem(data, size)) fail(chunk.address + at, why);
+      } else if ((flags & kMessageShared) != 0 && size >= 2 && data[0] >= 2 && data[1] == 1 &&
+                 file_.shared_message_indexes == 0) {
+        // A message kept in the shared-message heap of a file that has none: HDF5 1.10 reads
+        // the missing table from an undefined address into a buffer it never got (a SEGV).
+        fail(chunk.address + at, "a shared message, and the file keeps no shared messages");
       } else if (type == kContinuationMessage) {
         if (size < file_.sizeof_addr + file_.sizeof_size)
           fail(chunk.address + at, "a continuation message too short for its address");

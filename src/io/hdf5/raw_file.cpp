@@ -23,6 +23,7 @@ FileLayout layout_of(hid_t object, const std::string& what) {
   hsize_t userblock = 0;
   check(H5Pget_userblock(fcpl.get(), &userblock), what);
   check(H5Pget_sizes(fcpl.get(), &layout.sizeof_addr, &layout.sizeof_size), what);
+  check(H5Pget_shared_mesg_nindexes(fcpl.get(), &layout.shared_message_indexes), what);
   std::ifstream in(layout.path, std::ios::binary | std::ios::ate);
   if (!in) throw DataError("{}: cannot reopen '{}' to check its bytes", what, layout.path);
   const auto size = static_cast<std::uint64_t>(in.tellg());

@@ -23,6 +23,7 @@ struct FileLayout {
   std::uint64_t end = 0;   // bytes of the file after the user block
   std::size_t sizeof_addr = 8;
   std::size_t sizeof_size = 8;
+  unsigned shared_message_indexes = 0;  // of shared object header messages (SOHM)
 };
 
 // The layout of the file holding `object`. Throws Error(kRuntime) when HDF5 fails, DataError
