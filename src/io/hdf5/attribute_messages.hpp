@@ -23,8 +23,8 @@ namespace rankflow::io::hdf5 {
 // HDF5 fails.
 void check_header_messages(hid_t object, const std::string& what);
 
-// The datatype messages alone of the object `name` (relative to `location`), before it is
-// opened: H5Dopen2 decodes the dataset's datatype message. (A damaged attribute is left to
+// The datatype messages (and shared messages) alone of the object `name` (relative to
+// `location`), before it is opened: H5Dopen2 decodes the dataset's datatype message. (A damaged attribute is left to
 // check_header_messages: the dataset's attributes then show as unreadable, its data is read.)
 void check_datatype_messages(hid_t location, const std::string& name, const std::string& what);
 

@@ -210,8 +210,8 @@ std::string normalized(const std::string& name) {
 DatasetInfo describe_dataset(hid_t file, const std::string& file_path, const std::string& name) {
   DatasetInfo info;
   info.name = normalized(name);
-  // A damaged datatype message would make H5Dopen2 read past its buffer: checked first. (A
-  // missing name fails here with HDF5's error, left for H5Dopen2 to report below.)
+  // A damaged datatype or shared message would make H5Dopen2 read past its buffer: checked
+  // first. (A missing name is left for H5Dopen2 to report below, with the datasets there are.)
   const std::string where = fmt::format("dataset {} in '{}'", info.name, file_path);
   if (H5Lexists(file, info.name.c_str(), H5P_DEFAULT) > 0)
     check_datatype_messages(file, info.name, where);
