@@ -94,17 +94,12 @@ def timed(cmd, env, scratch):
     return wall, rss_kib * 1024, peak[0], proc.stdout
 
 
-def profile_totals(path):
-    """(bytes spilled over every stage and rank, the largest peak RSS of one rank)."""
+def bytes_spilled(path):
+    """Bytes spilled over every stage and rank of a --profile trace."""
     with open(path) as fh:
         trace = json.load(fh)
-    spilled, peak = 0, 0
-    for event in trace["traceEvents"]:
-        args = event.get("args", {})
-        if event.get("ph") == "X":
-            spilled += args.get("bytes_spilled", 0)
-            peak = max(peak, args.get("peak_rss", 0))
-    return spilled, peak
+    return sum(event.get("args", {}).get("bytes_spilled", 0)
+               for event in trace["traceEvents"] if event.get("ph") == "X")
 
 
 def digest(path, ordered):
@@ -145,8 +140,7 @@ def run_rankflow(workload, budget, result, scratch):
     if os.getuid() == 0:
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     wall, rss, peak_scratch, _ = timed(cmd, env, scratch)
-    spilled, _ = profile_totals(profile)
-    return wall, rss, spilled, peak_scratch
+    return wall, rss, bytes_spilled(profile), peak_scratch
 
 
 def run_duckdb(workload, budget, result, scratch):

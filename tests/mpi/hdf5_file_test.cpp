@@ -330,18 +330,28 @@ TEST(DatasetInfo, DimsPastTheirMaximumAreADamagedFile) {
   }
 }
 
-// A chunk shape of more dimensions than the dataspace (fuzz_hdf5: H5Pget_chunk returns the
-// rank the file states, and copying that many entries read past the buffer) is a damaged file.
-TEST(DatasetInfo, ChunksOfAnotherRankAreADamagedFile) {
-  const std::string path =
-      std::string(RANKFLOW_SOURCE_DIR) + "/tests/fuzz/crashes/hdf5/chunk-rank-past-the-dataspace";
+// tests/fuzz/crashes/hdf5/<input>, a damaged file: what read_dataset_info of `dataset` says
+// (expected a runtime error, as every damaged file gives).
+std::string damaged_file_message(const std::string& path, const std::string& dataset) {
   std::string message;
   try {
-    read_dataset_info(path, "/temperature");
+    read_dataset_info(path, dataset);
   } catch (const Error& error) {
     EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
     message = error.what();
   }
+  return message;
+}
+
+std::string crash_input(const std::string& name) {
+  return std::string(RANKFLOW_SOURCE_DIR) + "/tests/fuzz/crashes/hdf5/" + name;
+}
+
+// A chunk shape of more dimensions than the dataspace (fuzz_hdf5: H5Pget_chunk returns the
+// rank the file states, and copying that many entries read past the buffer) is a damaged file.
+TEST(DatasetInfo, ChunksOfAnotherRankAreADamagedFile) {
+  const std::string path = crash_input("chunk-rank-past-the-dataspace");
+  const std::string message = damaged_file_message(path, "/temperature");
   EXPECT_TRUE(contains(message, "dataset /temperature in '" + path + "': its chunks have 2 "
                                 "dimensions but its dataspace has 0; the file is damaged"))
       << message;
@@ -350,15 +360,8 @@ TEST(DatasetInfo, ChunksOfAnotherRankAreADamagedFile) {
 // A compound member name without its NUL inside the datatype message (fuzz_hdf5: HDF5 1.10's
 // H5Dopen2 strdup'ed it past its buffer) is a damaged file, found before H5Dopen2.
 TEST(DatasetInfo, AMemberNameWithoutItsNulIsADamagedFile) {
-  const std::string path = std::string(RANKFLOW_SOURCE_DIR) +
-                           "/tests/fuzz/crashes/hdf5/compound-member-name-without-its-nul";
-  std::string message;
-  try {
-    read_dataset_info(path, "/records");
-  } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
-    message = error.what();
-  }
+  const std::string path = crash_input("compound-member-name-without-its-nul");
+  const std::string message = damaged_file_message(path, "/records");
   EXPECT_TRUE(contains(message, "dataset /records in '" + path + "': the object header at byte "
                                 "800 of '" + path + "' has a member name without its NUL inside "
                                 "its datatype message (at byte 856); the file is damaged"))
@@ -368,15 +371,8 @@ TEST(DatasetInfo, AMemberNameWithoutItsNulIsADamagedFile) {
 // A message said to be in the shared-message heap of a file that has none (fuzz_hdf5: H5Dopen2
 // then read the missing table into a buffer it never got, a SEGV) is a damaged file.
 TEST(DatasetInfo, ASharedMessageWithoutASharedMessageTableIsADamagedFile) {
-  const std::string path = std::string(RANKFLOW_SOURCE_DIR) +
-                           "/tests/fuzz/crashes/hdf5/shared-message-without-a-shared-message-table";
-  std::string message;
-  try {
-    read_dataset_info(path, "/temperature");
-  } catch (const Error& error) {
-    EXPECT_EQ(error.kind(), ErrorKind::kRuntime);
-    message = error.what();
-  }
+  const std::string message = damaged_file_message(
+      crash_input("shared-message-without-a-shared-message-table"), "/temperature");
   EXPECT_TRUE(contains(message, "has a shared message, and the file keeps no shared messages (at "
                                 "byte 896); the file is damaged"))
       << message;
